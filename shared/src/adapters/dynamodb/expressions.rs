@@ -1,0 +1,76 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(text: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+pub fn n(number: impl ToString) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+/// An update that writes each attribute of `item` (but the keys) with placeholders `#a0`/`:a0`…,
+/// so whole domain objects can be written by `UpdateItem` inside a transaction.
+#[derive(Debug, Default)]
+pub struct Update {
+    pub sets: Vec<String>,
+    pub removes: Vec<String>,
+    pub names: HashMap<String, String>,
+    pub values: Item,
+}
+
+impl Update {
+    pub fn set_all(mut self, item: Item) -> Self {
+        for (i, (name, value)) in item.into_iter().enumerate() {
+            if name == "pk" || name == "sk" {
+                continue;
+            }
+            self.names.insert(format!("#a{i}"), name);
+            self.values.insert(format!(":a{i}"), value);
+            self.sets.push(format!("#a{i} = :a{i}"));
+        }
+        self
+    }
+
+    pub fn set(mut self, expression: &str) -> Self {
+        self.sets.push(expression.to_string());
+        self
+    }
+
+    pub fn remove(mut self, attribute: &str) -> Self {
+        self.removes.push(attribute.to_string());
+        self
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.to_string(), attribute.to_string());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_string(), value);
+        self
+    }
+
+    pub fn expression(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.sets.is_empty() {
+            parts.push(format!("SET {}", self.sets.join(", ")));
+        }
+        if !self.removes.is_empty() {
+            parts.push(format!("REMOVE {}", self.removes.join(", ")));
+        }
+        parts.join(" ")
+    }
+
+    pub fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    pub fn values(&self) -> Option<Item> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}

@@ -1,0 +1,510 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update as TxUpdate};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::expressions::{Item, Update, n, s};
+use crate::domain::{
+    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, OrderPaymentStatus, Payment,
+    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+};
+use crate::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError};
+
+const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn merchant_pk(merchant: &MerchantId) -> AttributeValue {
+    s(format!("MERCHANT#{merchant}"))
+}
+
+fn link_pk(id: &LinkId) -> AttributeValue {
+    s(format!("LINK#{id}"))
+}
+
+fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(StoreError::unavailable)
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(StoreError::unavailable)
+}
+
+fn ttl_of(purge_at: Option<Timestamp>) -> Option<AttributeValue> {
+    purge_at.map(|t| n(t.unix()))
+}
+
+/// DynamoDB TTL deletes lazily: an item past its `ttl` is gone as far as readers are concerned.
+fn is_retained(item: &Item, now: Timestamp) -> bool {
+    match item.get("ttl") {
+        Some(AttributeValue::N(ttl)) => ttl.parse::<i64>().map(|t| t > now.unix()).unwrap_or(true),
+        _ => true,
+    }
+}
+
+fn is_condition_failure<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException" || code == "TransactionCanceledException")
+}
+
+fn map_write_error<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if is_condition_failure(&err) { StoreError::Conflict } else { StoreError::unavailable(err) }
+}
+
+const SETTLED: [OrderPaymentStatus; 3] =
+    [OrderPaymentStatus::Paid, OrderPaymentStatus::Refunded, OrderPaymentStatus::PartiallyRefunded];
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    async fn get(&self, pk: AttributeValue, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(out.item)
+    }
+
+    fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn tx_update(
+        &self,
+        pk: AttributeValue,
+        sk: &str,
+        update: &Update,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let built = TxUpdate::builder()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", s(sk))
+            .update_expression(update.expression())
+            .set_expression_attribute_names(update.names())
+            .set_expression_attribute_values(update.values())
+            .set_condition_expression(condition.map(str::to_string))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().update(built).build())
+    }
+
+    async fn update(
+        &self,
+        pk: AttributeValue,
+        sk: &str,
+        update: Update,
+        condition: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", s(sk))
+            .update_expression(update.expression())
+            .set_expression_attribute_names(update.names())
+            .set_expression_attribute_values(update.values())
+            .condition_expression(condition)
+            .send()
+            .await
+            .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    fn link_item(link: &Link) -> Result<Item, StoreError> {
+        let mut item = to_item(link)?;
+        item.insert("pk".into(), link_pk(&link.id));
+        item.insert("sk".into(), s("LINK"));
+        item.insert("gsi1pk".into(), s(format!("MERCHANT#{}#LINKS", link.merchant_id)));
+        item.insert("gsi1sk".into(), s(format!("{:012}#{}", link.created_at.unix(), link.id)));
+        if let Some(ttl) = ttl_of(link.purge_at) {
+            item.insert("ttl".into(), ttl);
+        }
+        Ok(item)
+    }
+
+    fn short_code_put(&self, link: &Link) -> Result<TransactWriteItem, StoreError> {
+        let mut item = to_item(&ShortCodeTarget { link_id: link.id.clone(), delivery_id: None })?;
+        item.insert("pk".into(), s(format!("SHORT#{}", link.short_code.as_str())));
+        item.insert("sk".into(), s("SHORT"));
+        self.put(item, "attribute_not_exists(pk)")
+    }
+
+    /// Moves the order along after a payment changed state. Conditional, so that it converges
+    /// when events repeat: a settled order never goes back.
+    async fn advance_order(&self, payment: &Payment, state: PaymentState) -> Result<(), StoreError> {
+        let Some(order_id) = &payment.order_id else { return Ok(()) };
+        let (next, condition) = match state {
+            PaymentState::Paid => (OrderPaymentStatus::Paid, "attribute_exists(pk) AND NOT #ps IN (:s0, :s1, :s2)"),
+            PaymentState::Processing => {
+                (OrderPaymentStatus::Processing, "attribute_exists(pk) AND NOT #ps IN (:s0, :s1, :s2)")
+            }
+            PaymentState::Failed => (OrderPaymentStatus::Outstanding, "attribute_exists(pk) AND #ps = :processing"),
+        };
+        let mut update = Update::default()
+            .set("#ps = :next, updated_at = :at")
+            .name("#ps", "payment_status")
+            .value(":next", s(next.as_str()))
+            .value(":at", s(payment.recorded_at.rfc3339()));
+        if state == PaymentState::Failed {
+            update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
+        } else {
+            for (i, settled) in SETTLED.iter().enumerate() {
+                update = update.value(&format!(":s{i}"), s(settled.as_str()));
+            }
+        }
+        let sk = format!("ORDER#{order_id}");
+        match self.update(merchant_pk(&payment.merchant_id), &sk, update, condition).await {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+#[async_trait]
+impl SettingsStore for DynamoStore {
+    async fn get_settings(&self, merchant: &MerchantId) -> Result<Option<Settings>, StoreError> {
+        self.get(merchant_pk(merchant), "SETTINGS").await?.map(from_item).transpose()
+    }
+
+    async fn put_settings(&self, merchant: &MerchantId, settings: &Settings) -> Result<(), StoreError> {
+        let mut item = to_item(settings)?;
+        item.insert("pk".into(), merchant_pk(merchant));
+        item.insert("sk".into(), s("SETTINGS"));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl LinkStore for DynamoStore {
+    async fn get_order(&self, merchant: &MerchantId, order: &OrderId) -> Result<Option<Order>, StoreError> {
+        self.get(merchant_pk(merchant), &format!("ORDER#{order}")).await?.map(from_item).transpose()
+    }
+
+    async fn create_order_link(
+        &self,
+        link: &Link,
+        order: &Order,
+        expected_current: Option<&LinkId>,
+    ) -> Result<(), StoreError> {
+        let mut fields = to_item(order)?;
+        fields.remove("link_ids");
+        fields.remove("current_link_id");
+        fields.remove("current_link_created_at");
+        let mut update = Update::default()
+            .set_all(fields)
+            .set("link_ids = list_append(if_not_exists(link_ids, :empty), :new_link)")
+            .set("current_link_id = :link, current_link_created_at = :link_at")
+            .value(":empty", AttributeValue::L(Vec::new()))
+            .value(":new_link", AttributeValue::L(vec![s(link.id.as_str())]))
+            .value(":link", s(link.id.as_str()))
+            .value(":link_at", s(link.created_at.rfc3339()))
+            .name("#ps", "payment_status");
+        for (i, settled) in SETTLED.iter().enumerate() {
+            update = update.value(&format!(":s{i}"), s(settled.as_str()));
+        }
+        let unsettled = "(attribute_not_exists(#ps) OR NOT #ps IN (:s0, :s1, :s2))";
+        let condition = match expected_current {
+            Some(current) => {
+                update = update.value(":expected", s(current.as_str()));
+                format!("current_link_id = :expected AND {unsettled}")
+            }
+            None => format!("attribute_not_exists(current_link_id) AND {unsettled}"),
+        };
+        let items = vec![
+            self.put(Self::link_item(link)?, "attribute_not_exists(pk)")?,
+            self.short_code_put(link)?,
+            self.tx_update(merchant_pk(&order.merchant_id), &format!("ORDER#{}", order.id), &update, Some(&condition))?,
+        ];
+        self.transact(items).await
+    }
+
+    async fn create_link(&self, link: &Link) -> Result<(), StoreError> {
+        let items =
+            vec![self.put(Self::link_item(link)?, "attribute_not_exists(pk)")?, self.short_code_put(link)?];
+        self.transact(items).await
+    }
+
+    async fn get_link(&self, id: &LinkId, now: Timestamp) -> Result<Option<Link>, StoreError> {
+        match self.get(link_pk(id), "LINK").await? {
+            Some(item) if is_retained(&item, now) => from_item(item).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn resolve_short_code(&self, code: &ShortCode, _now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError> {
+        self.get(s(format!("SHORT#{}", code.as_str())), "SHORT").await?.map(from_item).transpose()
+    }
+
+    async fn set_link_status(
+        &self,
+        id: &LinkId,
+        from: &[LinkStatus],
+        to: LinkStatus,
+        purge_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let mut update = Update::default()
+            .set("#status = :to")
+            .name("#status", "status")
+            .value(":to", s(to.as_str()));
+        update = match purge_at {
+            Some(at) => update
+                .set("purge_at = :purge, #ttl = :ttl")
+                .name("#ttl", "ttl")
+                .value(":purge", s(at.rfc3339()))
+                .value(":ttl", n(at.unix())),
+            None => update.remove("purge_at").remove("#ttl").name("#ttl", "ttl"),
+        };
+        let mut allowed = Vec::new();
+        for (i, status) in from.iter().enumerate() {
+            allowed.push(format!(":from{i}"));
+            update = update.value(&format!(":from{i}"), s(status.as_str()));
+        }
+        if allowed.is_empty() {
+            return Err(StoreError::Conflict);
+        }
+        let condition = format!("attribute_exists(pk) AND #status IN ({})", allowed.join(", "));
+        self.update(link_pk(id), "LINK", update, &condition).await
+    }
+
+    async fn rename_link(&self, id: &LinkId, name: &str) -> Result<(), StoreError> {
+        let update = Update::default().set("#name = :name").name("#name", "name").value(":name", s(name));
+        self.update(link_pk(id), "LINK", update, "attribute_exists(pk)").await
+    }
+
+    async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
+        let count = || Update::default().set("opens = if_not_exists(opens, :zero) + :one").value(":zero", n(0)).value(":one", n(1));
+        self.update(link_pk(id), "LINK", count(), "attribute_exists(pk)").await?;
+        if let Some(delivery) = delivery {
+            let sk = format!("DELIVERY#{delivery}");
+            match self.update(link_pk(id), &sk, count(), "attribute_exists(pk)").await {
+                Ok(()) | Err(StoreError::Conflict) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    async fn attach_session(&self, id: &LinkId, expected_seq: u32, session: &OpenSession) -> Result<(), StoreError> {
+        let session_value = AttributeValue::M(to_item(session)?);
+        let update = Update::default()
+            .set("#session = :session, session_seq = :next")
+            .name("#session", "session")
+            .name("#status", "status")
+            .value(":session", session_value)
+            .value(":next", n(expected_seq + 1))
+            .value(":seq", n(expected_seq))
+            .value(":active", s(LinkStatus::Active.as_str()));
+        let condition = if expected_seq == 0 {
+            "#status = :active AND (attribute_not_exists(session_seq) OR session_seq = :seq)"
+        } else {
+            "#status = :active AND session_seq = :seq"
+        };
+        self.update(link_pk(id), "LINK", update, condition).await
+    }
+
+    async fn forget_session(&self, id: &LinkId, session: &SessionId) -> Result<bool, StoreError> {
+        let update = Update::default()
+            .remove("#session")
+            .name("#session", "session")
+            .name("#id", "id")
+            .value(":sid", s(session.as_str()));
+        match self.update(link_pk(id), "LINK", update, "#session.#id = :sid").await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError> {
+        let payment = &outcome.payment;
+        let sk = format!("PAYMENT#{}", payment.session_id);
+        let mut item = to_item(payment)?;
+        item.insert("pk".into(), link_pk(&payment.link_id));
+        item.insert("sk".into(), s(&sk));
+        if let Some(ttl) = ttl_of(payment.purge_at) {
+            item.insert("ttl".into(), ttl);
+        }
+        let condition = match payment.state {
+            PaymentState::Paid => "attribute_not_exists(pk) OR #state <> :paid",
+            PaymentState::Processing => "attribute_not_exists(pk)",
+            PaymentState::Failed => "attribute_not_exists(pk) OR #state = :processing",
+        };
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        if payment.state != PaymentState::Processing {
+            put = put.expression_attribute_names("#state", "state");
+            put = match payment.state {
+                PaymentState::Paid => put.expression_attribute_values(":paid", s("paid")),
+                _ => put.expression_attribute_values(":processing", s("processing")),
+            };
+        }
+        let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build()];
+        if payment.state == PaymentState::Paid && outcome.closes_link {
+            let mut update = Update::default()
+                .set("#status = :paid")
+                .remove("#session")
+                .name("#status", "status")
+                .name("#session", "session")
+                .value(":paid", s(LinkStatus::Paid.as_str()));
+            if let Some(at) = payment.purge_at {
+                update = update
+                    .set("purge_at = :purge, #ttl = :ttl")
+                    .name("#ttl", "ttl")
+                    .value(":purge", s(at.rfc3339()))
+                    .value(":ttl", n(at.unix()));
+            }
+            items.push(self.tx_update(link_pk(&payment.link_id), "LINK", &update, Some("attribute_exists(pk)"))?);
+        }
+        let applied = match self.transact(items).await {
+            Ok(()) => Applied::Changed,
+            Err(StoreError::Conflict) => Applied::Unchanged,
+            Err(err) => return Err(err),
+        };
+        // The order follows in its own conditional write; on a repeat it is applied again from
+        // the state the payment actually has, so a fault between the two writes heals on retry.
+        let state = match applied {
+            Applied::Changed => payment.state,
+            Applied::Unchanged => match self.get(link_pk(&payment.link_id), &sk).await? {
+                Some(stored) => from_item::<Payment>(stored)?.state,
+                None => return Ok(Applied::Unchanged),
+            },
+        };
+        self.advance_order(payment, state).await?;
+        Ok(applied)
+    }
+
+    async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", link_pk(link))
+            .expression_attribute_values(":prefix", s("PAYMENT#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        let mut payments: Vec<Payment> = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
+        Ok(payments)
+    }
+
+    async fn begin_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyBegin, StoreError> {
+        let sk = format!("IDEM#{key}");
+        let expires = now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS);
+        let started = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", merchant_pk(merchant))
+            .item("sk", s(&sk))
+            .item("fingerprint", s(fingerprint))
+            .item("state", s("in_progress"))
+            .item("expires_at", n(expires.unix()))
+            .item("ttl", n(expires.unix()))
+            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
+            .expression_attribute_values(":now", n(now.unix()))
+            .send()
+            .await;
+        match started {
+            Ok(_) => return Ok(IdempotencyBegin::Started),
+            Err(err) if is_condition_failure(&err) => {}
+            Err(err) => return Err(StoreError::unavailable(err)),
+        }
+        let Some(item) = self.get(merchant_pk(merchant), &sk).await? else {
+            return Ok(IdempotencyBegin::InProgress);
+        };
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(v)) => v.clone(),
+            _ => String::new(),
+        };
+        if text("fingerprint") != fingerprint {
+            return Ok(IdempotencyBegin::Mismatch);
+        }
+        if text("state") != "completed" {
+            return Ok(IdempotencyBegin::InProgress);
+        }
+        let status = match item.get("status") {
+            Some(AttributeValue::N(v)) => v.parse().unwrap_or(500),
+            _ => 500,
+        };
+        Ok(IdempotencyBegin::Completed { status, body: text("body") })
+    }
+
+    async fn complete_idempotent(&self, merchant: &MerchantId, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+        let update = Update::default()
+            .set("#state = :completed, #status = :status, body = :body")
+            .name("#state", "state")
+            .name("#status", "status")
+            .value(":completed", s("completed"))
+            .value(":status", n(status))
+            .value(":body", s(body));
+        self.update(merchant_pk(merchant), &format!("IDEM#{key}"), update, "attribute_exists(pk)").await
+    }
+
+    async fn abandon_idempotent(&self, merchant: &MerchantId, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", merchant_pk(merchant))
+            .key("sk", s(format!("IDEM#{key}")))
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+}

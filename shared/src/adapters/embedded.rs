@@ -1,0 +1,269 @@
+//! An in-process store with the same rules as the DynamoDB one (it passes the same contract
+//! tests): every change is checked and applied under one lock, as a transaction would be.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
+    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+};
+use crate::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError};
+
+const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
+
+#[derive(Debug)]
+enum IdempotencyState {
+    InProgress,
+    Completed { status: u16, body: String },
+}
+
+#[derive(Debug)]
+struct IdempotencyRecord {
+    fingerprint: String,
+    state: IdempotencyState,
+    expires_at: Timestamp,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    settings: HashMap<MerchantId, Settings>,
+    orders: HashMap<(MerchantId, OrderId), Order>,
+    links: HashMap<LinkId, Link>,
+    short_codes: HashMap<ShortCode, ShortCodeTarget>,
+    payments: HashMap<SessionId, Payment>,
+    delivery_opens: HashMap<DeliveryId, u64>,
+    idempotency: HashMap<(MerchantId, String), IdempotencyRecord>,
+}
+
+#[derive(Debug, Default)]
+pub struct EmbeddedStore {
+    state: Mutex<State>,
+}
+
+impl EmbeddedStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves whole items behind (each change is applied at
+        // once), so the data is still consistent: keep serving.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn is_retained(purge_at: Option<Timestamp>, now: Timestamp) -> bool {
+    purge_at.is_none_or(|at| at > now)
+}
+
+#[async_trait]
+impl SettingsStore for EmbeddedStore {
+    async fn get_settings(&self, merchant: &MerchantId) -> Result<Option<Settings>, StoreError> {
+        Ok(self.lock().settings.get(merchant).cloned())
+    }
+
+    async fn put_settings(&self, merchant: &MerchantId, settings: &Settings) -> Result<(), StoreError> {
+        self.lock().settings.insert(merchant.clone(), settings.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl LinkStore for EmbeddedStore {
+    async fn get_order(&self, merchant: &MerchantId, order: &OrderId) -> Result<Option<Order>, StoreError> {
+        Ok(self.lock().orders.get(&(merchant.clone(), order.clone())).cloned())
+    }
+
+    async fn create_order_link(
+        &self,
+        link: &Link,
+        order: &Order,
+        expected_current: Option<&LinkId>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let key = (order.merchant_id.clone(), order.id.clone());
+        if let Some(stored) = state.orders.get(&key) {
+            if stored.current_link_id.as_ref() != expected_current || stored.payment_status.is_settled() {
+                return Err(StoreError::Conflict);
+            }
+        } else if expected_current.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        if state.links.contains_key(&link.id) || state.short_codes.contains_key(&link.short_code) {
+            return Err(StoreError::Conflict);
+        }
+        let mut next = order.clone();
+        next.link_ids = state.orders.get(&key).map(|o| o.link_ids.clone()).unwrap_or_default();
+        next.link_ids.push(link.id.clone());
+        next.current_link_id = Some(link.id.clone());
+        next.current_link_created_at = Some(link.created_at);
+        state.orders.insert(key, next);
+        state
+            .short_codes
+            .insert(link.short_code.clone(), ShortCodeTarget { link_id: link.id.clone(), delivery_id: None });
+        state.links.insert(link.id.clone(), link.clone());
+        Ok(())
+    }
+
+    async fn create_link(&self, link: &Link) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.links.contains_key(&link.id) || state.short_codes.contains_key(&link.short_code) {
+            return Err(StoreError::Conflict);
+        }
+        state
+            .short_codes
+            .insert(link.short_code.clone(), ShortCodeTarget { link_id: link.id.clone(), delivery_id: None });
+        state.links.insert(link.id.clone(), link.clone());
+        Ok(())
+    }
+
+    async fn get_link(&self, id: &LinkId, now: Timestamp) -> Result<Option<Link>, StoreError> {
+        let state = self.lock();
+        Ok(state.links.get(id).filter(|l| is_retained(l.purge_at, now)).cloned())
+    }
+
+    async fn resolve_short_code(&self, code: &ShortCode, now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError> {
+        let _ = now;
+        Ok(self.lock().short_codes.get(code).cloned())
+    }
+
+    async fn set_link_status(
+        &self,
+        id: &LinkId,
+        from: &[LinkStatus],
+        to: LinkStatus,
+        purge_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
+        if !from.contains(&link.status) {
+            return Err(StoreError::Conflict);
+        }
+        link.status = to;
+        link.purge_at = purge_at;
+        Ok(())
+    }
+
+    async fn rename_link(&self, id: &LinkId, name: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
+        link.name = name.to_string();
+        Ok(())
+    }
+
+    async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
+        link.opens += 1;
+        if let Some(delivery) = delivery {
+            *state.delivery_opens.entry(delivery.clone()).or_default() += 1;
+        }
+        Ok(())
+    }
+
+    async fn attach_session(&self, id: &LinkId, expected_seq: u32, session: &OpenSession) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
+        if link.session_seq != expected_seq || link.status != LinkStatus::Active {
+            return Err(StoreError::Conflict);
+        }
+        link.session_seq += 1;
+        link.session = Some(session.clone());
+        Ok(())
+    }
+
+    async fn forget_session(&self, id: &LinkId, session: &SessionId) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(link) = state.links.get_mut(id) else { return Ok(false) };
+        if link.session.as_ref().map(|s| &s.id) != Some(session) {
+            return Ok(false);
+        }
+        link.session = None;
+        Ok(true)
+    }
+
+    async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError> {
+        let mut state = self.lock();
+        let payment = &outcome.payment;
+        let existing = state.payments.get(&payment.session_id).map(|p| p.state);
+        let applies = match payment.state {
+            PaymentState::Paid => existing != Some(PaymentState::Paid),
+            PaymentState::Processing => existing.is_none(),
+            PaymentState::Failed => matches!(existing, None | Some(PaymentState::Processing)),
+        };
+        if !applies {
+            return Ok(Applied::Unchanged);
+        }
+        state.payments.insert(payment.session_id.clone(), payment.clone());
+        if payment.state == PaymentState::Paid && outcome.closes_link {
+            if let Some(link) = state.links.get_mut(&payment.link_id) {
+                link.status = LinkStatus::Paid;
+                link.session = None;
+                link.purge_at = payment.purge_at;
+            }
+        }
+        if let Some(order_id) = &payment.order_id {
+            if let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone())) {
+                if let Some(next) = order.payment_status.after_payment(payment.state) {
+                    order.payment_status = next;
+                    order.updated_at = payment.recorded_at;
+                }
+            }
+        }
+        Ok(Applied::Changed)
+    }
+
+    async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
+        let state = self.lock();
+        let mut payments: Vec<Payment> =
+            state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
+        payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
+        Ok(payments)
+    }
+
+    async fn begin_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyBegin, StoreError> {
+        let mut state = self.lock();
+        let slot = (merchant.clone(), key.to_string());
+        if let Some(record) = state.idempotency.get(&slot).filter(|r| r.expires_at > now) {
+            if record.fingerprint != fingerprint {
+                return Ok(IdempotencyBegin::Mismatch);
+            }
+            return Ok(match &record.state {
+                IdempotencyState::InProgress => IdempotencyBegin::InProgress,
+                IdempotencyState::Completed { status, body } => {
+                    IdempotencyBegin::Completed { status: *status, body: body.clone() }
+                }
+            });
+        }
+        state.idempotency.insert(
+            slot,
+            IdempotencyRecord {
+                fingerprint: fingerprint.to_string(),
+                state: IdempotencyState::InProgress,
+                expires_at: now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS),
+            },
+        );
+        Ok(IdempotencyBegin::Started)
+    }
+
+    async fn complete_idempotent(&self, merchant: &MerchantId, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let record = state.idempotency.get_mut(&(merchant.clone(), key.to_string())).ok_or(StoreError::Conflict)?;
+        record.state = IdempotencyState::Completed { status, body: body.to_string() };
+        Ok(())
+    }
+
+    async fn abandon_idempotent(&self, merchant: &MerchantId, key: &str) -> Result<(), StoreError> {
+        self.lock().idempotency.remove(&(merchant.clone(), key.to_string()));
+        Ok(())
+    }
+}

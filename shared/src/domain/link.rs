@@ -1,0 +1,169 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, PhoneE164, SessionId, ShortCode, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// One order, one successful payment closes it.
+    Order,
+    /// Reusable: many customers, many payments, until deactivated.
+    Product,
+}
+
+/// What is stored. `Expired` is never stored: it is derived from `expires_at` on every read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    Active,
+    Paid,
+    Void,
+    Expired,
+    Deleted,
+}
+
+impl LinkStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paid => "paid",
+            Self::Void => "void",
+            Self::Expired => "expired",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Active, Self::Paid, Self::Void, Self::Expired, Self::Deleted]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurringInterval {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustableQuantity {
+    pub minimum: u32,
+    pub maximum: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub name: String,
+    pub unit_amount: Amount,
+    pub quantity: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustable_quantity: Option<AdjustableQuantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<RecurringInterval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneE164>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectAddress {
+    #[default]
+    None,
+    Billing,
+    Shipping,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LinkOptions {
+    #[serde(default)]
+    pub allow_promotion_codes: bool,
+    #[serde(default)]
+    pub require_phone: bool,
+    #[serde(default)]
+    pub collect_address: CollectAddress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
+}
+
+/// The Checkout Session a customer is sent to while it is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenSession {
+    pub id: SessionId,
+    pub url: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub id: LinkId,
+    pub merchant_id: MerchantId,
+    pub kind: LinkKind,
+    pub name: String,
+    pub status: LinkStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub line_items: Vec<LineItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_page_url: Option<String>,
+    #[serde(default)]
+    pub options: LinkOptions,
+    pub short_code: ShortCode,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// The open Checkout Session of an order link, reused by every open until it closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<OpenSession>,
+    /// How many sessions were attached so far: the next session's Stripe idempotency key.
+    #[serde(default)]
+    pub session_seq: u32,
+    #[serde(default)]
+    pub opens: u64,
+    /// When the store may forget the link (DynamoDB TTL); `None` while it can still be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
+}
+
+impl Link {
+    /// The status a customer and a merchant see now: an active link past its expiry is expired,
+    /// whatever the store still holds.
+    pub fn status_at(&self, now: Timestamp) -> LinkStatus {
+        match (self.status, self.expires_at) {
+            (LinkStatus::Active, Some(expiry)) if expiry <= now => LinkStatus::Expired,
+            (status, _) => status,
+        }
+    }
+
+    /// The open session, unless it is about to close: a customer needs a minute to pay.
+    pub fn usable_session(&self, now: Timestamp) -> Option<&OpenSession> {
+        self.session.as_ref().filter(|s| s.expires_at > now.plus_seconds(60))
+    }
+
+    pub fn is_recurring(&self) -> bool {
+        self.line_items.iter().any(|item| item.recurring.is_some())
+    }
+}
+
+/// Where a short code leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortCodeTarget {
+    pub link_id: LinkId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<DeliveryId>,
+}

@@ -1,0 +1,46 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Amount, Currency, LinkId, MerchantId, OrderId, SessionId, Timestamp};
+
+/// One Checkout Session's money, as the webhook events tell it. Exactly one per session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Completed with a delayed method (bank debit): not yet money.
+    Processing,
+    Paid,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Stripe,
+    /// Paid outside the platform and marked by the merchant; not part of earnings.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub session_id: SessionId,
+    pub link_id: LinkId,
+    pub merchant_id: MerchantId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    pub state: PaymentState,
+    pub source: PaymentSource,
+    pub amount: Amount,
+    pub currency: Currency,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    pub recorded_at: Timestamp,
+    /// Why a person should look at it, e.g. `link_void`: paid after the link stopped being payable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
+}

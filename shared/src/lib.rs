@@ -1,0 +1,12 @@
+//! The payment-links domain shared by every function: values, use cases over narrow ports, the
+//! adapters that implement those ports, and the HTTP edge.
+
+pub mod adapters;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod pages;
+pub mod ports;
+pub mod tokens;
+pub mod usecases;
+pub mod webhook_signature;

@@ -1,0 +1,194 @@
+//! The narrow capabilities the use cases need. Adapters implement them; handlers ask only for
+//! the ones they use.
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Amount, Currency, DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
+    SessionId, Settings, ShortCode, ShortCodeTarget, StripeAccount, Timestamp,
+};
+
+/// Why a store call did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold (someone else changed the item first); nothing was written.
+    #[error("the item changed concurrently or is not in the expected state")]
+    Conflict,
+    /// The store could not be reached or refused the request; nothing may be assumed written.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(err))
+    }
+}
+
+/// What a webhook event means for one Checkout Session's payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOutcome {
+    pub payment: Payment,
+    /// The link is an order link that still exists: it turns `paid` with the payment.
+    pub closes_link: bool,
+}
+
+/// Whether an outcome changed anything: repeats and stale events change nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Changed,
+    Unchanged,
+}
+
+/// An `Idempotency-Key` record: a state machine written with conditions, not a cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First use of the key: go ahead, then complete or abandon it.
+    Started,
+    /// A request with this key is still running.
+    InProgress,
+    /// The key was used for another request body.
+    Mismatch,
+    /// Done before: answer with the stored response.
+    Completed { status: u16, body: String },
+}
+
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn get_settings(&self, merchant: &MerchantId) -> Result<Option<Settings>, StoreError>;
+    async fn put_settings(&self, merchant: &MerchantId, settings: &Settings) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait LinkStore: SettingsStore {
+    async fn get_order(&self, merchant: &MerchantId, order: &OrderId) -> Result<Option<Order>, StoreError>;
+
+    /// Writes a new order link and makes it the order's current link, in one transaction, only if
+    /// the order's current link is still `expected_current` and the order is not settled.
+    async fn create_order_link(
+        &self,
+        link: &Link,
+        order: &Order,
+        expected_current: Option<&LinkId>,
+    ) -> Result<(), StoreError>;
+
+    /// Writes a new link that belongs to no order (a product link).
+    async fn create_link(&self, link: &Link) -> Result<(), StoreError>;
+
+    /// The link, unless the store may already have forgotten it (past `purge_at`).
+    async fn get_link(&self, id: &LinkId, now: Timestamp) -> Result<Option<Link>, StoreError>;
+
+    async fn resolve_short_code(&self, code: &ShortCode, now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError>;
+
+    /// Moves the link to `to` only if its stored status is one of `from`; `Conflict` otherwise.
+    async fn set_link_status(
+        &self,
+        id: &LinkId,
+        from: &[LinkStatus],
+        to: LinkStatus,
+        purge_at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
+
+    async fn rename_link(&self, id: &LinkId, name: &str) -> Result<(), StoreError>;
+
+    async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError>;
+
+    /// Attaches a Checkout Session if no other was attached since `expected_seq` was read and the
+    /// link is still active: one session per link however many customers open it at once.
+    async fn attach_session(&self, id: &LinkId, expected_seq: u32, session: &OpenSession) -> Result<(), StoreError>;
+
+    /// Forgets the session if it is still the link's open one. Returns whether it was.
+    async fn forget_session(&self, id: &LinkId, session: &SessionId) -> Result<bool, StoreError>;
+
+    /// Records what happened to a session's payment, exactly once per session and state:
+    /// `Paid` once (from nothing, processing or failed), `Processing` only first,
+    /// `Failed` only from nothing or processing. The link and order follow in the same transaction.
+    async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError>;
+
+    async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError>;
+
+    async fn begin_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<IdempotencyBegin, StoreError>;
+
+    async fn complete_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Frees the key after a failure that should not be replayed (a dependency fault).
+    async fn abandon_idempotent(&self, merchant: &MerchantId, key: &str) -> Result<(), StoreError>;
+}
+
+/// A line of a Checkout Session, in the currency of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutLine {
+    pub name: String,
+    pub unit_amount: Amount,
+    pub quantity: u32,
+    pub adjustable_quantity: Option<(u32, u32)>,
+    pub recurring: Option<&'static str>,
+}
+
+/// Everything Stripe needs to make a Checkout Session for one link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCheckoutSession {
+    pub link_id: LinkId,
+    pub merchant_id: MerchantId,
+    pub delivery_id: Option<DeliveryId>,
+    pub account: Option<StripeAccount>,
+    pub currency: Currency,
+    pub lines: Vec<CheckoutLine>,
+    pub subscription: bool,
+    pub customer_email: Option<String>,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub expires_at: Timestamp,
+    pub allow_promotion_codes: bool,
+    pub require_phone: bool,
+    pub collect_address: crate::domain::CollectAddress,
+    /// The same key for the same link and attempt: concurrent opens get one session from Stripe.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    /// Stripe saw this idempotency key with other parameters; another open is making the session.
+    #[error("the idempotency key was used with other parameters")]
+    IdempotencyConflict,
+    #[error("the payment provider is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[async_trait]
+pub trait Checkout: Send + Sync {
+    async fn create_session(&self, request: &NewCheckoutSession) -> Result<OpenSession, CheckoutError>;
+
+    /// Closes an open session so nobody can pay through it any more (a voided link).
+    async fn expire_session(&self, account: Option<&StripeAccount>, session: &SessionId) -> Result<(), CheckoutError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        Timestamp::from_unix(seconds)
+    }
+}

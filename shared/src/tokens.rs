@@ -1,0 +1,162 @@
+//! Link tokens: HS256 JWTs naming a link (and the delivery that carried it). The algorithm is
+//! pinned, the secret must be at least 32 bytes, and expiry is ours to judge so that an expired
+//! token says "expired" rather than "invalid".
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{DeliveryId, LinkId, Timestamp};
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    lid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    did: Option<String>,
+    iat: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    pub link_id: LinkId,
+    pub delivery_id: Option<DeliveryId>,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is malformed, tampered with or signed with another key")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("TOKEN_SIGNING_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+pub struct WeakSecret;
+
+pub struct LinkTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for LinkTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkTokens(HS256, secret hidden)")
+    }
+}
+
+impl LinkTokens {
+    pub fn new(secret: &SecretString) -> Result<Self, WeakSecret> {
+        let bytes = secret.expose_secret().as_bytes();
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(WeakSecret);
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        Ok(Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation })
+    }
+
+    pub fn issue(&self, token: &LinkToken, now: Timestamp) -> String {
+        let claims = Claims {
+            lid: token.link_id.to_string(),
+            did: token.delivery_id.as_ref().map(ToString::to_string),
+            iat: now.unix(),
+            exp: token.expires_at.map(Timestamp::unix),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with an in-memory key cannot fail")
+    }
+
+    /// The link of a correctly signed token, whether or not it has expired.
+    pub fn link_id_ignoring_expiry(&self, token: &str) -> Option<LinkId> {
+        self.verify(token, Timestamp::from_unix(i64::MIN)).ok().map(|t| t.link_id)
+    }
+
+    pub fn verify(&self, token: &str, now: Timestamp) -> Result<LinkToken, TokenError> {
+        if token.len() > 2048 {
+            return Err(TokenError::Invalid);
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?;
+        let claims = data.claims;
+        let link_id = LinkId::parse(&claims.lid).ok_or(TokenError::Invalid)?;
+        let delivery_id = match claims.did {
+            Some(did) => Some(DeliveryId::parse(&did).ok_or(TokenError::Invalid)?),
+            None => None,
+        };
+        let expires_at = claims.exp.map(Timestamp::from_unix);
+        if expires_at.is_some_and(|exp| exp <= now) {
+            return Err(TokenError::Expired);
+        }
+        Ok(LinkToken { link_id, delivery_id, expires_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    fn tokens(secret: &str) -> LinkTokens {
+        LinkTokens::new(&SecretString::from(secret.to_string())).unwrap()
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+    fn sample() -> LinkToken {
+        LinkToken { link_id: LinkId::generate(), delivery_id: None, expires_at: Some(NOW.plus_seconds(60)) }
+    }
+
+    #[test]
+    fn a_token_verifies_back_to_its_link() {
+        let t = tokens(SECRET);
+        let token = sample();
+        assert_eq!(t.verify(&t.issue(&token, NOW), NOW), Ok(token));
+    }
+
+    #[test]
+    fn a_secret_shorter_than_32_bytes_is_refused() {
+        assert!(LinkTokens::new(&SecretString::from("short".to_string())).is_err());
+    }
+
+    #[test]
+    fn tampered_truncated_and_wrong_key_tokens_are_invalid() {
+        let t = tokens(SECRET);
+        let issued = t.issue(&sample(), NOW);
+        let (head, rest) = issued.split_once('.').unwrap();
+        let (payload, signature) = rest.split_once('.').unwrap();
+        let mut claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        claims["lid"] = serde_json::json!(LinkId::generate().to_string());
+        let forged = format!("{head}.{}.{signature}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        assert_eq!(t.verify(&forged, NOW), Err(TokenError::Invalid));
+        assert_eq!(t.verify(&issued[..issued.len() - 3], NOW), Err(TokenError::Invalid));
+        let other = tokens("another-secret-that-is-long-enough!!");
+        assert_eq!(other.verify(&issued, NOW), Err(TokenError::Invalid));
+        assert_eq!(t.verify("", NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn an_alg_none_token_is_invalid() {
+        let t = tokens(SECRET);
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"lid":"{}","iat":1}}"#, LinkId::generate()));
+        assert_eq!(t.verify(&format!("{header}.{claims}."), NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn an_expired_token_says_expired() {
+        let t = tokens(SECRET);
+        let issued = t.issue(&sample(), NOW);
+        assert_eq!(t.verify(&issued, NOW.plus_seconds(61)), Err(TokenError::Expired));
+    }
+}

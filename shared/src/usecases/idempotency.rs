@@ -1,0 +1,32 @@
+//! `Idempotency-Key` for merchant writes: the first response to a key is stored and replayed to
+//! every retry of the same request; the key is claimed with a conditional write.
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::{MerchantId, Timestamp};
+use crate::ports::{IdempotencyBegin, LinkStore, StoreError};
+
+pub const MAX_KEY_LEN: usize = 255;
+
+/// What identifies "the same request": the route and the exact body.
+pub fn fingerprint(route: &str, body: &[u8]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(route.as_bytes());
+    hash.update([0]);
+    hash.update(body);
+    hex::encode(hash.finalize())
+}
+
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+pub async fn begin(
+    store: &dyn LinkStore,
+    merchant: &MerchantId,
+    key: &str,
+    fingerprint: &str,
+    now: Timestamp,
+) -> Result<IdempotencyBegin, StoreError> {
+    store.begin_idempotent(merchant, key, fingerprint, now).await
+}

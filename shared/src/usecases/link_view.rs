@@ -1,0 +1,68 @@
+//! How a link is shown to its merchant: its public URLs and fields, as the SPEC names them.
+
+use serde::Serialize;
+
+use crate::config::LinkConfig;
+use crate::domain::{Link, Timestamp};
+use crate::tokens::{LinkToken, LinkTokens};
+
+/// Builds the URLs customers open.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkUrls<'a> {
+    pub config: &'a LinkConfig,
+    pub tokens: &'a LinkTokens,
+}
+
+impl LinkUrls<'_> {
+    /// The link's own token. Issued "at" the link's creation, so the same link always has the
+    /// same URL, and the token expires when the link does.
+    pub fn token(&self, link: &Link) -> String {
+        let claims = LinkToken { link_id: link.id.clone(), delivery_id: None, expires_at: link.expires_at };
+        self.tokens.issue(&claims, link.created_at)
+    }
+
+    pub fn pay_url_for_token(&self, token: &str) -> String {
+        format!("{}/pay?{}={token}", self.config.public_base_url, self.config.token_query_param)
+    }
+
+    pub fn pay_url(&self, link: &Link) -> String {
+        self.pay_url_for_token(&self.token(link))
+    }
+
+    pub fn short_url(&self, link: &Link) -> String {
+        format!("{}/p/{}", self.config.public_base_url, link.short_code.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkSummary {
+    pub id: String,
+    pub kind: crate::domain::LinkKind,
+    pub status: &'static str,
+    pub url: String,
+    pub short_url: String,
+    pub amount: i64,
+    pub currency: String,
+    pub name: String,
+    pub order_id: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl LinkSummary {
+    pub fn of(link: &Link, urls: LinkUrls<'_>, now: Timestamp) -> Self {
+        Self {
+            id: link.id.to_string(),
+            kind: link.kind,
+            status: link.status_at(now).as_str(),
+            url: urls.pay_url(link),
+            short_url: urls.short_url(link),
+            amount: link.amount.minor(),
+            currency: link.currency.code().to_string(),
+            name: link.name.clone(),
+            order_id: link.order_id.as_ref().map(ToString::to_string),
+            created_at: link.created_at,
+            expires_at: link.expires_at,
+        }
+    }
+}

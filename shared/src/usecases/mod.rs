@@ -1,0 +1,10 @@
+//! What the product does, as plain logic over the ports: no HTTP, no SDK types.
+
+pub mod create_link;
+pub mod fields;
+pub mod idempotency;
+pub mod link_view;
+pub mod manage;
+pub mod redeem;
+pub mod settings;
+pub mod webhook;

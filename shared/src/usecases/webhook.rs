@@ -1,0 +1,145 @@
+//! Stripe's events, after the signature has been checked on the raw bytes: each Checkout Session
+//! settles into exactly one payment, however often or in whatever order its events arrive.
+
+use serde::Deserialize;
+
+use crate::domain::{
+    Amount, Currency, LinkId, LinkKind, LinkStatus, Payment, PaymentSource, PaymentState, SessionId, Timestamp,
+};
+use crate::ports::{Applied, LinkStore, SessionOutcome, StoreError};
+
+#[derive(Debug, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    pub data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventData {
+    pub object: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomerDetails {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionObject {
+    id: String,
+    #[serde(default)]
+    payment_status: Option<String>,
+    #[serde(default)]
+    amount_total: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    customer_details: Option<CustomerDetails>,
+    #[serde(default)]
+    client_reference_id: Option<String>,
+    #[serde(default)]
+    metadata: std::collections::HashMap<String, String>,
+}
+
+/// What the webhook did with an event, for the response and the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Recorded,
+    Duplicate,
+    SessionForgotten,
+    /// Not an event we act on, or not about one of our links.
+    Ignored,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("the event is not a Stripe event: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn handle_event(store: &dyn LinkStore, event: &Event, now: Timestamp, retention_days: i64) -> Result<Handled, WebhookError> {
+    let state = match event.kind.as_str() {
+        "checkout.session.completed" => None,
+        "checkout.session.async_payment_succeeded" => Some(PaymentState::Paid),
+        "checkout.session.async_payment_failed" => Some(PaymentState::Failed),
+        "checkout.session.expired" => return forget(store, event).await,
+        _ => return Ok(Handled::Ignored),
+    };
+    let session: SessionObject =
+        serde_json::from_value(event.data.object.clone()).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let state = state.unwrap_or(match session.payment_status.as_deref() {
+        Some("paid") | Some("no_payment_required") => PaymentState::Paid,
+        _ => PaymentState::Processing,
+    });
+    let Some(link_id) = link_of(&session) else { return Ok(Handled::Ignored) };
+    let Ok(session_id) = SessionId::parse(&session.id) else { return Ok(Handled::Ignored) };
+    // Read without the retention cut-off: money for a link is recorded even after it ended.
+    let link = store.get_link(&link_id, Timestamp::from_unix(i64::MIN)).await?;
+    let Some(link) = link else {
+        tracing::warn!(event = %event.id, "payment for a link this system does not hold; ignored");
+        return Ok(Handled::Ignored);
+    };
+    if session.metadata.get("merchant_id").is_some_and(|m| m != link.merchant_id.as_str()) {
+        tracing::warn!(event = %event.id, "session names another merchant than its link; ignored");
+        return Ok(Handled::Ignored);
+    }
+    let flag = match link.status_at(now) {
+        LinkStatus::Void => Some("link_void"),
+        LinkStatus::Expired => Some("link_expired"),
+        LinkStatus::Deleted => Some("link_deleted"),
+        _ => None,
+    };
+    let amount = session.amount_total.and_then(|a| Amount::parse(a).ok()).unwrap_or(link.amount);
+    let currency = session.currency.as_deref().and_then(|c| Currency::parse(c).ok()).unwrap_or(link.currency);
+    let details = session.customer_details.as_ref();
+    let payment = Payment {
+        session_id,
+        link_id: link.id.clone(),
+        merchant_id: link.merchant_id.clone(),
+        order_id: link.order_id.clone(),
+        state,
+        source: PaymentSource::Stripe,
+        amount,
+        currency,
+        customer_email: details.and_then(|d| d.email.clone()),
+        customer_name: details.and_then(|d| d.name.clone()),
+        recorded_at: now,
+        flag: flag.map(str::to_string),
+        failure: (state == PaymentState::Failed).then(|| "async_payment_failed".to_string()),
+        purge_at: Some(now.plus_days(retention_days)),
+    };
+    if let Some(flag) = flag {
+        tracing::warn!(event = %event.id, link = %link.id, flag, "payment arrived for a link that is not active; recorded and flagged");
+    }
+    let outcome = SessionOutcome { payment, closes_link: link.kind == LinkKind::Order };
+    Ok(match store.apply_session_outcome(&outcome).await? {
+        Applied::Changed => Handled::Recorded,
+        Applied::Unchanged => Handled::Duplicate,
+    })
+}
+
+fn link_of(session: &SessionObject) -> Option<LinkId> {
+    session
+        .metadata
+        .get("link_id")
+        .or(session.client_reference_id.as_ref())
+        .and_then(|id| LinkId::parse(id))
+}
+
+async fn forget(store: &dyn LinkStore, event: &Event) -> Result<Handled, WebhookError> {
+    let session: SessionObject =
+        serde_json::from_value(event.data.object.clone()).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let (Some(link_id), Ok(session_id)) = (link_of(&session), SessionId::parse(&session.id)) else {
+        return Ok(Handled::Ignored);
+    };
+    Ok(if store.forget_session(&link_id, &session_id).await? { Handled::SessionForgotten } else { Handled::Ignored })
+}
