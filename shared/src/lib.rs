@@ -7,6 +7,7 @@ pub mod domain;
 pub mod http;
 pub mod pages;
 pub mod ports;
+pub mod runtime;
 pub mod tokens;
 pub mod usecases;
 pub mod webhook_signature;

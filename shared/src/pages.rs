@@ -101,6 +101,14 @@ pub fn not_found(brand: &Brand) -> String {
     )
 }
 
+pub fn not_available_now(brand: &Brand) -> String {
+    render(
+        "unavailable.html",
+        brand,
+        context! { heading => "Please try again in a moment", explanation => "We could not reach the payment service just now." },
+    )
+}
+
 pub fn thank_you(brand: &Brand, summary: &Summary) -> String {
     render("thank_you.html", brand, context! { name => summary.name, amount => summary.amount })
 }

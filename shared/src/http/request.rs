@@ -3,34 +3,33 @@ use serde_json::Value;
 
 use super::ApiError;
 
-/// The JSON body, or `400 invalid_json`. An empty body reads as `{}` for routes whose body is optional.
-pub fn json_body(request: &Request) -> Result<Value, ApiError> {
-    let bytes: &[u8] = match request.body() {
-        Body::Empty => b"",
+/// The body exactly as it arrived (lambda_http has already decoded a base64-encoded one).
+pub fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
         _ => b"",
-    };
+    }
+}
+
+/// The JSON body, or `400 invalid_json`. An empty body reads as `{}` for routes whose body is optional.
+pub fn json_body(request: &Request) -> Result<Value, ApiError> {
+    let bytes = body_bytes(request);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
     serde_json::from_slice(bytes).map_err(ApiError::invalid_json)
 }
 
-pub fn path_param(request: &Request, name: &str) -> Option<String> {
-    request.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_string)
+/// The request path without an API Gateway stage, split into its segments.
+pub fn path_segments(request: &Request) -> Vec<String> {
+    let raw = request.raw_http_path();
+    let path = if raw.is_empty() { request.uri().path() } else { raw };
+    path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 pub fn query_param(request: &Request, name: &str) -> Option<String> {
     request.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
-}
-
-/// Every query parameter name given, to refuse ones a route does not know.
-pub fn query_params(request: &Request) -> Vec<String> {
-    request
-        .query_string_parameters_ref()
-        .map(|q| q.iter().map(|(k, _)| k.to_string()).collect())
-        .unwrap_or_default()
 }
 
 pub fn header(request: &Request, name: &str) -> Option<String> {

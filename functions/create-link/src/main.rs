@@ -1,0 +1,18 @@
+use std::sync::Arc;
+
+use lambda_http::{run, service_fn};
+use paylinks::config::{self, LinkConfig};
+use paylinks::ports::SystemClock;
+use paylinks::runtime::{dynamo_store_from_env, or_exit};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    config::tracing_init();
+    let deps = create_link::Deps {
+        store: Arc::new(or_exit(dynamo_store_from_env().await)),
+        tokens: Arc::new(or_exit(config::link_tokens_from_env())),
+        config: or_exit(LinkConfig::from_env()),
+        clock: Arc::new(SystemClock),
+    };
+    run(service_fn(|request| create_link::handle(&deps, request))).await
+}

@@ -1,0 +1,81 @@
+//! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET`/`PATCH`/`DELETE /links/{id}`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use paylinks::config::LinkConfig;
+use paylinks::domain::MerchantId;
+use paylinks::http::{self, ApiError};
+use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::tokens::LinkTokens;
+use paylinks::usecases::link_view::LinkUrls;
+use paylinks::usecases::{manage, settings};
+
+pub struct Deps {
+    pub store: Arc<dyn LinkStore>,
+    pub checkout: Arc<dyn Checkout>,
+    pub tokens: Arc<LinkTokens>,
+    pub config: LinkConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    fn urls(&self) -> LinkUrls<'_> {
+        LinkUrls { config: &self.config, tokens: &self.tokens }
+    }
+}
+
+pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    Ok(route(deps, &request).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
+    let segments = http::path_segments(request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method().clone();
+    let known = matches!(segments.as_slice(), ["settings"] | ["links", _]);
+    if !known {
+        return Err(ApiError::not_found("route"));
+    }
+    // Authenticate before anything else, so an unknown id tells a stranger nothing.
+    let merchant = http::merchant_of(request)?;
+    match (method, segments.as_slice()) {
+        (Method::GET, ["settings"]) => {
+            let current = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+            Ok(http::json(StatusCode::OK, &current))
+        }
+        (Method::PUT, ["settings"]) => {
+            let body = http::json_body(request)?;
+            let saved = settings::put_settings(deps.store.as_ref(), &merchant, &body).await?;
+            Ok(http::json(StatusCode::OK, &saved))
+        }
+        (Method::GET, ["links", id]) => link_detail(deps, &merchant, id).await,
+        (Method::PATCH, ["links", id]) => {
+            let body = http::json_body(request)?;
+            let change = manage::LinkChange::parse(&body)?;
+            let now = deps.clock.now();
+            let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
+            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+            manage::change(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, &change, now)
+                .await?;
+            link_detail(deps, &merchant, id).await
+        }
+        (Method::DELETE, ["links", id]) => {
+            let now = deps.clock.now();
+            let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
+            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, now).await?;
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")),
+    }
+}
+
+async fn link_detail(deps: &Deps, merchant: &MerchantId, id: &str) -> Result<Response<Body>, ApiError> {
+    let now = deps.clock.now();
+    let link = manage::owned_link(deps.store.as_ref(), merchant, id, now).await?;
+    let detail = manage::detail(deps.store.as_ref(), deps.urls(), link, now).await?;
+    Ok(http::json(StatusCode::OK, &detail))
+}

@@ -1,0 +1,178 @@
+//! redeem-link: the customer's routes, public. `GET /pay`, `GET /p/{code}`, `GET /pay/resolve`,
+//! `GET /pay/complete`, `GET /pay/cancel`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use paylinks::config::LinkConfig;
+use paylinks::domain::{Link, Settings};
+use paylinks::http::{self, ApiError};
+use paylinks::pages::{self, Brand, Summary};
+use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::tokens::LinkTokens;
+use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
+use serde_json::json;
+
+pub struct Deps {
+    pub store: Arc<dyn LinkStore>,
+    pub checkout: Arc<dyn Checkout>,
+    pub tokens: Arc<LinkTokens>,
+    pub config: LinkConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    fn redeemer(&self) -> Redeemer<'_> {
+        Redeemer { store: self.store.as_ref(), checkout: self.checkout.as_ref(), tokens: &self.tokens, config: &self.config }
+    }
+}
+
+enum Route {
+    Pay,
+    Short(String),
+    Resolve,
+    Complete,
+    Cancel,
+}
+
+fn route(request: &Request) -> Option<Route> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return None;
+    }
+    let segments = http::path_segments(request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match segments.as_slice() {
+        ["pay"] => Some(Route::Pay),
+        ["p", code] => Some(Route::Short((*code).to_string())),
+        ["pay", "resolve"] => Some(Route::Resolve),
+        ["pay", "complete"] => Some(Route::Complete),
+        ["pay", "cancel"] => Some(Route::Cancel),
+        _ => None,
+    }
+}
+
+pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let Some(route) = route(&request) else {
+        return Ok(http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral())));
+    };
+    let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
+    let result = match route {
+        Route::Pay => pay(deps, Presented::Token(&token)).await,
+        Route::Short(code) => pay(deps, Presented::ShortCode(&code)).await,
+        Route::Resolve => return Ok(resolve(deps, &token).await.unwrap_or_else(ApiError::into_response)),
+        Route::Complete => complete(deps, &token).await,
+        Route::Cancel => cancel(deps, &token).await,
+    };
+    Ok(result.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a customer page failed on a dependency");
+        let page = pages::not_available_now(&Brand::neutral());
+        http::html(StatusCode::SERVICE_UNAVAILABLE, page)
+    }))
+}
+
+fn summary(link: &Link) -> Summary {
+    Summary { name: link.name.clone(), amount: link.currency.display(link.amount) }
+}
+
+/// A refused customer: to the link's landing page with the reason, or a page saying it.
+fn refusal_response(deps: &Deps, refusal: Refusal, link: Option<&Link>, settings: Option<&Settings>) -> Response<Body> {
+    if let Some(location) = deps.redeemer().landing_redirect(link, refusal) {
+        return http::redirect(&location);
+    }
+    let brand = settings.map(Brand::of).unwrap_or_else(Brand::neutral);
+    match refusal {
+        Refusal::Expired => http::html(StatusCode::GONE, pages::expired(&brand)),
+        Refusal::Void => http::html(StatusCode::GONE, pages::void(&brand)),
+        Refusal::Invalid => http::html(StatusCode::NOT_FOUND, pages::not_found(&brand)),
+    }
+}
+
+async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
+    let now = deps.clock.now();
+    let redeemer = deps.redeemer();
+    Ok(match redeemer.inspect(presented, now, true).await? {
+        Inspection::Payable { link, settings, .. } => {
+            let session = redeemer.checkout_session(&link, &settings, now).await?;
+            http::redirect(&session.url)
+        }
+        Inspection::AlreadyPaid { link, settings } => {
+            http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
+        }
+        Inspection::Refused { refusal, link, settings } => {
+            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
+        }
+    })
+}
+
+/// The same checks as `/pay`, as JSON, for headless storefronts. Opens are not counted here.
+async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
+    let now = deps.clock.now();
+    let inspection = deps.redeemer().inspect(Presented::Token(token), now, false).await.map_err(|e| match e {
+        RedeemError::Store(e) => ApiError::from(e),
+        RedeemError::Checkout(e) => ApiError::from(e),
+    })?;
+    let (link, settings, status) = match inspection {
+        Inspection::Payable { link, settings, .. } => (link, settings, "active"),
+        Inspection::AlreadyPaid { link, settings } => (link, settings, "paid"),
+        Inspection::Refused { refusal: Refusal::Expired, .. } => {
+            return Err(ApiError::new(StatusCode::GONE, "link_expired", "This payment link has expired."));
+        }
+        Inspection::Refused { refusal: Refusal::Void, .. } => {
+            return Err(ApiError::new(StatusCode::GONE, "link_void", "This payment link is no longer active."));
+        }
+        Inspection::Refused { refusal: Refusal::Invalid, .. } => return Err(ApiError::not_found("payment link")),
+    };
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({
+            "id": link.id,
+            "status": status,
+            "kind": link.kind,
+            "name": link.name,
+            "amount": link.amount,
+            "currency": link.currency,
+            "line_items": link.line_items,
+            "merchant": {
+                "display_name": settings.display_name,
+                "brand_color": settings.brand_color,
+                "logo_url": settings.logo_url,
+            },
+        }),
+    ))
+}
+
+/// Stripe sends the customer here after paying: the link's own success page, or our thanks.
+async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
+    let now = deps.clock.now();
+    Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
+        Inspection::Payable { link, settings, .. } | Inspection::AlreadyPaid { link, settings } => {
+            match &link.options.success_url {
+                Some(url) => http::redirect(url),
+                None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
+            }
+        }
+        // The webhook may void or expire nothing the customer just paid for; thank them anyway
+        // when we know the link, since Stripe only sends them here after a payment.
+        Inspection::Refused { link: Some(link), settings: Some(settings), refusal: Refusal::Expired | Refusal::Void } => {
+            http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link)))
+        }
+        Inspection::Refused { refusal, link, settings } => refusal_response(deps, refusal, link.as_deref(), settings.as_ref()),
+    })
+}
+
+/// Stripe sends the customer here when they leave Checkout: a way back to the link.
+async fn cancel(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
+    let now = deps.clock.now();
+    Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
+        Inspection::Payable { link, settings, .. } => {
+            let pay_url = deps.redeemer().urls().pay_url_for_token(token);
+            http::html(StatusCode::OK, pages::cancelled(&Brand::of(&settings), &summary(&link), &pay_url))
+        }
+        Inspection::AlreadyPaid { link, settings } => {
+            http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
+        }
+        Inspection::Refused { refusal, link, settings } => refusal_response(deps, refusal, link.as_deref(), settings.as_ref()),
+    })
+}

@@ -1,0 +1,19 @@
+//! Start-up wiring the functions share: adapters built once from the environment, before the
+//! first Runtime API request, with no network call on the way.
+
+use crate::adapters::dynamodb::DynamoStore;
+use crate::config::{self, ConfigError};
+
+pub async fn dynamo_store_from_env() -> Result<DynamoStore, ConfigError> {
+    let table = config::table_name_from_env()?;
+    let sdk = config::aws_config().await?;
+    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table))
+}
+
+/// A function that cannot be configured must not start: say which setting, then stop.
+pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
+    result.unwrap_or_else(|err| {
+        eprintln!("{err}");
+        std::process::exit(78)
+    })
+}
