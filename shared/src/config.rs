@@ -60,7 +60,17 @@ pub struct LinkConfig {
 
 impl LinkConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let base = required("PUBLIC_BASE_URL")?;
+        Self::from_env_or_base(None)
+    }
+
+    /// As `from_env`, with a base URL to use when `PUBLIC_BASE_URL` is unset (the local server
+    /// knows its own address).
+    pub fn from_env_or_base(fallback: Option<&str>) -> Result<Self, ConfigError> {
+        let base = match (var("PUBLIC_BASE_URL"), fallback) {
+            (Some(base), _) => base,
+            (None, Some(fallback)) => fallback.to_string(),
+            (None, None) => return Err(ConfigError::new("PUBLIC_BASE_URL", "is not set")),
+        };
         let parsed = url::Url::parse(&base).map_err(|_| ConfigError::new("PUBLIC_BASE_URL", "must be an absolute URL"))?;
         if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
             return Err(ConfigError::new("PUBLIC_BASE_URL", "must be an http(s) URL"));

@@ -1,0 +1,181 @@
+//! The local server: one process serving every route of every function, through the very
+//! handlers the Lambdas run. It stands in for API Gateway (routing, the JWT authorizer) and, by
+//! default, for Stripe (simulated checkout), DynamoDB (embedded store).
+
+mod auth;
+mod convert;
+mod options;
+mod simulated;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use paylinks::adapters::simulated_checkout::SimulatedCheckout;
+use paylinks::config::ConfigError;
+use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
+use paylinks::http::{self as api, ApiError};
+use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::tokens::LinkTokens;
+use paylinks::webhook_signature::WebhookSecrets;
+use tokio::net::TcpListener;
+
+pub use auth::MerchantAuth;
+pub use options::{Options, Payments, StoreChoice};
+
+pub struct App {
+    create: create_link::Deps,
+    redeem: redeem_link::Deps,
+    webhook: stripe_webhook::Deps,
+    manage: manage_links::Deps,
+    simulated: Option<Arc<SimulatedCheckout>>,
+    auth: MerchantAuth,
+    webhook_secret: secrecy::SecretString,
+    clock: Arc<dyn Clock>,
+}
+
+/// A running server; dropping it stops accepting connections.
+pub struct Running {
+    pub base_url: String,
+    pub addr: SocketAddr,
+    pub dev_merchant: String,
+    pub dev_token: String,
+    pub store: Arc<dyn LinkStore>,
+    pub merchant_auth: MerchantAuth,
+    accept_loop: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+pub const DEV_MERCHANT: &str = "dev_merchant";
+
+pub async fn start(options: Options) -> Result<Running, ConfigError> {
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| ConfigError { name: "PORT", problem: format!("cannot be bound: {e}") })?;
+    let addr = listener.local_addr().map_err(|e| ConfigError { name: "PORT", problem: e.to_string() })?;
+    let base_url = options.public_base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let mut link_config = options.link_config.clone();
+    link_config.public_base_url = base_url.trim_end_matches('/').to_string();
+
+    let store = options.store.build().await?;
+    let (checkout, simulated): (Arc<dyn Checkout>, _) = match &options.payments {
+        Payments::Simulated => {
+            let simulated = Arc::new(SimulatedCheckout::new(&link_config.public_base_url));
+            (simulated.clone(), Some(simulated))
+        }
+        Payments::Stripe { secret_key, api_base } => {
+            let stripe = paylinks::adapters::stripe::StripeCheckout::new(secret_key, api_base)
+                .map_err(|_| ConfigError { name: "STRIPE_API_BASE", problem: "is not a usable URL".into() })?;
+            (Arc::new(stripe), None)
+        }
+    };
+    let tokens = Arc::new(
+        LinkTokens::new(&options.token_signing_secret)
+            .map_err(|e| ConfigError { name: "TOKEN_SIGNING_SECRET", problem: e.to_string() })?,
+    );
+    let secrets = WebhookSecrets::parse(&options.webhook_secret)
+        .ok_or_else(|| ConfigError { name: "STRIPE_WEBHOOK_SECRET", problem: "holds no secret".into() })?;
+    let webhook_secret = secrets.primary().clone();
+    let clock = options.clock.clone();
+    seed_dev_merchant(store.as_ref()).await?;
+
+    let app = Arc::new(App {
+        create: create_link::Deps { store: store.clone(), tokens: tokens.clone(), config: link_config.clone(), clock: clock.clone() },
+        redeem: redeem_link::Deps {
+            store: store.clone(),
+            checkout: checkout.clone(),
+            tokens: tokens.clone(),
+            config: link_config.clone(),
+            clock: clock.clone(),
+        },
+        webhook: stripe_webhook::Deps { store: store.clone(), secrets, config: link_config.clone(), clock: clock.clone() },
+        manage: manage_links::Deps { store: store.clone(), checkout, tokens, config: link_config, clock: clock.clone() },
+        simulated,
+        auth: options.merchant_auth.clone(),
+        webhook_secret,
+        clock,
+    });
+    let accept_loop = tokio::spawn(accept(listener, app));
+    Ok(Running {
+        dev_token: options.merchant_auth.token_for(DEV_MERCHANT),
+        dev_merchant: DEV_MERCHANT.to_string(),
+        base_url: base_url.trim_end_matches('/').to_string(),
+        addr,
+        store,
+        merchant_auth: options.merchant_auth,
+        accept_loop,
+    })
+}
+
+/// The dev merchant can take (simulated) payments from the first request, as the SPEC promises.
+async fn seed_dev_merchant(store: &dyn LinkStore) -> Result<(), ConfigError> {
+    let merchant = MerchantId::parse(DEV_MERCHANT).expect("a valid id");
+    let unavailable = |e: paylinks::ports::StoreError| ConfigError { name: "STORE", problem: format!("is unavailable: {e}") };
+    if store.get_settings(&merchant).await.map_err(unavailable)?.is_none() {
+        let settings = Settings {
+            display_name: "Dev Shop".into(),
+            brand_color: BrandColor::default(),
+            payments_enabled: true,
+            allowed_redirect_hosts: ["localhost", "127.0.0.1"].iter().filter_map(|h| HostName::parse(h).ok()).collect(),
+            ..Settings::default()
+        };
+        store.put_settings(&merchant, &settings).await.map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+async fn accept(listener: TcpListener, app: Arc<App>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let app = app.clone();
+                async move { Ok::<_, std::convert::Infallible>(convert::to_hyper(app.serve(request).await)) }
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+impl App {
+    async fn serve(&self, request: hyper::Request<hyper::body::Incoming>) -> Response<Body> {
+        match convert::from_hyper(request).await {
+            Ok(request) => self.dispatch(request).await,
+            Err(response) => response,
+        }
+    }
+
+    /// The webhook route, exactly as Stripe reaches it.
+    async fn deliver_webhook(&self, request: Request) -> Response<Body> {
+        stripe_webhook::handle(&self.webhook, request).await.unwrap_or_else(|never| match never {})
+    }
+
+    /// API Gateway's part: pick the function by route, and for the merchant routes check the
+    /// bearer token and hand its claims on as the JWT authorizer would.
+    pub async fn dispatch(&self, request: Request) -> Response<Body> {
+        let segments = api::path_segments(&request);
+        let first = segments.first().map(String::as_str).unwrap_or("");
+        let infallible = |r: Result<Response<Body>, std::convert::Infallible>| r.unwrap_or_else(|never| match never {});
+        match first {
+            "pay" | "p" => infallible(redeem_link::handle(&self.redeem, request).await),
+            "stripe" => self.deliver_webhook(request).await,
+            "simulated-checkout" => simulated::handle(self, request).await,
+            "links" if segments.len() == 1 => infallible(create_link::handle(&self.create, self.auth.authorize(request)).await),
+            "links" | "settings" => infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await),
+            "" => api::json(
+                StatusCode::OK,
+                &serde_json::json!({"service": "payment links (local server)", "docs": "see openapi.yaml"}),
+            ),
+            _ => ApiError::not_found("route").into_response(),
+        }
+    }
+}

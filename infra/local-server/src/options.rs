@@ -1,0 +1,122 @@
+//! How the local server is put together: embedded defaults, or the real adapters when told to.
+
+use std::sync::Arc;
+
+use paylinks::adapters::dynamodb::{DynamoStore, create_table};
+use paylinks::adapters::embedded::EmbeddedStore;
+use paylinks::config::{self, ConfigError, LinkConfig};
+use paylinks::domain::random_base62;
+use paylinks::ports::{Clock, LinkStore, SystemClock};
+use secrecy::SecretString;
+
+use crate::MerchantAuth;
+
+pub enum StoreChoice {
+    Embedded,
+    Dynamo { client: aws_sdk_dynamodb::Client, table: String, create: bool },
+}
+
+impl StoreChoice {
+    pub async fn build(&self) -> Result<Arc<dyn LinkStore>, ConfigError> {
+        match self {
+            Self::Embedded => Ok(Arc::new(EmbeddedStore::new())),
+            Self::Dynamo { client, table, create } => {
+                if *create {
+                    create_table(client, table)
+                        .await
+                        .map_err(|e| ConfigError { name: "TABLE_NAME", problem: format!("could not be created: {e}") })?;
+                }
+                Ok(Arc::new(DynamoStore::new(client.clone(), table.clone())))
+            }
+        }
+    }
+}
+
+pub enum Payments {
+    Simulated,
+    Stripe { secret_key: SecretString, api_base: String },
+}
+
+pub struct Options {
+    pub port: u16,
+    pub public_base_url: Option<String>,
+    pub store: StoreChoice,
+    pub payments: Payments,
+    pub merchant_auth: MerchantAuth,
+    pub token_signing_secret: SecretString,
+    pub webhook_secret: SecretString,
+    pub link_config: LinkConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A fresh secret for this run when none is configured: fine for a process that keeps its data
+/// in memory, printed nowhere.
+fn generated_secret(prefix: &str) -> SecretString {
+    SecretString::from(format!("{prefix}{}", random_base62(43)))
+}
+
+impl Options {
+    /// Embedded defaults for every part, on an OS-chosen port: what tests start from.
+    pub fn embedded() -> Self {
+        Self {
+            port: 0,
+            public_base_url: None,
+            store: StoreChoice::Embedded,
+            payments: Payments::Simulated,
+            merchant_auth: MerchantAuth::new(generated_secret("")),
+            token_signing_secret: generated_secret(""),
+            webhook_secret: generated_secret("whsec_"),
+            link_config: LinkConfig::with_base_url("http://127.0.0.1"),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The SPEC's configuration: embedded defaults, `STORE=dynamodb`, `PAYMENTS=stripe`, and the
+    /// same variables the functions read.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let mut options = Self::embedded();
+        options.port = match var("PORT") {
+            None => 3000,
+            Some(p) => p.parse().map_err(|_| ConfigError { name: "PORT", problem: "must be a port number".into() })?,
+        };
+        options.public_base_url = var("PUBLIC_BASE_URL");
+        if let Some(secret) = var("MERCHANT_AUTH_SECRET") {
+            options.merchant_auth = MerchantAuth::new(SecretString::from(secret));
+        }
+        if var("TOKEN_SIGNING_SECRET").is_some() {
+            // Checked here so a weak secret stops the server as it would stop a function.
+            config::link_tokens_from_env()?;
+            options.token_signing_secret = SecretString::from(config::required("TOKEN_SIGNING_SECRET")?);
+        }
+        if let Some(secret) = var("STRIPE_WEBHOOK_SECRET") {
+            options.webhook_secret = SecretString::from(secret);
+        }
+        options.link_config = LinkConfig::from_env_or_base(Some("http://127.0.0.1"))?;
+        options.store = match var("STORE").as_deref() {
+            None | Some("embedded") => StoreChoice::Embedded,
+            Some("dynamodb") => {
+                let sdk = config::aws_config().await?;
+                StoreChoice::Dynamo {
+                    client: aws_sdk_dynamodb::Client::new(&sdk),
+                    table: config::table_name_from_env()?,
+                    create: var("CREATE_TABLE").as_deref() == Some("1"),
+                }
+            }
+            Some(_) => return Err(ConfigError { name: "STORE", problem: "must be embedded or dynamodb".into() }),
+        };
+        options.payments = match (var("PAYMENTS").as_deref(), var("STRIPE_SECRET_KEY")) {
+            (Some("simulated"), _) | (None, None) => Payments::Simulated,
+            (Some("stripe") | None, Some(key)) => Payments::Stripe {
+                secret_key: SecretString::from(key),
+                api_base: var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()),
+            },
+            (Some("stripe"), None) => return Err(ConfigError { name: "STRIPE_SECRET_KEY", problem: "is not set".into() }),
+            (Some(_), _) => return Err(ConfigError { name: "PAYMENTS", problem: "must be simulated or stripe".into() }),
+        };
+        Ok(options)
+    }
+}

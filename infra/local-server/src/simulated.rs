@@ -1,0 +1,114 @@
+//! `/simulated-checkout/{session}`: the page that stands in for Stripe Checkout. Its buttons post
+//! an outcome; the server then sends Stripe's event, signed as Stripe signs it, through the real
+//! webhook route, and sends the customer where Stripe would.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request};
+use paylinks::adapters::simulated_checkout::SimulatedSession;
+use paylinks::domain::random_base62;
+use paylinks::http::{self as api, ApiError};
+use paylinks::pages::{self, Brand, Summary};
+use paylinks::webhook_signature;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+use crate::App;
+
+pub async fn handle(app: &App, request: Request) -> lambda_http::Response<Body> {
+    let segments = api::path_segments(&request);
+    let (Some(simulated), [_, id]) = (&app.simulated, segments.as_slice()) else {
+        return ApiError::not_found("simulated checkout").into_response();
+    };
+    let Some(session) = simulated.session(id) else {
+        return api::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
+    };
+    if session.expired {
+        return api::html(StatusCode::GONE, pages::expired(&Brand::neutral()));
+    }
+    let request_amount: i64 = session.request.lines.iter().map(|l| l.unit_amount.minor() * i64::from(l.quantity)).sum();
+    let amount = paylinks::domain::Amount::parse(request_amount).map(|a| session.request.currency.display(a)).unwrap_or_default();
+    match *request.method() {
+        Method::GET => {
+            let summary = Summary { name: session.request.lines.first().map(|l| l.name.clone()).unwrap_or_default(), amount };
+            api::html(StatusCode::OK, pages::simulated_checkout(&Brand::neutral(), &summary))
+        }
+        Method::POST => {
+            let form = String::from_utf8_lossy(api::body_bytes(&request)).to_string();
+            let outcome = form_urlencoded::parse(form.as_bytes()).find(|(k, _)| k == "outcome").map(|(_, v)| v.into_owned());
+            match outcome.as_deref() {
+                Some(outcome @ ("paid" | "failed" | "expired")) => settle(app, &session, outcome, request_amount).await,
+                _ => ApiError::validation(paylinks::domain::ValidationError::new("outcome", "must be paid, failed or expired"))
+                    .into_response(),
+            }
+        }
+        _ => ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or POST.").into_response(),
+    }
+}
+
+async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i64) -> lambda_http::Response<Body> {
+    let (kind, payment_status, status) = match outcome {
+        "paid" => ("checkout.session.completed", "paid", "complete"),
+        "failed" => ("checkout.session.async_payment_failed", "unpaid", "complete"),
+        _ => ("checkout.session.expired", "unpaid", "expired"),
+    };
+    let request = &session.request;
+    let mut metadata = json!({"link_id": request.link_id, "merchant_id": request.merchant_id});
+    if let Some(delivery) = &request.delivery_id {
+        metadata["delivery_id"] = json!(delivery);
+    }
+    let now = app.clock.now().unix();
+    let object = json!({
+        "id": session.session.id,
+        "object": "checkout.session",
+        "amount_subtotal": amount,
+        "amount_total": amount,
+        "currency": request.currency,
+        "client_reference_id": request.link_id,
+        "customer_details": {"email": request.customer_email, "name": Value::Null},
+        "customer_email": request.customer_email,
+        "expires_at": session.session.expires_at.unix(),
+        "livemode": false,
+        "metadata": metadata,
+        "mode": if request.subscription { "subscription" } else { "payment" },
+        "payment_status": payment_status,
+        "status": status,
+        "success_url": request.success_url,
+        "cancel_url": request.cancel_url,
+        "url": Value::Null,
+    });
+    let event = json!({
+        "id": format!("evt_sim_{}", random_base62(24)),
+        "object": "event",
+        "api_version": "2025-03-31.basil",
+        "created": now,
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": {"id": Value::Null, "idempotency_key": Value::Null},
+        "type": kind,
+        "data": {"object": object},
+    });
+    let body = event.to_string();
+    let signature = webhook_signature::sign(app.webhook_secret.expose_secret(), now, body.as_bytes());
+    let webhook = lambda_http::http::Request::builder()
+        .method(Method::POST)
+        .uri("/stripe/webhook")
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .expect("a well-formed request");
+    let delivered = app.deliver_webhook(webhook.into()).await;
+    if !delivered.status().is_success() {
+        return ApiError::new(StatusCode::BAD_GATEWAY, "webhook_failed", "The webhook did not accept the simulated event.")
+            .into_response();
+    }
+    if outcome == "expired" {
+        if let Some(simulated) = &app.simulated {
+            simulated.mark_expired(session.session.id.as_str());
+        }
+    }
+    let next = match outcome {
+        "paid" => request.success_url.replace("{CHECKOUT_SESSION_ID}", session.session.id.as_str()),
+        _ => request.cancel_url.clone(),
+    };
+    api::redirect(&next)
+}
