@@ -1,0 +1,8 @@
+//! What the tests share: a Stripe-wire fake, moto helpers, events signed as Stripe signs them,
+//! and a local server on the real adapters.
+
+pub mod contract;
+pub mod fake_stripe;
+pub mod moto;
+pub mod server;
+pub mod stripe_events;

@@ -1,0 +1,31 @@
+//! moto server, started by the test command on 127.0.0.1 and found through `AWS_ENDPOINT_URL`.
+//! Tests share it, so each uses a table of its own.
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::Credentials;
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts moto server and sets it",
+    )
+}
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .endpoint_url(endpoint())
+        .load()
+        .await
+}
+
+pub async fn dynamo() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+}
+
+/// A new table, created as the template declares it, that no other test touches.
+pub async fn fresh_table(client: &aws_sdk_dynamodb::Client) -> String {
+    let name = format!("paylinks-{}", paylinks::domain::random_base62(12));
+    paylinks::adapters::dynamodb::create_table(client, &name).await.expect("moto creates the table");
+    name
+}

@@ -1,0 +1,133 @@
+//! The local server in-process, on the embedded adapters or the real ones (moto + fake Stripe),
+//! and a client that talks to it as a dashboard and a browser would.
+
+use local_server::{Options, Payments, Running, StoreChoice, start};
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::fake_stripe::{self, FakeStripe};
+use crate::stripe_events;
+
+pub struct TestServer {
+    pub running: Running,
+    pub stripe: Option<FakeStripe>,
+    pub http: reqwest::Client,
+}
+
+pub async fn embedded() -> TestServer {
+    let mut options = Options::embedded();
+    options.webhook_secret = SecretString::from(stripe_events::WEBHOOK_SECRET.to_string());
+    launch(options, None).await
+}
+
+/// DynamoDB on moto (a table of its own) and Stripe at the fake.
+pub async fn on_real_adapters() -> TestServer {
+    let client = crate::moto::dynamo().await;
+    let table = crate::moto::fresh_table(&client).await;
+    let stripe = FakeStripe::start().await;
+    let mut options = Options::embedded();
+    options.store = StoreChoice::Dynamo { client, table, create: false };
+    options.payments = Payments::Stripe {
+        secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
+        api_base: stripe.base_url.clone(),
+    };
+    options.webhook_secret = SecretString::from(stripe_events::WEBHOOK_SECRET.to_string());
+    launch(options, Some(stripe)).await
+}
+
+async fn launch(options: Options, stripe: Option<FakeStripe>) -> TestServer {
+    let running = start(options).await.expect("the local server starts");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    TestServer { running, stripe, http }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.base_url)
+    }
+
+    pub fn token(&self, merchant: &str) -> String {
+        self.running.merchant_auth.token_for(merchant)
+    }
+
+    pub fn stripe(&self) -> &FakeStripe {
+        self.stripe.as_ref().expect("started on the fake Stripe")
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let text = response.text().await.unwrap_or_default();
+        Reply { status, location, text }
+    }
+
+    /// A merchant call: `method path` with a JSON body, as `merchant`.
+    pub async fn call(&self, merchant: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(self.token(merchant));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("the server answers")).await
+    }
+
+    pub async fn raw(&self, request: reqwest::RequestBuilder) -> Reply {
+        Self::reply(request.send().await.expect("the server answers")).await
+    }
+
+    /// A customer's browser opening a URL (no redirects followed).
+    pub async fn open(&self, url: &str) -> Reply {
+        Self::reply(self.http.get(url).send().await.expect("the server answers")).await
+    }
+
+    pub async fn enable_payments(&self, merchant: &str, extra: Value) {
+        let mut body = serde_json::json!({"display_name": "Test Shop", "payments_enabled": true, "allowed_redirect_hosts": ["shop.example.com"]});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let reply = self.call(merchant, "PUT", "/settings", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+
+    /// Sends an event to the webhook signed as Stripe signs it.
+    pub async fn deliver(&self, body: &str) -> Reply {
+        let signature = stripe_events::signature(stripe_events::WEBHOOK_SECRET, stripe_events::now(), body);
+        self.raw(self.http.post(self.url("/stripe/webhook")).header("stripe-signature", signature).body(body.to_string()))
+            .await
+    }
+}
+
+/// An order link request for `order_id` of 2 x 12.50 USD.
+pub fn order_link(order_id: &str) -> Value {
+    serde_json::json!({
+        "name": format!("Order {order_id}"),
+        "order": {
+            "id": order_id,
+            "currency": "usd",
+            "line_items": [{"name": "Widget", "unit_amount": 1250, "quantity": 2}]
+        },
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+14155550123", "card_payments": true},
+        "landing_page_url": "https://shop.example.com/payment-problem"
+    })
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", paylinks::domain::random_base62(8))
+}
