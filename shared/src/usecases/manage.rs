@@ -136,6 +136,8 @@ pub async fn change(
             return Err(ManageError::AlreadyPaid);
         }
         if active {
+            // A session closed while the link was void must not be handed out again.
+            close_session(store, checkout, settings, link).await?;
             let purge_at = link.expires_at.map(|e| e.plus_days(config.retention_days));
             match store.set_link_status(&link.id, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at).await {
                 Ok(()) => {}
@@ -149,9 +151,7 @@ pub async fn change(
                 Err(StoreError::Conflict) => return Err(conflict_reason(store, link, now).await),
                 Err(e) => return Err(e.into()),
             }
-            if let Some(session) = &link.session {
-                checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await?;
-            }
+            close_session(store, checkout, settings, link).await?;
         }
     }
     if let Some(name) = &change.name {
@@ -175,8 +175,15 @@ pub async fn delete(
         Err(StoreError::Conflict) => return Err(ManageError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    if let (Some(session), LinkStatus::Active) = (&link.session, link.status) {
+    close_session(store, checkout, settings, link).await
+}
+
+/// Expires the link's open session at Stripe, then forgets it; a retry after a Stripe fault
+/// finds it still recorded and tries again.
+async fn close_session(store: &dyn LinkStore, checkout: &dyn Checkout, settings: &Settings, link: &Link) -> Result<(), ManageError> {
+    if let Some(session) = &link.session {
         checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await?;
+        store.forget_session(&link.id, &session.id).await?;
     }
     Ok(())
 }
