@@ -15,10 +15,18 @@ pub struct TestServer {
     pub http: reqwest::Client,
 }
 
-pub async fn embedded() -> TestServer {
+/// The link-token secret of test servers, so tests can mint tokens a customer might hold.
+pub const TOKEN_SECRET: &str = "test-token-signing-secret-0123456789abcdef";
+
+fn test_options() -> Options {
     let mut options = Options::embedded();
     options.webhook_secret = SecretString::from(stripe_events::WEBHOOK_SECRET.to_string());
-    launch(options, None).await
+    options.token_signing_secret = SecretString::from(TOKEN_SECRET.to_string());
+    options
+}
+
+pub async fn embedded() -> TestServer {
+    launch(test_options(), None).await
 }
 
 /// DynamoDB on moto (a table of its own) and Stripe at the fake.
@@ -26,13 +34,12 @@ pub async fn on_real_adapters() -> TestServer {
     let client = crate::moto::dynamo().await;
     let table = crate::moto::fresh_table(&client).await;
     let stripe = FakeStripe::start().await;
-    let mut options = Options::embedded();
+    let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
     options.payments = Payments::Stripe {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe.base_url.clone(),
     };
-    options.webhook_secret = SecretString::from(stripe_events::WEBHOOK_SECRET.to_string());
     launch(options, Some(stripe)).await
 }
 

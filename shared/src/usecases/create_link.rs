@@ -301,14 +301,14 @@ impl CreateLink {
 
     /// The merchant's rules, in the order a merchant would want to hear about them.
     fn check_eligible(&self, settings: &Settings) -> Result<(), CreateLinkError> {
+        if !settings.payments_enabled {
+            return Err(CreateLinkError::PaymentsNotEnabled);
+        }
         if self.landing_page_url.as_ref().is_some_and(|u| !settings.allows_redirect_to(u)) {
             return Err(CreateLinkError::RedirectHostNotAllowed { field: "landing_page_url" });
         }
         if self.success_url.as_ref().is_some_and(|u| !settings.allows_redirect_to(u)) {
             return Err(CreateLinkError::RedirectHostNotAllowed { field: "options.success_url" });
-        }
-        if !settings.payments_enabled {
-            return Err(CreateLinkError::PaymentsNotEnabled);
         }
         if !self.card_payments {
             return Err(CreateLinkError::CustomerCannotPayByCard);
