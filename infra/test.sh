@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every check CI makes, from a fresh clone: a Python venv with moto server, the SAM CLI and
+# cfn-lint; moto started on a free loopback port; formatting, clippy, every test, and the
+# template and OpenAPI validators. Whatever it starts, it stops, pass or fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${PAYLINKS_VENV:-target/venv}"
+mkdir -p target
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt
+
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+moto_pid=$!
+stop_moto() {
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+}
+trap stop_moto EXIT
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0
+
+"$venv/bin/python" - "$AWS_ENDPOINT_URL" <<'PY'
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.25)
+sys.exit("moto server did not start; see target/moto.log")
+PY
+
+echo "== template and API description"
+"$venv/bin/cfn-lint" template.yaml
+"$venv/bin/sam" validate --lint --template template.yaml --region us-east-1
+"$venv/bin/openapi-spec-validator" openapi.yaml
+
+echo "== formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests"
+cargo test --workspace --locked
