@@ -30,12 +30,9 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
 fn number(name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ConfigError> {
     match var(name) {
         None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| ConfigError::new(name, format!("must be a whole number from {} to {}", range.start(), range.end()))),
+        Some(text) => text.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            ConfigError::new(name, format!("must be a whole number from {} to {}", range.start(), range.end()))
+        }),
     }
 }
 
@@ -71,7 +68,8 @@ impl LinkConfig {
             (None, Some(fallback)) => fallback.to_string(),
             (None, None) => return Err(ConfigError::new("PUBLIC_BASE_URL", "is not set")),
         };
-        let parsed = url::Url::parse(&base).map_err(|_| ConfigError::new("PUBLIC_BASE_URL", "must be an absolute URL"))?;
+        let parsed =
+            url::Url::parse(&base).map_err(|_| ConfigError::new("PUBLIC_BASE_URL", "must be an absolute URL"))?;
         if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
             return Err(ConfigError::new("PUBLIC_BASE_URL", "must be an http(s) URL"));
         }
@@ -98,7 +96,8 @@ impl LinkConfig {
 
 pub fn link_tokens_from_env() -> Result<LinkTokens, ConfigError> {
     let secret = SecretString::from(required("TOKEN_SIGNING_SECRET")?);
-    LinkTokens::new(&secret).map_err(|e| ConfigError::new("TOKEN_SIGNING_SECRET", e.to_string().replace("TOKEN_SIGNING_SECRET ", "")))
+    LinkTokens::new(&secret)
+        .map_err(|e| ConfigError::new("TOKEN_SIGNING_SECRET", e.to_string().replace("TOKEN_SIGNING_SECRET ", "")))
 }
 
 pub fn webhook_secrets_from_env() -> Result<WebhookSecrets, ConfigError> {

@@ -64,13 +64,10 @@ fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
         logo_url => brand.logo_url,
         ..extra
     };
-    environment()
-        .get_template(template)
-        .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|err| {
-            tracing::error!(template, error = %err, "page failed to render");
-            "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_string()
-        })
+    environment().get_template(template).and_then(|t| t.render(ctx)).unwrap_or_else(|err| {
+        tracing::error!(template, error = %err, "page failed to render");
+        "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_string()
+    })
 }
 
 pub fn already_paid(brand: &Brand, summary: &Summary) -> String {

@@ -78,7 +78,8 @@ pub trait LinkStore: SettingsStore {
     /// The link, unless the store may already have forgotten it (past `purge_at`).
     async fn get_link(&self, id: &LinkId, now: Timestamp) -> Result<Option<Link>, StoreError>;
 
-    async fn resolve_short_code(&self, code: &ShortCode, now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError>;
+    async fn resolve_short_code(&self, code: &ShortCode, now: Timestamp)
+    -> Result<Option<ShortCodeTarget>, StoreError>;
 
     /// Moves the link to `to` only if its stored status is one of `from`; `Conflict` otherwise.
     async fn set_link_status(

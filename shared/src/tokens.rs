@@ -84,7 +84,8 @@ impl LinkTokens {
         if token.len() > 2048 {
             return Err(TokenError::Invalid);
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?;
         let claims = data.claims;
         let link_id = LinkId::parse(&claims.lid).ok_or(TokenError::Invalid)?;
         let delivery_id = match claims.did {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use paylinks::domain::{
-    Amount, Currency, Link, LinkId, LinkKind, LinkOptions, LinkStatus, LineItem, MerchantId, OpenSession, Order, OrderId,
-    OrderPaymentStatus, Payment, PaymentSource, PaymentState, SessionId, Settings, ShortCode, Timestamp,
+    Amount, Currency, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, OpenSession, Order,
+    OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState, SessionId, Settings, ShortCode, Timestamp,
 };
 use paylinks::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, StoreError};
 
@@ -167,7 +167,11 @@ pub async fn a_status_changes_only_from_the_expected_statuses(store: &dyn LinkSt
 }
 
 fn session(id: &str) -> OpenSession {
-    OpenSession { id: SessionId::parse(id).unwrap(), url: format!("https://checkout.example/{id}"), expires_at: NOW.plus_seconds(3600) }
+    OpenSession {
+        id: SessionId::parse(id).unwrap(),
+        url: format!("https://checkout.example/{id}"),
+        expires_at: NOW.plus_seconds(3600),
+    }
 }
 
 pub async fn one_session_attaches_per_read_of_the_link(store: &dyn LinkStore) {
@@ -200,8 +204,14 @@ pub async fn a_paid_session_is_recorded_once_and_settles_link_and_order(store: &
     let m = merchant("m-pay");
     let l = order_link(store, &m, "SO-6").await;
     store.attach_session(&l.id, 0, &session("cs_pay")).await.unwrap();
-    assert_eq!(store.apply_session_outcome(&outcome(&l, "cs_pay", PaymentState::Paid)).await.unwrap(), Applied::Changed);
-    assert_eq!(store.apply_session_outcome(&outcome(&l, "cs_pay", PaymentState::Paid)).await.unwrap(), Applied::Unchanged);
+    assert_eq!(
+        store.apply_session_outcome(&outcome(&l, "cs_pay", PaymentState::Paid)).await.unwrap(),
+        Applied::Changed
+    );
+    assert_eq!(
+        store.apply_session_outcome(&outcome(&l, "cs_pay", PaymentState::Paid)).await.unwrap(),
+        Applied::Unchanged
+    );
     let payments = store.list_payments(&l.id).await.unwrap();
     assert_eq!(payments, vec![payment(&l, "cs_pay", PaymentState::Paid)]);
     let stored = store.get_link(&l.id, NOW).await.unwrap().unwrap();
@@ -214,7 +224,8 @@ pub async fn a_paid_session_is_recorded_once_and_settles_link_and_order(store: &
 pub async fn late_and_repeated_events_never_undo_a_payment(store: &dyn LinkStore) {
     let m = merchant("m-order-of-events");
     let l = order_link(store, &m, "SO-7").await;
-    let order_status = || async { store.get_order(&m, l.order_id.as_ref().unwrap()).await.unwrap().unwrap().payment_status };
+    let order_status =
+        || async { store.get_order(&m, l.order_id.as_ref().unwrap()).await.unwrap().unwrap().payment_status };
     // A delayed method: processing, then failed, sends the order back to outstanding.
     store.apply_session_outcome(&outcome(&l, "cs_slow", PaymentState::Processing)).await.unwrap();
     assert_eq!(order_status().await, OrderPaymentStatus::Processing);

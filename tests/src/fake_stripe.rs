@@ -104,7 +104,8 @@ impl FakeStripe {
         let session = state.sessions.get_mut(id).expect("a session the fake made");
         session["status"] = json!("complete");
         session["payment_status"] = json!(payment_status);
-        session["customer_details"] = json!({"email": email, "name": name, "phone": null, "address": null, "tax_exempt": "none", "tax_ids": []});
+        session["customer_details"] =
+            json!({"email": email, "name": name, "phone": null, "address": null, "tax_exempt": "none", "tax_ids": []});
         session.clone()
     }
 }
@@ -165,7 +166,9 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
                 s["status"] = json!("expired");
                 (200, s.to_string())
             }
-            Some(_) => error(400, "invalid_request_error", "Only Checkout Sessions with a status of `open` can be expired."),
+            Some(_) => {
+                error(400, "invalid_request_error", "Only Checkout Sessions with a status of `open` can be expired.")
+            }
             None => error(404, "invalid_request_error", "No such checkout.session"),
         },
         _ => error(404, "invalid_request_error", "Unrecognized request URL."),

@@ -5,9 +5,8 @@ use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::config::Credentials;
 
 pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts moto server and sets it",
-    )
+    std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts moto server and sets it")
 }
 
 pub async fn sdk_config() -> aws_config::SdkConfig {

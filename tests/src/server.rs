@@ -116,8 +116,10 @@ impl TestServer {
     /// Sends an event to the webhook signed as Stripe signs it.
     pub async fn deliver(&self, body: &str) -> Reply {
         let signature = stripe_events::signature(stripe_events::WEBHOOK_SECRET, stripe_events::now(), body);
-        self.raw(self.http.post(self.url("/stripe/webhook")).header("stripe-signature", signature).body(body.to_string()))
-            .await
+        self.raw(
+            self.http.post(self.url("/stripe/webhook")).header("stripe-signature", signature).body(body.to_string()),
+        )
+        .await
     }
 }
 

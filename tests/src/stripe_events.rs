@@ -9,7 +9,8 @@ use sha2::Sha256;
 pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_the_suite_0123456789";
 
 pub fn event(kind: &str, object: Value) -> String {
-    let mut event: Value = serde_json::from_str(include_str!("../fixtures/stripe/event.json")).expect("fixture is JSON");
+    let mut event: Value =
+        serde_json::from_str(include_str!("../fixtures/stripe/event.json")).expect("fixture is JSON");
     event["id"] = json!(format!("evt_{}", paylinks::domain::random_base62(24)));
     event["type"] = json!(kind);
     event["data"] = json!({"object": object});

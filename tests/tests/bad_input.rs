@@ -39,7 +39,10 @@ async fn malformed_order_links_are_refused_naming_the_field() {
         (with(base.clone(), "/name", json!(7)), "name"),
         (json!({"name": "nothing to pay"}), "order"),
         (json!([1, 2]), ""),
-        (with(with(base.clone(), "/customer/card_payments", json!(true)), "/order/line_items/0/name", json!("")), "order.line_items.0.name"),
+        (
+            with(with(base.clone(), "/customer/card_payments", json!(true)), "/order/line_items/0/name", json!("")),
+            "order.line_items.0.name",
+        ),
     ];
     for (body, field) in cases {
         let reply = server.call(&merchant, "POST", "/links", Some(body.clone())).await;
@@ -49,7 +52,10 @@ async fn malformed_order_links_are_refused_naming_the_field() {
     }
     let mut expiring = base.clone();
     expiring["expires_in_minutes"] = json!(0);
-    assert_eq!(server.call(&merchant, "POST", "/links", Some(expiring)).await.json()["error"]["field"], "expires_in_minutes");
+    assert_eq!(
+        server.call(&merchant, "POST", "/links", Some(expiring)).await.json()["error"]["field"],
+        "expires_in_minutes"
+    );
 }
 
 #[tokio::test]
@@ -90,9 +96,18 @@ async fn each_eligibility_rule_has_its_own_conflict() {
     let (server, merchant) = ready().await;
     let cases = [
         (with(order_link("SO-e1"), "/customer/card_payments", json!(false)), "customer_cannot_pay_by_card"),
-        (json!({"order": {"id": "SO-e2", "currency": "usd", "payment_status": "paid", "line_items": [{"name": "A", "unit_amount": 100}]}}), "order_already_paid"),
-        (json!({"order": {"id": "SO-e3", "currency": "usd", "payment_status": "not_tracked", "line_items": [{"name": "A", "unit_amount": 100}]}}), "order_not_payable"),
-        (json!({"order": {"id": "SO-e4", "currency": "usd", "payment_status": "deleted", "line_items": [{"name": "A", "unit_amount": 100}]}}), "order_not_payable"),
+        (
+            json!({"order": {"id": "SO-e2", "currency": "usd", "payment_status": "paid", "line_items": [{"name": "A", "unit_amount": 100}]}}),
+            "order_already_paid",
+        ),
+        (
+            json!({"order": {"id": "SO-e3", "currency": "usd", "payment_status": "not_tracked", "line_items": [{"name": "A", "unit_amount": 100}]}}),
+            "order_not_payable",
+        ),
+        (
+            json!({"order": {"id": "SO-e4", "currency": "usd", "payment_status": "deleted", "line_items": [{"name": "A", "unit_amount": 100}]}}),
+            "order_not_payable",
+        ),
     ];
     for (body, code) in cases {
         let reply = server.call(&merchant, "POST", "/links", Some(body)).await;
@@ -252,7 +267,13 @@ async fn webhook_signatures_that_do_not_verify_write_nothing() {
     ];
     for (header, payload) in cases {
         let reply = server
-            .raw(server.http.post(server.url("/stripe/webhook")).header("stripe-signature", header.clone()).body(payload))
+            .raw(
+                server
+                    .http
+                    .post(server.url("/stripe/webhook"))
+                    .header("stripe-signature", header.clone())
+                    .body(payload),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{header}");
         assert_eq!(reply.error_code(), "invalid_signature");

@@ -67,13 +67,18 @@ async fn voiding_a_link_closes_its_stripe_session_and_sends_customers_to_the_lan
     let voided = server.call(&merchant, "PATCH", &path, Some(json!({"active": false}))).await;
     assert_eq!(voided.status, StatusCode::OK, "{}", voided.text);
     assert_eq!(voided.json()["status"], "void");
-    assert_eq!(server.stripe().session(&session_id).unwrap()["status"], "expired", "the open Stripe page can no longer pay");
+    assert_eq!(
+        server.stripe().session(&session_id).unwrap()["status"],
+        "expired",
+        "the open Stripe page can no longer pay"
+    );
 
     let refused = server.open(url).await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
     assert_eq!(refused.location.unwrap(), "https://shop.example.com/payment-problem?payment_link_error=void");
 
-    let reactivated = server.call(&merchant, "PATCH", &path, Some(json!({"active": true, "name": "Renamed"}))).await.json();
+    let reactivated =
+        server.call(&merchant, "PATCH", &path, Some(json!({"active": true, "name": "Renamed"}))).await.json();
     assert_eq!(reactivated["status"], "active");
     assert_eq!(reactivated["name"], "Renamed");
     let reopened = server.open(url).await;
@@ -228,7 +233,10 @@ async fn an_expired_link_sends_the_customer_to_the_landing_page_or_says_gone() {
             .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("LINK".into()))
             .update_expression("SET expires_at = :past")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":past", aws_sdk_dynamodb::types::AttributeValue::S("2020-01-01T00:00:00Z".into()))
+            .expression_attribute_values(
+                ":past",
+                aws_sdk_dynamodb::types::AttributeValue::S("2020-01-01T00:00:00Z".into()),
+            )
             .send()
             .await;
     }

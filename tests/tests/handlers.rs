@@ -40,7 +40,12 @@ async fn world(config: LinkConfig) -> World {
 
 impl World {
     fn create_deps(&self) -> create_link::Deps {
-        create_link::Deps { store: self.store.clone(), tokens: self.tokens.clone(), config: self.config.clone(), clock: Arc::new(SystemClock) }
+        create_link::Deps {
+            store: self.store.clone(),
+            tokens: self.tokens.clone(),
+            config: self.config.clone(),
+            clock: Arc::new(SystemClock),
+        }
     }
 
     fn redeem_deps(&self) -> redeem_link::Deps {
@@ -116,7 +121,10 @@ async fn query_parameter_names_are_configurable() {
 async fn a_function_url_event_with_a_base64_body_is_verified_on_the_decoded_bytes() {
     let world = world(LinkConfig::with_base_url("https://pay.example.com")).await;
     let link = json_of(&world.create(&[("sub", "m1")]).await);
-    let body = event("checkout.session.completed", session_object("cs_test_b64", link["id"].as_str().unwrap(), "m1", "paid", 2500));
+    let body = event(
+        "checkout.session.completed",
+        session_object("cs_test_b64", link["id"].as_str().unwrap(), "m1", "paid", 2500),
+    );
     let header = signature(WEBHOOK_SECRET, now(), &body);
     let function_url_event = json!({
         "version": "2.0",

@@ -62,4 +62,3 @@ both_stores!(
     late_and_repeated_events_never_undo_a_payment,
     an_idempotency_key_is_claimed_once_and_replays_its_response,
 );
-

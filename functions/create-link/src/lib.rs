@@ -52,12 +52,16 @@ async fn with_idempotency(deps: &Deps, request: &Request) -> Result<Response<Bod
         IdempotencyBegin::Started => {}
         IdempotencyBegin::Completed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = http::json(status, &serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default());
+            let mut response =
+                http::json(status, &serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default());
             response.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
             return Ok(response);
         }
         IdempotencyBegin::InProgress => {
-            return Err(ApiError::conflict("idempotency_in_progress", "A request with this Idempotency-Key is still in progress."));
+            return Err(ApiError::conflict(
+                "idempotency_in_progress",
+                "A request with this Idempotency-Key is still in progress.",
+            ));
         }
         IdempotencyBegin::Mismatch => {
             return Err(ApiError::new(

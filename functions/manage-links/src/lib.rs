@@ -58,18 +58,31 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             let now = deps.clock.now();
             let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
             let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            manage::change(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, &change, now)
-                .await?;
+            manage::change(
+                deps.store.as_ref(),
+                deps.checkout.as_ref(),
+                &deps.config,
+                &merchant_settings,
+                &link,
+                &change,
+                now,
+            )
+            .await?;
             link_detail(deps, &merchant, id).await
         }
         (Method::DELETE, ["links", id]) => {
             let now = deps.clock.now();
             let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
             let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, now).await?;
+            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, now)
+                .await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
-        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")),
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This route does not take that method.",
+        )),
     }
 }
 

@@ -25,7 +25,12 @@ pub struct Deps {
 
 impl Deps {
     fn redeemer(&self) -> Redeemer<'_> {
-        Redeemer { store: self.store.as_ref(), checkout: self.checkout.as_ref(), tokens: &self.tokens, config: &self.config }
+        Redeemer {
+            store: self.store.as_ref(),
+            checkout: self.checkout.as_ref(),
+            tokens: &self.tokens,
+            config: &self.config,
+        }
     }
 }
 
@@ -155,10 +160,14 @@ async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemErro
         }
         // The webhook may void or expire nothing the customer just paid for; thank them anyway
         // when we know the link, since Stripe only sends them here after a payment.
-        Inspection::Refused { link: Some(link), settings: Some(settings), refusal: Refusal::Expired | Refusal::Void } => {
-            http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link)))
+        Inspection::Refused {
+            link: Some(link),
+            settings: Some(settings),
+            refusal: Refusal::Expired | Refusal::Void,
+        } => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
+        Inspection::Refused { refusal, link, settings } => {
+            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
         }
-        Inspection::Refused { refusal, link, settings } => refusal_response(deps, refusal, link.as_deref(), settings.as_ref()),
     })
 }
 
@@ -173,6 +182,8 @@ async fn cancel(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError>
         Inspection::AlreadyPaid { link, settings } => {
             http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
         }
-        Inspection::Refused { refusal, link, settings } => refusal_response(deps, refusal, link.as_deref(), settings.as_ref()),
+        Inspection::Refused { refusal, link, settings } => {
+            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
+        }
     })
 }

@@ -36,13 +36,21 @@ async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiEr
     let now = deps.clock.now();
     if let Err(err) = deps.secrets.verify(&signature, body, now.unix()) {
         tracing::warn!(reason = %err, "webhook signature rejected");
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_signature", "The Stripe-Signature header does not verify."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_signature",
+            "The Stripe-Signature header does not verify.",
+        ));
     }
     let event: Event = serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
     let handled = match handle_event(deps.store.as_ref(), &event, now, deps.config.retention_days).await {
         Ok(handled) => handled,
         Err(WebhookError::Malformed(detail)) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_event", format!("The event cannot be read: {detail}")));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_event",
+                format!("The event cannot be read: {detail}"),
+            ));
         }
         Err(WebhookError::Store(err)) => return Err(ApiError::from(err)),
     };

@@ -88,7 +88,12 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
     seed_dev_merchant(store.as_ref()).await?;
 
     let app = Arc::new(App {
-        create: create_link::Deps { store: store.clone(), tokens: tokens.clone(), config: link_config.clone(), clock: clock.clone() },
+        create: create_link::Deps {
+            store: store.clone(),
+            tokens: tokens.clone(),
+            config: link_config.clone(),
+            clock: clock.clone(),
+        },
         redeem: redeem_link::Deps {
             store: store.clone(),
             checkout: checkout.clone(),
@@ -96,8 +101,19 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
             config: link_config.clone(),
             clock: clock.clone(),
         },
-        webhook: stripe_webhook::Deps { store: store.clone(), secrets, config: link_config.clone(), clock: clock.clone() },
-        manage: manage_links::Deps { store: store.clone(), checkout, tokens, config: link_config, clock: clock.clone() },
+        webhook: stripe_webhook::Deps {
+            store: store.clone(),
+            secrets,
+            config: link_config.clone(),
+            clock: clock.clone(),
+        },
+        manage: manage_links::Deps {
+            store: store.clone(),
+            checkout,
+            tokens,
+            config: link_config,
+            clock: clock.clone(),
+        },
         simulated,
         auth: options.merchant_auth.clone(),
         webhook_secret,
@@ -118,7 +134,8 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
 /// The dev merchant can take (simulated) payments from the first request, as the SPEC promises.
 async fn seed_dev_merchant(store: &dyn LinkStore) -> Result<(), ConfigError> {
     let merchant = MerchantId::parse(DEV_MERCHANT).expect("a valid id");
-    let unavailable = |e: paylinks::ports::StoreError| ConfigError { name: "STORE", problem: format!("is unavailable: {e}") };
+    let unavailable =
+        |e: paylinks::ports::StoreError| ConfigError { name: "STORE", problem: format!("is unavailable: {e}") };
     if store.get_settings(&merchant).await.map_err(unavailable)?.is_none() {
         let settings = Settings {
             display_name: "Dev Shop".into(),
@@ -169,7 +186,9 @@ impl App {
             "pay" | "p" => infallible(redeem_link::handle(&self.redeem, request).await),
             "stripe" => self.deliver_webhook(request).await,
             "simulated-checkout" => simulated::handle(self, request).await,
-            "links" if segments.len() == 1 => infallible(create_link::handle(&self.create, self.auth.authorize(request)).await),
+            "links" if segments.len() == 1 => {
+                infallible(create_link::handle(&self.create, self.auth.authorize(request)).await)
+            }
             "links" | "settings" => infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await),
             "" => api::json(
                 StatusCode::OK,

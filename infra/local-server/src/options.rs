@@ -22,9 +22,10 @@ impl StoreChoice {
             Self::Embedded => Ok(Arc::new(EmbeddedStore::new())),
             Self::Dynamo { client, table, create } => {
                 if *create {
-                    create_table(client, table)
-                        .await
-                        .map_err(|e| ConfigError { name: "TABLE_NAME", problem: format!("could not be created: {e}") })?;
+                    create_table(client, table).await.map_err(|e| ConfigError {
+                        name: "TABLE_NAME",
+                        problem: format!("could not be created: {e}"),
+                    })?;
                 }
                 Ok(Arc::new(DynamoStore::new(client.clone(), table.clone())))
             }
@@ -114,8 +115,12 @@ impl Options {
                 secret_key: SecretString::from(key),
                 api_base: var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()),
             },
-            (Some("stripe"), None) => return Err(ConfigError { name: "STRIPE_SECRET_KEY", problem: "is not set".into() }),
-            (Some(_), _) => return Err(ConfigError { name: "PAYMENTS", problem: "must be simulated or stripe".into() }),
+            (Some("stripe"), None) => {
+                return Err(ConfigError { name: "STRIPE_SECRET_KEY", problem: "is not set".into() });
+            }
+            (Some(_), _) => {
+                return Err(ConfigError { name: "PAYMENTS", problem: "must be simulated or stripe".into() });
+            }
         };
         Ok(options)
     }

@@ -26,19 +26,26 @@ pub async fn handle(app: &App, request: Request) -> lambda_http::Response<Body> 
         return api::html(StatusCode::GONE, pages::expired(&Brand::neutral()));
     }
     let request_amount: i64 = session.request.lines.iter().map(|l| l.unit_amount.minor() * i64::from(l.quantity)).sum();
-    let amount = paylinks::domain::Amount::parse(request_amount).map(|a| session.request.currency.display(a)).unwrap_or_default();
+    let amount = paylinks::domain::Amount::parse(request_amount)
+        .map(|a| session.request.currency.display(a))
+        .unwrap_or_default();
     match *request.method() {
         Method::GET => {
-            let summary = Summary { name: session.request.lines.first().map(|l| l.name.clone()).unwrap_or_default(), amount };
+            let summary =
+                Summary { name: session.request.lines.first().map(|l| l.name.clone()).unwrap_or_default(), amount };
             api::html(StatusCode::OK, pages::simulated_checkout(&Brand::neutral(), &summary))
         }
         Method::POST => {
             let form = String::from_utf8_lossy(api::body_bytes(&request)).to_string();
-            let outcome = form_urlencoded::parse(form.as_bytes()).find(|(k, _)| k == "outcome").map(|(_, v)| v.into_owned());
+            let outcome =
+                form_urlencoded::parse(form.as_bytes()).find(|(k, _)| k == "outcome").map(|(_, v)| v.into_owned());
             match outcome.as_deref() {
                 Some(outcome @ ("paid" | "failed" | "expired")) => settle(app, &session, outcome, request_amount).await,
-                _ => ApiError::validation(paylinks::domain::ValidationError::new("outcome", "must be paid, failed or expired"))
-                    .into_response(),
+                _ => ApiError::validation(paylinks::domain::ValidationError::new(
+                    "outcome",
+                    "must be paid, failed or expired",
+                ))
+                .into_response(),
             }
         }
         _ => ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or POST.").into_response(),
@@ -98,8 +105,12 @@ async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i6
         .expect("a well-formed request");
     let delivered = app.deliver_webhook(webhook.into()).await;
     if !delivered.status().is_success() {
-        return ApiError::new(StatusCode::BAD_GATEWAY, "webhook_failed", "The webhook did not accept the simulated event.")
-            .into_response();
+        return ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "webhook_failed",
+            "The webhook did not accept the simulated event.",
+        )
+        .into_response();
     }
     if outcome == "expired" {
         if let Some(simulated) = &app.simulated {

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::domain::{
-    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
-    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment, PaymentState, SessionId,
+    Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError};
 
@@ -125,7 +125,11 @@ impl LinkStore for EmbeddedStore {
         Ok(state.links.get(id).filter(|l| is_retained(l.purge_at, now)).cloned())
     }
 
-    async fn resolve_short_code(&self, code: &ShortCode, now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError> {
+    async fn resolve_short_code(
+        &self,
+        code: &ShortCode,
+        now: Timestamp,
+    ) -> Result<Option<ShortCodeTarget>, StoreError> {
         let _ = now;
         Ok(self.lock().short_codes.get(code).cloned())
     }
@@ -218,8 +222,7 @@ impl LinkStore for EmbeddedStore {
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
         let state = self.lock();
-        let mut payments: Vec<Payment> =
-            state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
+        let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
         payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
         Ok(payments)
     }
@@ -255,7 +258,13 @@ impl LinkStore for EmbeddedStore {
         Ok(IdempotencyBegin::Started)
     }
 
-    async fn complete_idempotent(&self, merchant: &MerchantId, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+    async fn complete_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
         let mut state = self.lock();
         let record = state.idempotency.get_mut(&(merchant.clone(), key.to_string())).ok_or(StoreError::Conflict)?;
         record.state = IdempotencyState::Completed { status, body: body.to_string() };

@@ -19,7 +19,10 @@ use crate::domain::{CollectAddress, OpenSession, SessionId, StripeAccount, Times
 use crate::ports::{Checkout, CheckoutError, NewCheckoutSession};
 
 /// Countries offered for a shipping address when a link asks for one.
-const SHIPPING_COUNTRIES: &[&str] = &["US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "SE", "DK", "NO", "FI", "CH", "PT", "PL", "JP", "SG"];
+const SHIPPING_COUNTRIES: &[&str] = &[
+    "US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "SE", "DK", "NO", "FI", "CH", "PT",
+    "PL", "JP", "SG",
+];
 
 pub struct StripeCheckout {
     client: stripe::Client,
@@ -66,7 +69,8 @@ fn line_item(currency: &StripeCurrency, line: &crate::ports::CheckoutLine) -> Cr
     });
     if let Some(interval) = line.recurring {
         price.recurring = Some(CreateCheckoutSessionLineItemsPriceDataRecurring::new(
-            interval.parse::<stripe_checkout::checkout_session::CreateCheckoutSessionLineItemsPriceDataRecurringInterval>()
+            interval
+                .parse::<stripe_checkout::checkout_session::CreateCheckoutSessionLineItemsPriceDataRecurringInterval>()
                 .unwrap_or_else(|never| match never {}),
         ));
     }
@@ -121,8 +125,9 @@ impl Checkout for StripeCheckout {
                     .iter()
                     .filter_map(|c| CreateCheckoutSessionShippingAddressCollectionAllowedCountries::from_str(c).ok())
                     .collect::<Vec<_>>();
-                create = create
-                    .shipping_address_collection(CreateCheckoutSessionShippingAddressCollection { allowed_countries: countries });
+                create = create.shipping_address_collection(CreateCheckoutSessionShippingAddressCollection {
+                    allowed_countries: countries,
+                });
             }
         }
         let key = stripe::IdempotencyKey::new(&request.idempotency_key)
@@ -132,9 +137,9 @@ impl Checkout for StripeCheckout {
             call = call.account_id(AccountId::from(account.as_str()));
         }
         let session = call.send(&self.client).await.map_err(unavailable)?;
-        let url = session.url.ok_or_else(|| {
-            CheckoutError::Unavailable("Stripe returned a Checkout Session without a url".into())
-        })?;
+        let url = session
+            .url
+            .ok_or_else(|| CheckoutError::Unavailable("Stripe returned a Checkout Session without a url".into()))?;
         Ok(OpenSession {
             id: SessionId::parse(session.id.as_str()).map_err(|e| CheckoutError::Unavailable(Box::new(e)))?,
             url,

@@ -14,9 +14,7 @@ impl Email {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
         let trimmed = text.trim();
         let valid = trimmed.len() <= 254
-            && email_address::EmailAddress::from_str(trimmed)
-                .map(|e| e.domain().contains('.'))
-                .unwrap_or(false);
+            && email_address::EmailAddress::from_str(trimmed).map(|e| e.domain().contains('.')).unwrap_or(false);
         if !valid {
             return Err(ValidationError::new("", "must be an email address like name@example.com"));
         }

@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, PhoneE164, SessionId, ShortCode, Timestamp};
+use super::{
+    Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, PhoneE164, SessionId, ShortCode, Timestamp,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,9 +36,7 @@ impl LinkStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Active, Self::Paid, Self::Void, Self::Expired, Self::Deleted]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [Self::Active, Self::Paid, Self::Void, Self::Expired, Self::Deleted].into_iter().find(|s| s.as_str() == text)
     }
 }
 

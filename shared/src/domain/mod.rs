@@ -13,12 +13,15 @@ mod validation;
 pub use contact::{Email, PhoneE164};
 pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
-    Customer, CollectAddress, Link, LinkKind, LinkOptions, LinkStatus, LineItem, OpenSession,
-    RecurringInterval, AdjustableQuantity, ShortCodeTarget,
+    AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
+    RecurringInterval, ShortCodeTarget,
 };
 pub use money::{Amount, Currency};
 pub use order::{Order, OrderPaymentStatus};
 pub use payment::{Payment, PaymentSource, PaymentState};
-pub use settings::{parse_expiry_minutes as settings_parse_expiry_minutes, BrandColor, EmailTemplate, HostName, Settings, SettingsPatch, SmsTemplate, StripeAccount};
+pub use settings::{
+    BrandColor, EmailTemplate, HostName, Settings, SettingsPatch, SmsTemplate, StripeAccount,
+    parse_expiry_minutes as settings_parse_expiry_minutes,
+};
 pub use timestamp::Timestamp;
 pub use validation::ValidationError;

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{PaymentState, Amount, Currency, Customer, LinkId, MerchantId, OrderId, Timestamp};
+use super::{Amount, Currency, Customer, LinkId, MerchantId, OrderId, PaymentState, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -175,9 +175,7 @@ pub struct SettingsPatch {
 
 impl SettingsPatch {
     pub fn parse(body: &Value) -> Result<Self, ValidationError> {
-        let object = body
-            .as_object()
-            .ok_or_else(|| ValidationError::new("", "must be a JSON object of settings"))?;
+        let object = body.as_object().ok_or_else(|| ValidationError::new("", "must be a JSON object of settings"))?;
         let mut patch = Self::default();
         for key in object.keys() {
             let known = [
@@ -207,9 +205,8 @@ impl SettingsPatch {
             s.logo_url = nullable(v, parse_https_url).map_err(|e| e.under("logo_url"))?;
         }
         if let Some(v) = object.get("payments_enabled") {
-            s.payments_enabled = v
-                .as_bool()
-                .ok_or_else(|| ValidationError::new("payments_enabled", "must be true or false"))?;
+            s.payments_enabled =
+                v.as_bool().ok_or_else(|| ValidationError::new("payments_enabled", "must be true or false"))?;
         }
         if let Some(v) = object.get("stripe_account") {
             s.stripe_account =
@@ -297,10 +294,8 @@ pub fn parse_expiry_minutes(v: &Value) -> Result<u32, ValidationError> {
 }
 
 fn template_field(object: &Map<String, Value>, name: &str, max: usize) -> Result<String, ValidationError> {
-    let text = object
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| ValidationError::new(name, "must be a string"))?;
+    let text =
+        object.get(name).and_then(Value::as_str).ok_or_else(|| ValidationError::new(name, "must be a string"))?;
     if text.len() > max {
         return Err(ValidationError::new(name, format!("must be at most {max} bytes")));
     }
@@ -309,7 +304,8 @@ fn template_field(object: &Map<String, Value>, name: &str, max: usize) -> Result
 }
 
 fn parse_email_template(v: &Value) -> Result<EmailTemplate, ValidationError> {
-    let object = v.as_object().ok_or_else(|| ValidationError::new("", "must be an object with subject, html and text"))?;
+    let object =
+        v.as_object().ok_or_else(|| ValidationError::new("", "must be an object with subject, html and text"))?;
     Ok(EmailTemplate {
         subject: template_field(object, "subject", 200)?,
         html: template_field(object, "html", 100_000)?,
@@ -349,7 +345,8 @@ mod tests {
 
     #[test]
     fn a_patch_names_the_field_at_fault() {
-        let err = SettingsPatch::parse(&json!({"allowed_redirect_hosts": ["ok.example.com", "https://x"]})).unwrap_err();
+        let err =
+            SettingsPatch::parse(&json!({"allowed_redirect_hosts": ["ok.example.com", "https://x"]})).unwrap_err();
         assert_eq!(err.field, "allowed_redirect_hosts.1");
         let err = SettingsPatch::parse(&json!({"stripe_account": "cus_123"})).unwrap_err();
         assert_eq!(err.field, "stripe_account");

@@ -24,10 +24,7 @@ impl Timestamp {
     }
 
     pub fn rfc3339(self) -> String {
-        OffsetDateTime::from_unix_timestamp(self.0)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
-            .unwrap_or_default()
+        OffsetDateTime::from_unix_timestamp(self.0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {

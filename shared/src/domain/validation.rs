@@ -14,11 +14,7 @@ impl ValidationError {
 
     /// The same error seen from an enclosing object: `email` becomes `customer.email`.
     pub fn under(mut self, parent: &str) -> Self {
-        self.field = if self.field.is_empty() {
-            parent.to_string()
-        } else {
-            format!("{parent}.{}", self.field)
-        };
+        self.field = if self.field.is_empty() { parent.to_string() } else { format!("{parent}.{}", self.field) };
         self
     }
 }

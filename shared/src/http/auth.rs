@@ -13,7 +13,9 @@ use crate::domain::MerchantId;
 /// `merchant_id` claim names the merchant, or `sub` when that claim is absent.
 pub fn merchant_of(request: &Request) -> Result<MerchantId, ApiError> {
     let claims = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims)
+        }
         _ => None,
     };
     let claims = claims.ok_or_else(ApiError::unauthorized)?;

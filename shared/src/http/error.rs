@@ -50,7 +50,11 @@ impl ApiError {
     pub fn unavailable(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self {
             cause: Some(Box::new(cause)),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "A service we depend on failed. Please retry.")
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "A service we depend on failed. Please retry.",
+            )
         }
     }
 
@@ -98,7 +102,9 @@ impl From<ValidationError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict => Self::conflict("conflict", "The object changed while we were working on it. Please retry."),
+            StoreError::Conflict => {
+                Self::conflict("conflict", "The object changed while we were working on it. Please retry.")
+            }
             StoreError::Unavailable(_) => Self::unavailable(err),
         }
     }

@@ -21,7 +21,9 @@ pub fn html(status: StatusCode, page: String) -> Response<Body> {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src https:; form-action 'self'"),
+        header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https:; form-action 'self'",
+        ),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", header::HeaderValue::from_static("no-referrer"));

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::fields::{Fields, web_url};
 use crate::config::LinkConfig;
 use crate::domain::{
-    AdjustableQuantity, Amount, CollectAddress, Currency, Customer, Email, Link, LinkId, LinkKind, LinkOptions,
-    LinkStatus, LineItem, MerchantId, Order, OrderId, OrderPaymentStatus, PhoneE164, RecurringInterval, Settings,
+    AdjustableQuantity, Amount, CollectAddress, Currency, Customer, Email, LineItem, Link, LinkId, LinkKind,
+    LinkOptions, LinkStatus, MerchantId, Order, OrderId, OrderPaymentStatus, PhoneE164, RecurringInterval, Settings,
     ShortCode, Timestamp, ValidationError,
 };
 use crate::http::ApiError;
@@ -94,7 +94,9 @@ impl From<CreateLinkError> for ApiError {
                 "customer_cannot_pay_by_card",
                 "The customer pays on invoice terms and cannot pay by card.",
             ),
-            CreateLinkError::OrderAlreadyPaid => ApiError::conflict("order_already_paid", "The order has already been paid."),
+            CreateLinkError::OrderAlreadyPaid => {
+                ApiError::conflict("order_already_paid", "The order has already been paid.")
+            }
             CreateLinkError::OrderNotPayable => {
                 ApiError::conflict("order_not_payable", "The order is not tracked for payment, deleted or rejected.")
             }
@@ -109,7 +111,11 @@ pub enum Created {
     Reused(Link),
 }
 
-fn parse_line_items(items: &[Value], path: &str, products: bool) -> Result<Vec<(LineItem, Option<Currency>)>, ValidationError> {
+fn parse_line_items(
+    items: &[Value],
+    path: &str,
+    products: bool,
+) -> Result<Vec<(LineItem, Option<Currency>)>, ValidationError> {
     if items.is_empty() {
         return Err(ValidationError::new(path, "must have at least one item"));
     }
@@ -128,11 +134,8 @@ fn parse_line_items(items: &[Value], path: &str, products: bool) -> Result<Vec<(
             return Err(f.fail("quantity", format!("must be from 1 to {MAX_QUANTITY}")));
         }
         let currency = f.parsed("currency", Currency::parse)?;
-        let (adjustable_quantity, recurring) = if products {
-            (parse_adjustable(&f, quantity)?, parse_recurring(&f)?)
-        } else {
-            (None, None)
-        };
+        let (adjustable_quantity, recurring) =
+            if products { (parse_adjustable(&f, quantity)?, parse_recurring(&f)?) } else { (None, None) };
         parsed.push((
             LineItem { name, unit_amount, quantity: quantity as u32, adjustable_quantity, recurring },
             currency,
@@ -148,7 +151,10 @@ fn parse_adjustable(f: &Fields<'_>, quantity: i64) -> Result<Option<AdjustableQu
     let minimum = a.integer("minimum")?.unwrap_or(1);
     let maximum = a.integer("maximum")?.unwrap_or(99);
     if !(1..=MAX_QUANTITY).contains(&minimum) || !(1..=MAX_QUANTITY).contains(&maximum) || minimum > maximum {
-        return Err(ValidationError::new(path, "minimum and maximum must be from 1 to 10000, minimum not above maximum"));
+        return Err(ValidationError::new(
+            path,
+            "minimum and maximum must be from 1 to 10000, minimum not above maximum",
+        ));
     }
     if !(minimum..=maximum).contains(&quantity) {
         return Err(f.fail("quantity", "must be between the adjustable minimum and maximum"));
@@ -197,7 +203,10 @@ fn parse_order(value: &Value) -> Result<OrderRequest, ValidationError> {
     let payment_status = match f.text("payment_status", 40)? {
         None => OrderPaymentStatus::Outstanding,
         Some(text) => OrderPaymentStatus::parse(&text).ok_or_else(|| {
-            f.fail("payment_status", "must be outstanding, processing, paid, refunded, partially_refunded, rejected, not_tracked or deleted")
+            f.fail(
+                "payment_status",
+                "must be outstanding, processing, paid, refunded, partially_refunded, rejected, not_tracked or deleted",
+            )
         })?,
     };
     let invoice_url = web_url(&f, "invoice_url")?.map(String::from);
@@ -219,7 +228,10 @@ fn parse_products(value: &Value) -> Result<LinkSubject, ValidationError> {
     for (i, (_, c)) in parsed.iter().enumerate() {
         let c = c.ok_or_else(|| ValidationError::new(format!("products.{i}.currency"), "is required"))?;
         if currency.is_some_and(|seen| seen != c) {
-            return Err(ValidationError::new(format!("products.{i}.currency"), "must match the other products' currency"));
+            return Err(ValidationError::new(
+                format!("products.{i}.currency"),
+                "must match the other products' currency",
+            ));
         }
         currency = Some(c);
     }
@@ -268,7 +280,9 @@ impl CreateLink {
             (Some(order), None) => LinkSubject::Order(parse_order(order)?),
             (None, Some(products)) => parse_products(products)?,
             (Some(_), Some(_)) => return Err(ValidationError::new("products", "cannot be given together with order")),
-            (None, None) => return Err(ValidationError::new("order", "is required (or products, for a reusable link)")),
+            (None, None) => {
+                return Err(ValidationError::new("order", "is required (or products, for a reusable link)"));
+            }
         };
         let name = match (f.text("name", 200)?, &subject) {
             (Some(name), _) => name,
@@ -331,7 +345,9 @@ impl CreateLink {
     fn new_link(&self, merchant: &MerchantId, settings: &Settings, now: Timestamp, retention_days: i64) -> Link {
         let (kind, order_id, amount, currency, line_items) = match &self.subject {
             LinkSubject::Order(o) => (LinkKind::Order, Some(o.id.clone()), o.amount, o.currency, o.line_items.clone()),
-            LinkSubject::Products { currency, items, amount } => (LinkKind::Product, None, *amount, *currency, items.clone()),
+            LinkSubject::Products { currency, items, amount } => {
+                (LinkKind::Product, None, *amount, *currency, items.clone())
+            }
         };
         let expires_at = self.expires_at(settings, now);
         Link {

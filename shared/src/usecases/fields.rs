@@ -71,7 +71,11 @@ impl<'a> Fields<'a> {
     }
 
     /// Parses a value with a domain parser, re-rooting its error at this field.
-    pub fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Result<T, ValidationError>) -> Result<Option<T>, ValidationError> {
+    pub fn parsed<T>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+    ) -> Result<Option<T>, ValidationError> {
         let Some(value) = self.get(name) else { return Ok(None) };
         let text = value.as_str().ok_or_else(|| self.fail(name, "must be a string"))?;
         parse(text).map(Some).map_err(|e| ValidationError::new(self.path(name), e.message))

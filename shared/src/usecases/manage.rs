@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::fields::Fields;
 use super::link_view::{LinkSummary, LinkUrls};
 use crate::config::LinkConfig;
-use crate::domain::{Link, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Settings, Timestamp, ValidationError};
+use crate::domain::{
+    Link, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Settings, Timestamp, ValidationError,
+};
 use crate::http::ApiError;
 use crate::ports::{Checkout, CheckoutError, LinkStore, StoreError};
 
@@ -28,7 +30,9 @@ impl From<ManageError> for ApiError {
     fn from(err: ManageError) -> Self {
         match err {
             ManageError::NotFound => ApiError::not_found("link"),
-            ManageError::AlreadyPaid => ApiError::conflict("link_already_paid", "A paid link cannot be voided or reactivated."),
+            ManageError::AlreadyPaid => {
+                ApiError::conflict("link_already_paid", "A paid link cannot be voided or reactivated.")
+            }
             ManageError::Invalid(e) => ApiError::validation(e),
             ManageError::Store(e) => ApiError::from(e),
             ManageError::Checkout(e) => ApiError::from(e),
@@ -79,7 +83,12 @@ pub struct LinkDetail {
 }
 
 /// The merchant's link, or `NotFound` for another merchant's (ids cannot be probed) or a deleted one.
-pub async fn owned_link(store: &dyn LinkStore, merchant: &MerchantId, id: &str, now: Timestamp) -> Result<Link, ManageError> {
+pub async fn owned_link(
+    store: &dyn LinkStore,
+    merchant: &MerchantId,
+    id: &str,
+    now: Timestamp,
+) -> Result<Link, ManageError> {
     let id = LinkId::parse(id).ok_or(ManageError::NotFound)?;
     let link = store.get_link(&id, now).await?.ok_or(ManageError::NotFound)?;
     if &link.merchant_id != merchant || link.status == LinkStatus::Deleted {
@@ -88,7 +97,12 @@ pub async fn owned_link(store: &dyn LinkStore, merchant: &MerchantId, id: &str, 
     Ok(link)
 }
 
-pub async fn detail(store: &dyn LinkStore, urls: LinkUrls<'_>, link: Link, now: Timestamp) -> Result<LinkDetail, ManageError> {
+pub async fn detail(
+    store: &dyn LinkStore,
+    urls: LinkUrls<'_>,
+    link: Link,
+    now: Timestamp,
+) -> Result<LinkDetail, ManageError> {
     let payments = store.list_payments(&link.id).await?;
     Ok(LinkDetail {
         summary: LinkSummary::of(&link, urls, now),
@@ -139,14 +153,20 @@ pub async fn change(
             // A session closed while the link was void must not be handed out again.
             close_session(store, checkout, settings, link).await?;
             let purge_at = link.expires_at.map(|e| e.plus_days(config.retention_days));
-            match store.set_link_status(&link.id, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at).await {
+            match store
+                .set_link_status(&link.id, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at)
+                .await
+            {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => return Err(conflict_reason(store, link, now).await),
                 Err(e) => return Err(e.into()),
             }
         } else {
             let purge_at = Some(now.plus_days(config.retention_days));
-            match store.set_link_status(&link.id, &[LinkStatus::Active, LinkStatus::Void], LinkStatus::Void, purge_at).await {
+            match store
+                .set_link_status(&link.id, &[LinkStatus::Active, LinkStatus::Void], LinkStatus::Void, purge_at)
+                .await
+            {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => return Err(conflict_reason(store, link, now).await),
                 Err(e) => return Err(e.into()),
@@ -170,7 +190,8 @@ pub async fn delete(
     now: Timestamp,
 ) -> Result<(), ManageError> {
     let from = [LinkStatus::Active, LinkStatus::Void, LinkStatus::Paid];
-    match store.set_link_status(&link.id, &from, LinkStatus::Deleted, Some(now.plus_days(config.retention_days))).await {
+    match store.set_link_status(&link.id, &from, LinkStatus::Deleted, Some(now.plus_days(config.retention_days))).await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(ManageError::NotFound),
         Err(e) => return Err(e.into()),
@@ -180,7 +201,12 @@ pub async fn delete(
 
 /// Expires the link's open session at Stripe, then forgets it; a retry after a Stripe fault
 /// finds it still recorded and tries again.
-async fn close_session(store: &dyn LinkStore, checkout: &dyn Checkout, settings: &Settings, link: &Link) -> Result<(), ManageError> {
+async fn close_session(
+    store: &dyn LinkStore,
+    checkout: &dyn Checkout,
+    settings: &Settings,
+    link: &Link,
+) -> Result<(), ManageError> {
     if let Some(session) = &link.session {
         checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await?;
         store.forget_session(&link.id, &session.id).await?;

@@ -2,9 +2,7 @@
 //! Checkout — through the link's open session when it has one, so concurrent opens make one.
 
 use crate::config::LinkConfig;
-use crate::domain::{
-    DeliveryId, Link, LinkKind, LinkStatus, OpenSession, Settings, ShortCode, Timestamp,
-};
+use crate::domain::{DeliveryId, Link, LinkKind, LinkStatus, OpenSession, Settings, ShortCode, Timestamp};
 use crate::ports::{Checkout, CheckoutError, CheckoutLine, LinkStore, NewCheckoutSession, StoreError};
 use crate::tokens::{LinkTokens, TokenError};
 use crate::usecases::link_view::LinkUrls;
@@ -64,7 +62,12 @@ impl Redeemer<'_> {
     }
 
     /// Finds the link and judges it, counting the open when asked.
-    pub async fn inspect(&self, presented: Presented<'_>, now: Timestamp, count_open: bool) -> Result<Inspection, RedeemError> {
+    pub async fn inspect(
+        &self,
+        presented: Presented<'_>,
+        now: Timestamp,
+        count_open: bool,
+    ) -> Result<Inspection, RedeemError> {
         let invalid = || Inspection::Refused { refusal: Refusal::Invalid, link: None, settings: None };
         let (link_id, delivery_id, token_expired) = match presented {
             Presented::Token(token) => match self.tokens.verify(token, now) {
@@ -102,10 +105,16 @@ impl Redeemer<'_> {
             _ => None,
         };
         let status = link.status_at(now);
-        let refused = |refusal| Inspection::Refused { refusal, link: Some(Box::new(link.clone())), settings: Some(settings.clone()) };
+        let refused = |refusal| Inspection::Refused {
+            refusal,
+            link: Some(Box::new(link.clone())),
+            settings: Some(settings.clone()),
+        };
         Ok(match status {
             LinkStatus::Paid => Inspection::AlreadyPaid { link: Box::new(link), settings },
-            _ if order_status.is_some_and(|s| s.is_settled()) => Inspection::AlreadyPaid { link: Box::new(link), settings },
+            _ if order_status.is_some_and(|s| s.is_settled()) => {
+                Inspection::AlreadyPaid { link: Box::new(link), settings }
+            }
             LinkStatus::Deleted => refused(Refusal::Invalid),
             LinkStatus::Void => refused(Refusal::Void),
             _ if order_status == Some(crate::domain::OrderPaymentStatus::Rejected) => refused(Refusal::Void),
@@ -116,10 +125,16 @@ impl Redeemer<'_> {
     }
 
     /// The Checkout Session the customer should be sent to.
-    pub async fn checkout_session(&self, link: &Link, settings: &Settings, now: Timestamp) -> Result<OpenSession, RedeemError> {
+    pub async fn checkout_session(
+        &self,
+        link: &Link,
+        settings: &Settings,
+        now: Timestamp,
+    ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
             // Reusable links: every customer gets a session of their own.
-            let request = self.session_request(link, settings, now, format!("{}-{}", link.id, crate::domain::random_base62(16)));
+            let request =
+                self.session_request(link, settings, now, format!("{}-{}", link.id, crate::domain::random_base62(16)));
             return Ok(self.checkout.create_session(&request).await?);
         }
         let mut link = link.clone();
@@ -167,7 +182,13 @@ impl Redeemer<'_> {
             if key.is_empty() { format!("{}-s{}-{}", link.id, link.session_seq, expires_at.unix()) } else { key };
         let lines = if link.kind == LinkKind::Order && order_total_differs(link) {
             // A custom amount (after shipping or discounts) is charged as one line of the link's name.
-            vec![CheckoutLine { name: link.name.clone(), unit_amount: link.amount, quantity: 1, adjustable_quantity: None, recurring: None }]
+            vec![CheckoutLine {
+                name: link.name.clone(),
+                unit_amount: link.amount,
+                quantity: 1,
+                adjustable_quantity: None,
+                recurring: None,
+            }]
         } else {
             link.line_items
                 .iter()

@@ -27,7 +27,11 @@ pub async fn get_settings(store: &dyn SettingsStore, merchant: &MerchantId) -> R
 }
 
 /// Applies any subset of the fields; the rest keep their value. Returns the whole settings.
-pub async fn put_settings(store: &dyn SettingsStore, merchant: &MerchantId, body: &Value) -> Result<Settings, SettingsError> {
+pub async fn put_settings(
+    store: &dyn SettingsStore,
+    merchant: &MerchantId,
+    body: &Value,
+) -> Result<Settings, SettingsError> {
     let patch = SettingsPatch::parse(body)?;
     let current = get_settings(store, merchant).await?;
     let next = patch.apply_to(&current);

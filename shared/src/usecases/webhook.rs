@@ -66,7 +66,12 @@ pub enum WebhookError {
     Store(#[from] StoreError),
 }
 
-pub async fn handle_event(store: &dyn LinkStore, event: &Event, now: Timestamp, retention_days: i64) -> Result<Handled, WebhookError> {
+pub async fn handle_event(
+    store: &dyn LinkStore,
+    event: &Event,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<Handled, WebhookError> {
     let state = match event.kind.as_str() {
         "checkout.session.completed" => None,
         "checkout.session.async_payment_succeeded" => Some(PaymentState::Paid),
@@ -128,11 +133,7 @@ pub async fn handle_event(store: &dyn LinkStore, event: &Event, now: Timestamp, 
 }
 
 fn link_of(session: &SessionObject) -> Option<LinkId> {
-    session
-        .metadata
-        .get("link_id")
-        .or(session.client_reference_id.as_ref())
-        .and_then(|id| LinkId::parse(id))
+    session.metadata.get("link_id").or(session.client_reference_id.as_ref()).and_then(|id| LinkId::parse(id))
 }
 
 async fn forget(store: &dyn LinkStore, event: &Event) -> Result<Handled, WebhookError> {

@@ -116,13 +116,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(built).build())
     }
 
-    async fn update(
-        &self,
-        pk: AttributeValue,
-        sk: &str,
-        update: Update,
-        condition: &str,
-    ) -> Result<(), StoreError> {
+    async fn update(&self, pk: AttributeValue, sk: &str, update: Update, condition: &str) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -139,12 +133,7 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(map_write_error)?;
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(map_write_error)?;
         Ok(())
     }
 
@@ -264,8 +253,7 @@ impl LinkStore for DynamoStore {
     }
 
     async fn create_link(&self, link: &Link) -> Result<(), StoreError> {
-        let items =
-            vec![self.put(Self::link_item(link)?, "attribute_not_exists(pk)")?, self.short_code_put(link)?];
+        let items = vec![self.put(Self::link_item(link)?, "attribute_not_exists(pk)")?, self.short_code_put(link)?];
         self.transact(items).await
     }
 
@@ -276,7 +264,11 @@ impl LinkStore for DynamoStore {
         }
     }
 
-    async fn resolve_short_code(&self, code: &ShortCode, _now: Timestamp) -> Result<Option<ShortCodeTarget>, StoreError> {
+    async fn resolve_short_code(
+        &self,
+        code: &ShortCode,
+        _now: Timestamp,
+    ) -> Result<Option<ShortCodeTarget>, StoreError> {
         self.get(s(format!("SHORT#{}", code.as_str())), "SHORT").await?.map(from_item).transpose()
     }
 
@@ -287,10 +279,7 @@ impl LinkStore for DynamoStore {
         to: LinkStatus,
         purge_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
-        let mut update = Update::default()
-            .set("#status = :to")
-            .name("#status", "status")
-            .value(":to", s(to.as_str()));
+        let mut update = Update::default().set("#status = :to").name("#status", "status").value(":to", s(to.as_str()));
         update = match purge_at {
             Some(at) => update
                 .set("purge_at = :purge, #ttl = :ttl")
@@ -317,7 +306,9 @@ impl LinkStore for DynamoStore {
     }
 
     async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
-        let count = || Update::default().set("opens = if_not_exists(opens, :zero) + :one").value(":zero", n(0)).value(":one", n(1));
+        let count = || {
+            Update::default().set("opens = if_not_exists(opens, :zero) + :one").value(":zero", n(0)).value(":one", n(1))
+        };
         self.update(link_pk(id), "LINK", count(), "attribute_exists(pk)").await?;
         if let Some(delivery) = delivery {
             let sk = format!("DELIVERY#{delivery}");
@@ -374,10 +365,7 @@ impl LinkStore for DynamoStore {
             PaymentState::Processing => "attribute_not_exists(pk)",
             PaymentState::Failed => "attribute_not_exists(pk) OR #state = :processing",
         };
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition);
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
         if payment.state != PaymentState::Processing {
             put = put.expression_attribute_names("#state", "state");
             put = match payment.state {
@@ -432,7 +420,8 @@ impl LinkStore for DynamoStore {
             .send()
             .await
             .map_err(StoreError::unavailable)?;
-        let mut payments: Vec<Payment> = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let mut payments: Vec<Payment> =
+            out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
         payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
         Ok(payments)
     }
@@ -485,7 +474,13 @@ impl LinkStore for DynamoStore {
         Ok(IdempotencyBegin::Completed { status, body: text("body") })
     }
 
-    async fn complete_idempotent(&self, merchant: &MerchantId, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+    async fn complete_idempotent(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
         let update = Update::default()
             .set("#state = :completed, #status = :status, body = :body")
             .name("#state", "state")

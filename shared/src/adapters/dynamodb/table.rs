@@ -46,7 +46,11 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().enabled(true).attribute_name("ttl").build().expect("ttl spec is complete"),
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("ttl")
+                .build()
+                .expect("ttl spec is complete"),
         )
         .send()
         .await?;
