@@ -32,12 +32,18 @@ impl Recorded {
     }
 }
 
+/// What Stripe answered to an idempotency key, and the parameters it was first used with.
+struct Replay {
+    params: Vec<(String, String)>,
+    status: u16,
+    body: String,
+}
+
 #[derive(Default)]
 struct State {
     sessions: HashMap<String, Value>,
     created: Vec<String>,
-    /// key → (parameters, status, response)
-    idempotency: HashMap<String, (Vec<(String, String)>, u16, String)>,
+    idempotency: HashMap<String, Replay>,
     requests: Vec<Recorded>,
 }
 
@@ -141,18 +147,16 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         let (s, b) = error(401, "invalid_request_error", "Invalid API Key provided.");
         return respond(s, b);
     }
-    if let Some(key) = &recorded.idempotency_key {
-        if let Some((seen, status, body)) = state.idempotency.get(key) {
-            if *seen != params {
-                let (s, b) = error(
-                    400,
-                    "idempotency_error",
-                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
-                );
-                return respond(s, b);
-            }
-            return respond(*status, body.clone());
+    if let Some(replay) = recorded.idempotency_key.as_ref().and_then(|key| state.idempotency.get(key)) {
+        if replay.params != params {
+            let (s, b) = error(
+                400,
+                "idempotency_error",
+                "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+            );
+            return respond(s, b);
         }
+        return respond(replay.status, replay.body.clone());
     }
     let segments: Vec<&str> = recorded.path.split('/').filter(|s| !s.is_empty()).collect();
     let (status, body) = match (&parts.method, segments.as_slice()) {
@@ -176,7 +180,7 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
     if let Some(key) = recorded.idempotency_key {
         // Stripe replays what it answered, errors included, except when it failed on its side.
         if status < 500 {
-            state.idempotency.insert(key, (params, status, body.clone()));
+            state.idempotency.insert(key, Replay { params, status, body: body.clone() });
         }
     }
     respond(status, body)

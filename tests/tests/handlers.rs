@@ -72,8 +72,7 @@ impl World {
             .method("POST")
             .uri("/links")
             .body(Body::Text(order_link("SO-h1").to_string()))
-            .unwrap()
-            .into();
+            .unwrap();
         let claims: HashMap<String, String> = claims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         create_link::handle(&self.create_deps(), with_merchant_claims(request, claims)).await.unwrap()
     }
@@ -109,7 +108,7 @@ async fn query_parameter_names_are_configurable() {
     let link = json_of(&world.create(&[("sub", "m1")]).await);
     let url = link["url"].as_str().unwrap();
     let token = url.split_once("/pay?t=").expect("the configured name").1;
-    let request: Request = lambda_http::http::Request::builder().uri("/pay").body(Body::Empty).unwrap().into();
+    let request: Request = lambda_http::http::Request::builder().uri("/pay").body(Body::Empty).unwrap();
     let request = request.with_query_string_parameters(HashMap::from([("t".to_string(), token.to_string())]));
     let opened = redeem_link::handle(&world.redeem_deps(), request).await.unwrap();
     assert_eq!(opened.status(), StatusCode::SEE_OTHER);

@@ -103,7 +103,7 @@ async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i6
         .header("content-type", "application/json")
         .body(Body::Text(body))
         .expect("a well-formed request");
-    let delivered = app.deliver_webhook(webhook.into()).await;
+    let delivered = app.deliver_webhook(webhook).await;
     if !delivered.status().is_success() {
         return ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -112,10 +112,10 @@ async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i6
         )
         .into_response();
     }
-    if outcome == "expired" {
-        if let Some(simulated) = &app.simulated {
-            simulated.mark_expired(session.session.id.as_str());
-        }
+    if outcome == "expired"
+        && let Some(simulated) = &app.simulated
+    {
+        simulated.mark_expired(session.session.id.as_str());
     }
     let next = match outcome {
         "paid" => request.success_url.replace("{CHECKOUT_SESSION_ID}", session.session.id.as_str()),

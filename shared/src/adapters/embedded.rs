@@ -202,20 +202,20 @@ impl LinkStore for EmbeddedStore {
             return Ok(Applied::Unchanged);
         }
         state.payments.insert(payment.session_id.clone(), payment.clone());
-        if payment.state == PaymentState::Paid && outcome.closes_link {
-            if let Some(link) = state.links.get_mut(&payment.link_id) {
-                link.status = LinkStatus::Paid;
-                link.session = None;
-                link.purge_at = payment.purge_at;
-            }
+        if payment.state == PaymentState::Paid
+            && outcome.closes_link
+            && let Some(link) = state.links.get_mut(&payment.link_id)
+        {
+            link.status = LinkStatus::Paid;
+            link.session = None;
+            link.purge_at = payment.purge_at;
         }
-        if let Some(order_id) = &payment.order_id {
-            if let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone())) {
-                if let Some(next) = order.payment_status.after_payment(payment.state) {
-                    order.payment_status = next;
-                    order.updated_at = payment.recorded_at;
-                }
-            }
+        if let Some(order_id) = &payment.order_id
+            && let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone()))
+            && let Some(next) = order.payment_status.after_payment(payment.state)
+        {
+            order.payment_status = next;
+            order.updated_at = payment.recorded_at;
         }
         Ok(Applied::Changed)
     }

@@ -47,10 +47,10 @@ impl StripeCheckout {
 }
 
 fn unavailable(err: StripeError) -> CheckoutError {
-    if let StripeError::Stripe(errors, 400) = &err {
-        if errors.type_.as_str() == "idempotency_error" {
-            return CheckoutError::IdempotencyConflict;
-        }
+    if let StripeError::Stripe(errors, 400) = &err
+        && errors.type_.as_str() == "idempotency_error"
+    {
+        return CheckoutError::IdempotencyConflict;
     }
     CheckoutError::Unavailable(Box::new(err))
 }

@@ -157,10 +157,10 @@ impl Redeemer<'_> {
                 // Another open attached its session first: send this customer there too, and
                 // close ours if Stripe made a second one.
                 let winner = self.store.get_link(&link.id, now).await?;
-                if let Some(won) = winner.as_ref().and_then(|l| l.usable_session(now)) {
-                    if won.id != session.id {
-                        let _ = self.checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await;
-                    }
+                if let Some(won) = winner.as_ref().and_then(|l| l.usable_session(now))
+                    && won.id != session.id
+                {
+                    let _ = self.checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await;
                 }
             }
             match self.store.get_link(&link.id, now).await? {
