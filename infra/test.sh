@@ -48,3 +48,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
 cargo test --workspace --locked
+
+# Every function must build for Lambda (arm64, release). cargo-lambda runs `python3 -m ziglang`
+# with the first python3 on PATH, so the venv goes first. PAYLINKS_SKIP_LAMBDA_BUILD=1 skips it
+# while iterating locally; CI never sets it.
+if [ "${PAYLINKS_SKIP_LAMBDA_BUILD:-0}" != 1 ]; then
+  echo "== cargo lambda build --release --arm64"
+  PATH="$PWD/$venv/bin:$PATH" cargo lambda build --release --arm64 --locked
+  ls -l target/lambda/*/bootstrap
+fi
