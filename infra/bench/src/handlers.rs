@@ -29,7 +29,8 @@ fn create_request(order: usize) -> Request {
         "order": {"id": format!("SO-{order}"), "currency": "usd", "line_items": [{"name": "Widget", "unit_amount": 1250, "quantity": 2}]},
         "customer": {"name": "Ada", "email": "ada@example.com"}
     });
-    let request = lambda_http::http::Request::builder().method("POST").uri("/links").body(Body::Text(body.to_string())).unwrap();
+    let request =
+        lambda_http::http::Request::builder().method("POST").uri("/links").body(Body::Text(body.to_string())).unwrap();
     with_merchant_claims(request, HashMap::from([("sub".to_string(), "m1".to_string())]))
 }
 
@@ -41,7 +42,12 @@ pub fn run() {
         store.put_settings(&MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
         let tokens = Arc::new(LinkTokens::new(&SecretString::from("b".repeat(32))).unwrap());
         let config = LinkConfig::with_base_url("https://pay.example.com");
-        let create = create_link::Deps { store: store.clone(), tokens: tokens.clone(), config: config.clone(), clock: Arc::new(SystemClock) };
+        let create = create_link::Deps {
+            store: store.clone(),
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: Arc::new(SystemClock),
+        };
         let redeem = redeem_link::Deps {
             store: store.clone(),
             checkout: Arc::new(SimulatedCheckout::new("https://pay.example.com")),
@@ -70,9 +76,11 @@ pub fn run() {
 
         let open = |link: &Value| {
             let token = link["url"].as_str().unwrap().split_once("payment_link_token=").unwrap().1.to_string();
-            lambda_http::http::Request::builder().uri("/pay").body(Body::Empty).unwrap().with_query_string_parameters(
-                HashMap::from([("payment_link_token".to_string(), token)]),
-            )
+            lambda_http::http::Request::builder()
+                .uri("/pay")
+                .body(Body::Empty)
+                .unwrap()
+                .with_query_string_parameters(HashMap::from([("payment_link_token".to_string(), token)]))
         };
         let mut first = Vec::new();
         let mut again = Vec::new();

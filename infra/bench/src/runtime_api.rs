@@ -34,7 +34,10 @@ async fn serve(listener: TcpListener, seen: mpsc::Sender<Seen>) {
                         hyper::Response::builder()
                             .header("lambda-runtime-aws-request-id", "bench-1")
                             .header("lambda-runtime-deadline-ms", "99999999999999")
-                            .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:bench")
+                            .header(
+                                "lambda-runtime-invoked-function-arn",
+                                "arn:aws:lambda:us-east-1:000000000000:function:bench",
+                            )
                             .body(Full::new(Bytes::from_static(EVENT.as_bytes())))
                     } else {
                         let _ = seen.send(Seen::Response);
