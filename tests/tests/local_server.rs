@@ -42,7 +42,7 @@ async fn leaving_checkout_offers_the_way_back_and_a_success_url_is_honoured() {
     server.enable_payments(&merchant, json!({"brand_color": "#112233", "display_name": "Corner <Shop>"})).await;
     let mut body = order_link("SO-back");
     body["options"] = json!({"success_url": "https://shop.example.com/thanks"});
-    let link = server.call(&merchant, "POST", &"/links".to_string(), Some(body)).await.json();
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
     let url = link["url"].as_str().unwrap();
     let token = url.split_once("payment_link_token=").unwrap().1;
 
