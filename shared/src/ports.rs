@@ -40,6 +40,9 @@ pub enum Applied {
     Unchanged,
 }
 
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
+
 /// An `Idempotency-Key` record: a state machine written with conditions, not a cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyBegin {

@@ -10,9 +10,9 @@ use crate::domain::{
     DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment, PaymentState, SessionId,
     Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
-use crate::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError};
-
-const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
+use crate::ports::{
+    Applied, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError,
+};
 
 #[derive(Debug)]
 enum IdempotencyState {
@@ -223,7 +223,7 @@ impl LinkStore for EmbeddedStore {
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
         let state = self.lock();
         let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
-        payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
+        Payment::sort_chronologically(&mut payments);
         Ok(payments)
     }
 

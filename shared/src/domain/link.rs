@@ -49,6 +49,17 @@ pub enum RecurringInterval {
     Year,
 }
 
+impl RecurringInterval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+            Self::Year => "year",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdjustableQuantity {
     pub minimum: u32,

@@ -44,3 +44,10 @@ pub struct Payment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
 }
+
+impl Payment {
+    /// Oldest first; payments recorded in the same second keep a stable order.
+    pub fn sort_chronologically(payments: &mut [Payment]) {
+        payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
+    }
+}

@@ -2,7 +2,9 @@
 //! Checkout — through the link's open session when it has one, so concurrent opens make one.
 
 use crate::config::LinkConfig;
-use crate::domain::{DeliveryId, Link, LinkKind, LinkStatus, OpenSession, Settings, ShortCode, Timestamp};
+use crate::domain::{
+    DeliveryId, Link, LinkKind, LinkStatus, OpenSession, RecurringInterval, Settings, ShortCode, Timestamp,
+};
 use crate::ports::{Checkout, CheckoutError, CheckoutLine, LinkStore, NewCheckoutSession, StoreError};
 use crate::tokens::{LinkTokens, TokenError};
 use crate::usecases::link_view::LinkUrls;
@@ -74,7 +76,7 @@ impl Redeemer<'_> {
                 Ok(t) => (t.link_id, t.delivery_id, false),
                 Err(TokenError::Invalid) => return Ok(invalid()),
                 // Still find the link, so the customer lands on its merchant's page.
-                Err(TokenError::Expired) => match unverified_link_id(self.tokens, token) {
+                Err(TokenError::Expired) => match self.tokens.link_id_ignoring_expiry(token) {
                     Some(id) => (id, None, true),
                     None => return Ok(Inspection::Refused { refusal: Refusal::Expired, link: None, settings: None }),
                 },
@@ -197,12 +199,7 @@ impl Redeemer<'_> {
                     unit_amount: item.unit_amount,
                     quantity: item.quantity,
                     adjustable_quantity: item.adjustable_quantity.map(|a| (a.minimum, a.maximum)),
-                    recurring: item.recurring.map(|r| match r {
-                        crate::domain::RecurringInterval::Day => "day",
-                        crate::domain::RecurringInterval::Week => "week",
-                        crate::domain::RecurringInterval::Month => "month",
-                        crate::domain::RecurringInterval::Year => "year",
-                    }),
+                    recurring: item.recurring.map(RecurringInterval::as_str),
                 })
                 .collect()
         };
@@ -253,9 +250,4 @@ fn session_expiry(link: &Link, now: Timestamp) -> Timestamp {
         _ => day,
     };
     Timestamp::from_unix(at)
-}
-
-/// The link named by a token whose signature is good but whose time is up.
-fn unverified_link_id(tokens: &LinkTokens, token: &str) -> Option<crate::domain::LinkId> {
-    tokens.link_id_ignoring_expiry(token)
 }

@@ -9,9 +9,9 @@ use crate::domain::{
     DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, OrderPaymentStatus, Payment,
     PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
-use crate::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError};
-
-const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
+use crate::ports::{
+    Applied, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError,
+};
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
@@ -422,7 +422,7 @@ impl LinkStore for DynamoStore {
             .map_err(StoreError::unavailable)?;
         let mut payments: Vec<Payment> =
             out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
+        Payment::sort_chronologically(&mut payments);
         Ok(payments)
     }
 
