@@ -13,7 +13,7 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+"$venv/bin/python" infra/moto_server.py 127.0.0.1 "$port" > target/moto.log 2>&1 &
 moto_pid=$!
 stop_moto() {
   kill "$moto_pid" 2>/dev/null || true
