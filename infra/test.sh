@@ -47,7 +47,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
-cargo test --workspace --locked
+cargo test --workspace --locked 2>&1 | tee target/test-output.txt
 
 # Every function must build for Lambda (arm64, release). cargo-lambda runs `python3 -m ziglang`
 # with the first python3 on PATH, so the venv goes first. PAYLINKS_SKIP_LAMBDA_BUILD=1 skips it
@@ -57,3 +57,6 @@ if [ "${PAYLINKS_SKIP_LAMBDA_BUILD:-0}" != 1 ]; then
   PATH="$PWD/$venv/bin:$PATH" cargo lambda build --release --arm64 --locked
   ls -l target/lambda/*/bootstrap
 fi
+
+# One closing line for the whole run (cargo's own last line is a doc-test run of zero tests).
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.txt
