@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod messages;
 pub mod pages;
 pub mod ports;
 pub mod runtime;

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Amount, Currency, DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
-    SessionId, Settings, ShortCode, ShortCodeTarget, StripeAccount, Timestamp,
+    Amount, Currency, Delivery, DeliveryId, Email, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId,
+    Payment, PhoneE164, SessionId, Settings, ShortCode, ShortCodeTarget, StripeAccount, Timestamp,
 };
 
 /// Why a store call did not do what was asked.
@@ -63,7 +63,7 @@ pub trait SettingsStore: Send + Sync {
 }
 
 #[async_trait]
-pub trait LinkStore: SettingsStore {
+pub trait LinkStore: SettingsStore + DeliveryStore {
     async fn get_order(&self, merchant: &MerchantId, order: &OrderId) -> Result<Option<Order>, StoreError>;
 
     /// Writes a new order link and makes it the order's current link, in one transaction, only if
@@ -129,6 +129,77 @@ pub trait LinkStore: SettingsStore {
 
     /// Frees the key after a failure that should not be replayed (a dependency fault).
     async fn abandon_idempotent(&self, merchant: &MerchantId, key: &str) -> Result<(), StoreError>;
+}
+
+/// Whether this send owns the recipient's re-send window or another did first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    Claimed,
+    /// A delivery to the same recipient on the same channel inside the window: its message stands.
+    Existing(Box<Delivery>),
+}
+
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Records a pending delivery, its short code, and the claim on the (link, channel, recipient)
+    /// re-send window, in one transaction, unless a claim made after `window_cutoff` holds it.
+    async fn claim_delivery(
+        &self,
+        delivery: &Delivery,
+        window_key: &str,
+        window_cutoff: Timestamp,
+    ) -> Result<Claim, StoreError>;
+
+    /// Records how the send ended. A failed send releases the window, so a retry can send again.
+    async fn finish_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError>;
+
+    async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError>;
+}
+
+/// An email as the provider gets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub to: Email,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// The link URL inside, for the local outbox.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    pub to: PhoneE164,
+    pub text: String,
+    pub url: String,
+}
+
+/// How a send failed: `Permanent` is final for this message, `Transient` may succeed on retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("the provider refused the message: {0}")]
+    Permanent(&'static str),
+    #[error("the provider failed for now: {0}")]
+    Transient(&'static str),
+}
+
+impl SendError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Permanent(code) | Self::Transient(code) => code,
+        }
+    }
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends one message; returns the provider's message id.
+    async fn send_email(&self, message: &EmailMessage) -> Result<String, SendError>;
+}
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send_sms(&self, message: &SmsMessage) -> Result<String, SendError>;
 }
 
 /// A line of a Checkout Session, in the currency of the session.

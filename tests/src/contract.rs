@@ -309,3 +309,64 @@ pub async fn concurrent_deliveries_of_one_payment_record_it_once(store: Arc<dyn 
     assert_eq!(changed, 1);
     assert_eq!(store.list_payments(&l.id).await.unwrap().len(), 1);
 }
+
+fn delivery(link: &Link, at: Timestamp) -> paylinks::domain::Delivery {
+    paylinks::domain::Delivery {
+        id: paylinks::domain::DeliveryId::generate(),
+        link_id: link.id.clone(),
+        merchant_id: link.merchant_id.clone(),
+        channel: paylinks::domain::Channel::Email,
+        recipient: "ada@example.com".into(),
+        status: paylinks::domain::DeliveryStatus::Pending,
+        message_id: None,
+        error: None,
+        short_code: ShortCode::generate(),
+        created_at: at,
+        opens: 0,
+        purge_at: None,
+    }
+}
+
+pub async fn a_recipients_resend_window_is_claimed_once_and_freed_by_a_failure(store: &dyn LinkStore) {
+    use paylinks::domain::DeliveryStatus;
+    use paylinks::ports::Claim;
+    let m = merchant("m-deliveries");
+    let l = order_link(store, &m, "SO-deliver").await;
+    let window = NOW.plus_seconds(-1800);
+    let first = delivery(&l, NOW);
+    assert_eq!(store.claim_delivery(&first, "key-ada", window).await.unwrap(), Claim::Claimed);
+    let again = delivery(&l, NOW.plus_seconds(60));
+    match store.claim_delivery(&again, "key-ada", window.plus_seconds(60)).await.unwrap() {
+        Claim::Existing(existing) => assert_eq!(existing.id, first.id),
+        Claim::Claimed => panic!("a second claim inside the window"),
+    }
+    let other = delivery(&l, NOW);
+    assert_eq!(store.claim_delivery(&other, "key-bob", window).await.unwrap(), Claim::Claimed);
+    let later = delivery(&l, NOW.plus_seconds(1801));
+    assert_eq!(
+        store.claim_delivery(&later, "key-ada", NOW.plus_seconds(1)).await.unwrap(),
+        Claim::Claimed,
+        "after the window"
+    );
+
+    let mut failed = later.clone();
+    failed.status = DeliveryStatus::Failed;
+    failed.error = Some("message_rejected".into());
+    store.finish_delivery(&failed, "key-ada").await.unwrap();
+    let retry = delivery(&l, NOW.plus_seconds(1802));
+    assert_eq!(store.claim_delivery(&retry, "key-ada", NOW.plus_seconds(2)).await.unwrap(), Claim::Claimed, "freed");
+
+    let mut sent = first.clone();
+    sent.status = DeliveryStatus::Sent;
+    sent.message_id = Some("msg-1".into());
+    store.finish_delivery(&sent, "key-ada").await.unwrap();
+    let target = store.resolve_short_code(&first.short_code, NOW).await.unwrap().unwrap();
+    assert_eq!(target.delivery_id, Some(first.id.clone()));
+    store.record_open(&l.id, Some(&first.id)).await.unwrap();
+    let listed = store.list_deliveries(&l.id).await.unwrap();
+    assert_eq!(listed.len(), 4);
+    let stored_first = listed.iter().find(|d| d.id == first.id).unwrap();
+    assert_eq!((stored_first.status, stored_first.opens), (DeliveryStatus::Sent, 1));
+    assert_eq!(stored_first.message_id.as_deref(), Some("msg-1"));
+    assert_eq!(listed.iter().find(|d| d.id == failed.id).unwrap().error.as_deref(), Some("message_rejected"));
+}

@@ -28,3 +28,19 @@ pub async fn fresh_table(client: &aws_sdk_dynamodb::Client) -> String {
     paylinks::adapters::dynamodb::create_table(client, &name).await.expect("moto creates the table");
     name
 }
+
+/// The sender address the tests verify in moto's SES, as an operator would before sending.
+pub const EMAIL_FROM: &str = "payments@shop.example.com";
+
+pub async fn verify_sender(sdk: &aws_config::SdkConfig) {
+    let ses = aws_sdk_sesv2::Client::new(sdk);
+    let _ = ses.create_email_identity().email_identity(EMAIL_FROM).send().await;
+}
+
+/// Everything moto holds, as its dashboard API shows it (sent mail under `ses.Message`, SMS under
+/// `sns.SMS`).
+pub async fn state() -> serde_json::Value {
+    let body =
+        reqwest::get(format!("{}/moto-api/data.json", endpoint())).await.expect("moto answers").text().await.unwrap();
+    serde_json::from_str(&body).expect("moto's state is JSON")
+}

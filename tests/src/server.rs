@@ -1,7 +1,7 @@
 //! The local server in-process, on the embedded adapters or the real ones (moto + fake Stripe),
 //! and a client that talks to it as a dashboard and a browser would.
 
-use local_server::{Options, Payments, Running, StoreChoice, start};
+use local_server::{Messaging, Options, Payments, Running, StoreChoice, start};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use crate::stripe_events;
 
 pub struct TestServer {
     pub running: Running,
+    pub outbox: Option<std::path::PathBuf>,
     pub stripe: Option<FakeStripe>,
     pub http: reqwest::Client,
 }
@@ -20,6 +21,9 @@ pub const TOKEN_SECRET: &str = "test-token-signing-secret-0123456789abcdef";
 
 fn test_options() -> Options {
     let mut options = Options::embedded();
+    // Each server its own outbox, so tests can read exactly what they sent.
+    let dir = std::env::temp_dir().join(format!("paylinks-outbox-{}", paylinks::domain::random_base62(10)));
+    options.messaging = Messaging::Outbox { dir };
     options.webhook_secret = SecretString::from(stripe_events::WEBHOOK_SECRET.to_string());
     options.token_signing_secret = SecretString::from(TOKEN_SECRET.to_string());
     options
@@ -31,11 +35,19 @@ pub async fn embedded() -> TestServer {
 
 /// DynamoDB on moto (a table of its own) and Stripe at the fake.
 pub async fn on_real_adapters() -> TestServer {
-    let client = crate::moto::dynamo().await;
+    on_real_adapters_sending_as(crate::moto::EMAIL_FROM).await
+}
+
+/// As `on_real_adapters`, with mail sent from `email_from` (verified in moto's SES or not).
+pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
+    let sdk = crate::moto::sdk_config().await;
+    crate::moto::verify_sender(&sdk).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = crate::moto::fresh_table(&client).await;
     let stripe = FakeStripe::start().await;
     let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
+    options.messaging = Messaging::Aws { sdk: Box::new(sdk), email_from: email_from.into(), ses: true, sns: true };
     options.payments = Payments::Stripe {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe.base_url.clone(),
@@ -44,9 +56,13 @@ pub async fn on_real_adapters() -> TestServer {
 }
 
 async fn launch(options: Options, stripe: Option<FakeStripe>) -> TestServer {
+    let outbox = match &options.messaging {
+        Messaging::Outbox { dir } => Some(dir.join("messages.jsonl")),
+        Messaging::Aws { .. } => None,
+    };
     let running = start(options).await.expect("the local server starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    TestServer { running, stripe, http }
+    TestServer { running, outbox, stripe, http }
 }
 
 pub struct Reply {
@@ -72,6 +88,10 @@ impl TestServer {
 
     pub fn token(&self, merchant: &str) -> String {
         self.running.merchant_auth.token_for(merchant)
+    }
+
+    pub fn outbox_file(&self) -> &std::path::Path {
+        self.outbox.as_deref().expect("started on the outbox")
     }
 
     pub fn stripe(&self) -> &FakeStripe {

@@ -61,4 +61,5 @@ both_stores!(
     a_paid_session_is_recorded_once_and_settles_link_and_order,
     late_and_repeated_events_never_undo_a_payment,
     an_idempotency_key_is_claimed_once_and_replays_its_response,
+    a_recipients_resend_window_is_claimed_once_and_freed_by_a_failure,
 );

@@ -14,20 +14,25 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use paylinks::adapters::outbox::Outbox;
+use paylinks::adapters::ses::SesMailer;
 use paylinks::adapters::simulated_checkout::SimulatedCheckout;
+use paylinks::adapters::sns::SnsSms;
 use paylinks::config::ConfigError;
 use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
 use paylinks::http::{self as api, ApiError};
-use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::ports::{Checkout, Clock, LinkStore, Mailer, SmsSender};
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::WebhookSecrets;
 use tokio::net::TcpListener;
 
 pub use auth::MerchantAuth;
-pub use options::{Options, Payments, StoreChoice};
+pub use options::{Messaging, Options, Payments, StoreChoice};
 
 pub struct App {
     create: create_link::Deps,
+    send_email: send_email::Deps,
+    send_sms: send_sms::Deps,
     redeem: redeem_link::Deps,
     webhook: stripe_webhook::Deps,
     manage: manage_links::Deps,
@@ -85,11 +90,26 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
         .ok_or_else(|| ConfigError { name: "STRIPE_WEBHOOK_SECRET", problem: "holds no secret".into() })?;
     let webhook_secret = secrets.primary().clone();
     let clock = options.clock.clone();
+    let (mailer, sms) = messaging(&options.messaging)?;
     seed_dev_merchant(store.as_ref()).await?;
 
     let app = Arc::new(App {
         create: create_link::Deps {
             store: store.clone(),
+            tokens: tokens.clone(),
+            config: link_config.clone(),
+            clock: clock.clone(),
+        },
+        send_email: send_email::Deps {
+            store: store.clone(),
+            mailer,
+            tokens: tokens.clone(),
+            config: link_config.clone(),
+            clock: clock.clone(),
+        },
+        send_sms: send_sms::Deps {
+            store: store.clone(),
+            sms,
             tokens: tokens.clone(),
             config: link_config.clone(),
             clock: clock.clone(),
@@ -128,6 +148,34 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
         store,
         merchant_auth: options.merchant_auth,
         accept_loop,
+    })
+}
+
+/// The mailer and the SMS sender a configuration asks for.
+type Messengers = (Arc<dyn Mailer>, Arc<dyn SmsSender>);
+
+fn messaging(choice: &Messaging) -> Result<Messengers, ConfigError> {
+    let outbox = |dir: &std::path::Path| {
+        Outbox::new(dir)
+            .map(Arc::new)
+            .map_err(|e| ConfigError { name: "OUTBOX_DIR", problem: format!("cannot be written: {e}") })
+    };
+    Ok(match choice {
+        Messaging::Outbox { dir } => {
+            let outbox = outbox(dir)?;
+            (outbox.clone(), outbox)
+        }
+        Messaging::Aws { sdk, email_from, ses, sns } => {
+            let fallback = outbox(std::path::Path::new("outbox"))?;
+            let mailer: Arc<dyn Mailer> = if *ses {
+                Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), email_from.clone()))
+            } else {
+                fallback.clone()
+            };
+            let sms: Arc<dyn SmsSender> =
+                if *sns { Arc::new(SnsSms::new(aws_sdk_sns::Client::new(sdk))) } else { fallback };
+            (mailer, sms)
+        }
     })
 }
 
@@ -186,6 +234,13 @@ impl App {
             "pay" | "p" => infallible(redeem_link::handle(&self.redeem, request).await),
             "stripe" => self.deliver_webhook(request).await,
             "simulated-checkout" => simulated::handle(self, request).await,
+            "links" if segments.get(2).map(String::as_str) == Some("email") => {
+                infallible(send_email::handle(&self.send_email, self.auth.authorize(request)).await)
+            }
+            "links" if segments.get(2).map(String::as_str) == Some("sms") => {
+                infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await)
+            }
+            "text-to-pay" => infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await),
             "links" if segments.len() == 1 => {
                 infallible(create_link::handle(&self.create, self.auth.authorize(request)).await)
             }

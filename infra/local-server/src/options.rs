@@ -33,6 +33,12 @@ impl StoreChoice {
     }
 }
 
+/// Where emails and SMS go: the outbox file, or SES and SNS.
+pub enum Messaging {
+    Outbox { dir: std::path::PathBuf },
+    Aws { sdk: Box<aws_config::SdkConfig>, email_from: String, ses: bool, sns: bool },
+}
+
 pub enum Payments {
     Simulated,
     Stripe { secret_key: SecretString, api_base: String },
@@ -43,6 +49,7 @@ pub struct Options {
     pub public_base_url: Option<String>,
     pub store: StoreChoice,
     pub payments: Payments,
+    pub messaging: Messaging,
     pub merchant_auth: MerchantAuth,
     pub token_signing_secret: SecretString,
     pub webhook_secret: SecretString,
@@ -68,6 +75,7 @@ impl Options {
             public_base_url: None,
             store: StoreChoice::Embedded,
             payments: Payments::Simulated,
+            messaging: Messaging::Outbox { dir: "outbox".into() },
             merchant_auth: MerchantAuth::new(generated_secret("")),
             token_signing_secret: generated_secret(""),
             webhook_secret: generated_secret("whsec_"),
@@ -108,6 +116,19 @@ impl Options {
                 }
             }
             Some(_) => return Err(ConfigError { name: "STORE", problem: "must be embedded or dynamodb".into() }),
+        };
+        let ses = var("MAILER").as_deref() == Some("ses");
+        let sns = var("SMS").as_deref() == Some("sns");
+        let outbox = var("OUTBOX_DIR").unwrap_or_else(|| "outbox".into());
+        options.messaging = if ses || sns {
+            Messaging::Aws {
+                sdk: Box::new(config::aws_config().await?),
+                email_from: if ses { config::required("EMAIL_FROM")? } else { String::new() },
+                ses,
+                sns,
+            }
+        } else {
+            Messaging::Outbox { dir: outbox.into() }
         };
         options.payments = match (var("PAYMENTS").as_deref(), var("STRIPE_SECRET_KEY")) {
             (Some("simulated"), _) | (None, None) => Payments::Simulated,

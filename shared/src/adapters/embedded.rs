@@ -7,11 +7,12 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::domain::{
-    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment, PaymentState, SessionId,
-    Settings, ShortCode, ShortCodeTarget, Timestamp,
+    Delivery, DeliveryId, DeliveryStatus, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
+    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome,
+    SettingsStore, StoreError,
 };
 
 #[derive(Debug)]
@@ -34,7 +35,9 @@ struct State {
     links: HashMap<LinkId, Link>,
     short_codes: HashMap<ShortCode, ShortCodeTarget>,
     payments: HashMap<SessionId, Payment>,
-    delivery_opens: HashMap<DeliveryId, u64>,
+    deliveries: HashMap<DeliveryId, Delivery>,
+    /// (link, recipient window key) → the delivery that holds the window and when it began.
+    send_windows: HashMap<(LinkId, String), (DeliveryId, Timestamp)>,
     idempotency: HashMap<(MerchantId, String), IdempotencyRecord>,
 }
 
@@ -68,6 +71,57 @@ impl SettingsStore for EmbeddedStore {
     async fn put_settings(&self, merchant: &MerchantId, settings: &Settings) -> Result<(), StoreError> {
         self.lock().settings.insert(merchant.clone(), settings.clone());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for EmbeddedStore {
+    async fn claim_delivery(
+        &self,
+        delivery: &Delivery,
+        window_key: &str,
+        window_cutoff: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let mut state = self.lock();
+        let slot = (delivery.link_id.clone(), window_key.to_string());
+        if let Some((holder, started)) = state.send_windows.get(&slot)
+            && *started > window_cutoff
+            && let Some(existing) = state.deliveries.get(holder)
+        {
+            return Ok(Claim::Existing(Box::new(existing.clone())));
+        }
+        if state.deliveries.contains_key(&delivery.id) || state.short_codes.contains_key(&delivery.short_code) {
+            return Err(StoreError::Conflict);
+        }
+        state.send_windows.insert(slot, (delivery.id.clone(), delivery.created_at));
+        state.short_codes.insert(
+            delivery.short_code.clone(),
+            ShortCodeTarget { link_id: delivery.link_id.clone(), delivery_id: Some(delivery.id.clone()) },
+        );
+        state.deliveries.insert(delivery.id.clone(), delivery.clone());
+        Ok(Claim::Claimed)
+    }
+
+    async fn finish_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let stored = state.deliveries.get_mut(&delivery.id).ok_or(StoreError::Conflict)?;
+        stored.status = delivery.status;
+        stored.message_id = delivery.message_id.clone();
+        stored.error = delivery.error.clone();
+        if delivery.status == DeliveryStatus::Failed {
+            let slot = (delivery.link_id.clone(), window_key.to_string());
+            if state.send_windows.get(&slot).is_some_and(|(holder, _)| holder == &delivery.id) {
+                state.send_windows.remove(&slot);
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError> {
+        let state = self.lock();
+        let mut deliveries: Vec<Delivery> = state.deliveries.values().filter(|d| &d.link_id == link).cloned().collect();
+        deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(deliveries)
     }
 }
 
@@ -162,8 +216,8 @@ impl LinkStore for EmbeddedStore {
         let mut state = self.lock();
         let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
         link.opens += 1;
-        if let Some(delivery) = delivery {
-            *state.delivery_opens.entry(delivery.clone()).or_default() += 1;
+        if let Some(delivery) = delivery.and_then(|d| state.deliveries.get_mut(d)) {
+            delivery.opens += 1;
         }
         Ok(())
     }

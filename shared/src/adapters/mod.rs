@@ -2,5 +2,8 @@
 
 pub mod dynamodb;
 pub mod embedded;
+pub mod outbox;
+pub mod ses;
 pub mod simulated_checkout;
+pub mod sns;
 pub mod stripe;

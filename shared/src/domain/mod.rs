@@ -1,6 +1,7 @@
 //! Values that cannot be built invalid, and the state machines of links, orders and payments.
 
 mod contact;
+mod delivery;
 mod ids;
 mod link;
 mod money;
@@ -11,6 +12,7 @@ mod timestamp;
 mod validation;
 
 pub use contact::{Email, PhoneE164};
+pub use delivery::{Channel, Delivery, DeliveryStatus, Recipient};
 pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
     AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,

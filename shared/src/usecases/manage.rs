@@ -78,7 +78,7 @@ pub struct LinkDetail {
     pub landing_page_url: Option<String>,
     pub options: crate::domain::LinkOptions,
     pub opens: u64,
-    pub deliveries: Vec<Value>,
+    pub deliveries: Vec<DeliveryView>,
     pub payments: Vec<PaymentView>,
 }
 
@@ -97,6 +97,19 @@ pub async fn owned_link(
     Ok(link)
 }
 
+/// One message sent for the link, and how often its own URL was opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryView {
+    pub id: String,
+    pub channel: crate::domain::Channel,
+    pub recipient: String,
+    pub status: crate::domain::DeliveryStatus,
+    pub message_id: Option<String>,
+    pub error: Option<String>,
+    pub opens: u64,
+    pub sent_at: Timestamp,
+}
+
 pub async fn detail(
     store: &dyn LinkStore,
     urls: LinkUrls<'_>,
@@ -104,6 +117,7 @@ pub async fn detail(
     now: Timestamp,
 ) -> Result<LinkDetail, ManageError> {
     let payments = store.list_payments(&link.id).await?;
+    let deliveries = store.list_deliveries(&link.id).await?;
     Ok(LinkDetail {
         summary: LinkSummary::of(&link, urls, now),
         line_items: link.line_items.clone(),
@@ -111,7 +125,19 @@ pub async fn detail(
         landing_page_url: link.landing_page_url.clone(),
         options: link.options.clone(),
         opens: link.opens,
-        deliveries: Vec::new(),
+        deliveries: deliveries
+            .into_iter()
+            .map(|d| DeliveryView {
+                id: d.id.to_string(),
+                channel: d.channel,
+                recipient: d.recipient,
+                status: d.status,
+                message_id: d.message_id,
+                error: d.error,
+                opens: d.opens,
+                sent_at: d.created_at,
+            })
+            .collect(),
         payments: payments.iter().map(PaymentView::of).collect(),
     })
 }

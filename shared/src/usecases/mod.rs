@@ -6,5 +6,6 @@ pub mod idempotency;
 pub mod link_view;
 pub mod manage;
 pub mod redeem;
+pub mod send;
 pub mod settings;
 pub mod webhook;

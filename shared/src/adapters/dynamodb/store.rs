@@ -6,11 +6,12 @@ use serde::de::DeserializeOwned;
 
 use super::expressions::{Item, Update, n, s};
 use crate::domain::{
-    DeliveryId, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, OrderPaymentStatus, Payment,
-    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+    Delivery, DeliveryId, DeliveryStatus, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId,
+    OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome, SettingsStore, StoreError,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome,
+    SettingsStore, StoreError,
 };
 
 #[derive(Debug, Clone)]
@@ -137,6 +138,33 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Every item of one kind under a link (its payments, its deliveries).
+    async fn query_prefix<T: DeserializeOwned>(&self, link: &LinkId, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", link_pk(link))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+
     fn link_item(link: &Link) -> Result<Item, StoreError> {
         let mut item = to_item(link)?;
         item.insert("pk".into(), link_pk(&link.id));
@@ -150,8 +178,17 @@ impl DynamoStore {
     }
 
     fn short_code_put(&self, link: &Link) -> Result<TransactWriteItem, StoreError> {
-        let mut item = to_item(&ShortCodeTarget { link_id: link.id.clone(), delivery_id: None })?;
-        item.insert("pk".into(), s(format!("SHORT#{}", link.short_code.as_str())));
+        let target = ShortCodeTarget { link_id: link.id.clone(), delivery_id: None };
+        self.short_code_target_put(&link.short_code, &target)
+    }
+
+    fn short_code_target_put(
+        &self,
+        code: &ShortCode,
+        target: &ShortCodeTarget,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = to_item(target)?;
+        item.insert("pk".into(), s(format!("SHORT#{}", code.as_str())));
         item.insert("sk".into(), s("SHORT"));
         self.put(item, "attribute_not_exists(pk)")
     }
@@ -205,6 +242,102 @@ impl SettingsStore for DynamoStore {
             .await
             .map_err(StoreError::unavailable)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for DynamoStore {
+    async fn claim_delivery(
+        &self,
+        delivery: &Delivery,
+        window_key: &str,
+        window_cutoff: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let window_sk = format!("WINDOW#{window_key}");
+        for _ in 0..3 {
+            let mut window = Item::new();
+            window.insert("pk".into(), link_pk(&delivery.link_id));
+            window.insert("sk".into(), s(&window_sk));
+            window.insert("delivery_id".into(), s(delivery.id.as_str()));
+            window.insert("started_at".into(), n(delivery.created_at.unix()));
+            // The window item may go once it no longer blocks anything.
+            window.insert("ttl".into(), n(delivery.created_at.unix() + 2 * 86_400));
+            let window_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(window))
+                .condition_expression("attribute_not_exists(pk) OR started_at <= :cutoff")
+                .expression_attribute_values(":cutoff", n(window_cutoff.unix()))
+                .build()
+                .map_err(StoreError::unavailable)?;
+            let mut item = to_item(delivery)?;
+            item.insert("pk".into(), link_pk(&delivery.link_id));
+            item.insert("sk".into(), s(format!("DELIVERY#{}", delivery.id)));
+            let target = ShortCodeTarget { link_id: delivery.link_id.clone(), delivery_id: Some(delivery.id.clone()) };
+            let items = vec![
+                TransactWriteItem::builder().put(window_put).build(),
+                self.put(item, "attribute_not_exists(pk)")?,
+                self.short_code_target_put(&delivery.short_code, &target)?,
+            ];
+            match self.transact(items).await {
+                Ok(()) => return Ok(Claim::Claimed),
+                Err(StoreError::Conflict) => {}
+                Err(err) => return Err(err),
+            }
+            let holder = match self.get(link_pk(&delivery.link_id), &window_sk).await? {
+                Some(item) => match item.get("delivery_id") {
+                    Some(AttributeValue::S(id)) => id.clone(),
+                    _ => continue,
+                },
+                // Released by a failed send in the meantime: try to claim again.
+                None => continue,
+            };
+            if let Some(existing) = self.get(link_pk(&delivery.link_id), &format!("DELIVERY#{holder}")).await? {
+                return Ok(Claim::Existing(Box::new(from_item(existing)?)));
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn finish_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
+        let mut update = Update::default()
+            .set("#status = :status")
+            .name("#status", "status")
+            .value(":status", s(delivery.status.as_str()));
+        for (field, value) in [("message_id", &delivery.message_id), ("error", &delivery.error)] {
+            if let Some(value) = value {
+                // Named through placeholders: `error` is a DynamoDB reserved word.
+                update = update
+                    .set(&format!("#{field} = :{field}"))
+                    .name(&format!("#{field}"), field)
+                    .value(&format!(":{field}"), s(value));
+            }
+        }
+        self.update(link_pk(&delivery.link_id), &format!("DELIVERY#{}", delivery.id), update, "attribute_exists(pk)")
+            .await?;
+        if delivery.status == DeliveryStatus::Failed {
+            let released = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", link_pk(&delivery.link_id))
+                .key("sk", s(format!("WINDOW#{window_key}")))
+                .condition_expression("delivery_id = :id")
+                .expression_attribute_values(":id", s(delivery.id.as_str()))
+                .send()
+                .await;
+            match released {
+                Ok(_) => {}
+                Err(err) if is_condition_failure(&err) => {}
+                Err(err) => return Err(StoreError::unavailable(err)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError> {
+        let mut deliveries: Vec<Delivery> = self.query_prefix(link, "DELIVERY#").await?;
+        deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(deliveries)
     }
 }
 
@@ -409,19 +542,7 @@ impl LinkStore for DynamoStore {
     }
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", link_pk(link))
-            .expression_attribute_values(":prefix", s("PAYMENT#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        let mut payments: Vec<Payment> =
-            out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let mut payments: Vec<Payment> = self.query_prefix(link, "PAYMENT#").await?;
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
     }

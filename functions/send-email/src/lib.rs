@@ -1,0 +1,52 @@
+//! send-email: `POST /links/{id}/email` on SES v2.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use paylinks::config::LinkConfig;
+use paylinks::domain::Channel;
+use paylinks::http::{self, ApiError};
+use paylinks::ports::{Clock, LinkStore, Mailer};
+use paylinks::tokens::LinkTokens;
+use paylinks::usecases::link_view::LinkUrls;
+use paylinks::usecases::send::{Sender, Transport, parse_recipients};
+use paylinks::usecases::{manage, settings};
+use serde_json::json;
+
+pub struct Deps {
+    pub store: Arc<dyn LinkStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub tokens: Arc<LinkTokens>,
+    pub config: LinkConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let segments = http::path_segments(&request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let response = match (request.method(), segments.as_slice()) {
+        (&Method::POST, ["links", id, "email"]) => send(deps, &request, id).await,
+        _ => Err(ApiError::not_found("route")),
+    };
+    Ok(response.unwrap_or_else(ApiError::into_response))
+}
+
+async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
+    let merchant = http::merchant_of(request)?;
+    let body = http::json_body(request)?;
+    let now = deps.clock.now();
+    let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
+    let recipients = parse_recipients(&body, Channel::Email, link.customer.as_ref())?;
+    let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+    let urls = LinkUrls { config: &deps.config, tokens: &deps.tokens };
+    let sender = Sender {
+        store: deps.store.as_ref(),
+        transport: Transport::Email(deps.mailer.as_ref()),
+        urls,
+        resend_window_seconds: deps.config.resend_window_seconds,
+    };
+    let deliveries = sender.send(&link, &merchant_settings, &recipients, now).await?;
+    Ok(http::json(StatusCode::OK, &json!({"url": urls.pay_url(&link), "deliveries": deliveries})))
+}

@@ -1,0 +1,21 @@
+use std::sync::Arc;
+
+use lambda_http::{run, service_fn};
+use paylinks::adapters::ses::SesMailer;
+use paylinks::config::{self, LinkConfig};
+use paylinks::ports::SystemClock;
+use paylinks::runtime::{dynamo_store_from_env, or_exit};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    config::tracing_init();
+    let sdk = or_exit(config::aws_config().await);
+    let deps = send_email::Deps {
+        store: Arc::new(or_exit(dynamo_store_from_env().await)),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), or_exit(config::required("EMAIL_FROM")))),
+        tokens: Arc::new(or_exit(config::link_tokens_from_env())),
+        config: or_exit(LinkConfig::from_env()),
+        clock: Arc::new(SystemClock),
+    };
+    run(service_fn(|request| send_email::handle(&deps, request))).await
+}

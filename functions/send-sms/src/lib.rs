@@ -1,0 +1,109 @@
+//! send-sms: `POST /links/{id}/sms` and `POST /text-to-pay` on SNS.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use paylinks::config::LinkConfig;
+use paylinks::domain::{Amount, Channel, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
+use paylinks::http::{self, ApiError};
+use paylinks::ports::{Clock, LinkStore, SmsSender};
+use paylinks::tokens::LinkTokens;
+use paylinks::usecases::create_link::{CreateLink, Created, create_link};
+use paylinks::usecases::fields::Fields;
+use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
+use paylinks::usecases::send::{Sender, Transport, parse_recipients};
+use paylinks::usecases::{manage, settings};
+use serde_json::{Value, json};
+
+pub struct Deps {
+    pub store: Arc<dyn LinkStore>,
+    pub sms: Arc<dyn SmsSender>,
+    pub tokens: Arc<LinkTokens>,
+    pub config: LinkConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    fn urls(&self) -> LinkUrls<'_> {
+        LinkUrls { config: &self.config, tokens: &self.tokens }
+    }
+
+    fn sender(&self) -> Sender<'_> {
+        Sender {
+            store: self.store.as_ref(),
+            transport: Transport::Sms(self.sms.as_ref()),
+            urls: self.urls(),
+            resend_window_seconds: self.config.resend_window_seconds,
+        }
+    }
+}
+
+pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let segments = http::path_segments(&request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let response = match (request.method(), segments.as_slice()) {
+        (&Method::POST, ["links", id, "sms"]) => send(deps, &request, id).await,
+        (&Method::POST, ["text-to-pay"]) => text_to_pay(deps, &request).await,
+        _ => Err(ApiError::not_found("route")),
+    };
+    Ok(response.unwrap_or_else(ApiError::into_response))
+}
+
+async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
+    let merchant = http::merchant_of(request)?;
+    let body = http::json_body(request)?;
+    let now = deps.clock.now();
+    let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
+    let recipients = parse_recipients(&body, Channel::Sms, link.customer.as_ref())?;
+    let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+    let deliveries = deps.sender().send(&link, &merchant_settings, &recipients, now).await?;
+    Ok(http::json(StatusCode::OK, &json!({"url": deps.urls().pay_url(&link), "deliveries": deliveries})))
+}
+
+/// A one-off order link for a phone number and its SMS, in one call.
+async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
+    let merchant = http::merchant_of(request)?;
+    let body = http::json_body(request)?;
+    let (phone, order) = text_to_pay_order(&body)?;
+    let now = deps.clock.now();
+    let link = match create_link(deps.store.as_ref(), &deps.config, &merchant, &order, now).await? {
+        Created::New(link) | Created::Reused(link) => link,
+    };
+    let delivery = send_text(deps, &merchant, &link, phone).await?;
+    let mut view = serde_json::to_value(LinkSummary::of(&link, deps.urls(), now)).expect("summaries serialise");
+    view["delivery"] = serde_json::to_value(delivery).expect("results serialise");
+    Ok(http::json(StatusCode::CREATED, &view))
+}
+
+async fn send_text(
+    deps: &Deps,
+    merchant: &MerchantId,
+    link: &Link,
+    phone: PhoneE164,
+) -> Result<paylinks::usecases::send::DeliveryResult, ApiError> {
+    let merchant_settings = settings::get_settings(deps.store.as_ref(), merchant).await?;
+    let mut sent = deps.sender().send(link, &merchant_settings, &[Recipient::Phone(phone)], deps.clock.now()).await?;
+    Ok(sent.remove(0))
+}
+
+/// `{"phone", "amount", "currency", "description"}` as an order link request of one line.
+fn text_to_pay_order(body: &Value) -> Result<(PhoneE164, CreateLink), ApiError> {
+    let f = Fields::of(body, "")?;
+    let phone = f.parsed("phone", PhoneE164::parse)?.ok_or_else(|| f.fail("phone", "is required"))?;
+    let amount = f.integer("amount")?.ok_or_else(|| f.fail("amount", "is required"))?;
+    let amount = Amount::parse(amount).map_err(|e| f.fail("amount", e.message))?;
+    let currency = f.parsed("currency", Currency::parse)?.ok_or_else(|| f.fail("currency", "is required"))?;
+    let description = f.required_text("description", 200)?;
+    let order = json!({
+        "name": description,
+        "order": {
+            "id": format!("TTP-{}", random_base62(12)),
+            "currency": currency.code(),
+            "line_items": [{"name": description, "unit_amount": amount.minor(), "quantity": 1}],
+        },
+        "customer": {"phone": phone.as_str()},
+    });
+    Ok((phone, CreateLink::parse(&order)?))
+}

@@ -1,0 +1,92 @@
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{DeliveryId, Email, LinkId, MerchantId, PhoneE164, ShortCode, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+        }
+    }
+}
+
+/// Who a message goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    Email { email: Email, name: Option<String> },
+    Phone(PhoneE164),
+}
+
+impl Recipient {
+    pub fn channel(&self) -> Channel {
+        match self {
+            Self::Email { .. } => Channel::Email,
+            Self::Phone(_) => Channel::Sms,
+        }
+    }
+
+    /// The address as the merchant sees it in the delivery list.
+    pub fn address(&self) -> String {
+        match self {
+            Self::Email { email, .. } => email.as_str().to_string(),
+            Self::Phone(phone) => phone.as_str().to_string(),
+        }
+    }
+
+    /// The same person on the same channel, whatever the letter case: the re-send window's key.
+    /// Hashed, so the key holds no address.
+    pub fn window_key(&self) -> String {
+        let normalised = format!("{}:{}", self.channel().as_str(), self.address().to_ascii_lowercase());
+        hex::encode(Sha256::digest(normalised.as_bytes()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Claimed, message not yet handed to the provider.
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One message carrying a link to one recipient, with a token and short code of its own so its
+/// opens can be told apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub link_id: LinkId,
+    pub merchant_id: MerchantId,
+    pub channel: Channel,
+    pub recipient: String,
+    pub status: DeliveryStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub short_code: ShortCode,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub opens: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
+}

@@ -1,0 +1,106 @@
+//! The words of a payment request: the email (HTML with a Pay Now button in the merchant's colour,
+//! and a plain-text part with the same URL) and the SMS. The merchant's own templates (settings)
+//! or ours; minijinja escapes every value in the HTML part, so a customer named `<script>` is text.
+
+use minijinja::{AutoEscape, Environment, context};
+
+use crate::domain::{Link, Settings};
+
+const DEFAULT_SUBJECT: &str = "Payment request from {{ merchant }}";
+const DEFAULT_HTML: &str = include_str!("../templates/email.html");
+const DEFAULT_TEXT: &str = include_str!("../templates/email.txt");
+/// Short on purpose: with the longest merchant name allowed (40) and a short URL it fits one
+/// GSM-7 segment.
+const DEFAULT_SMS: &str = "{{ merchant }}: please pay {{ amount }}. {{ url }}";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the merchant's template does not render: {0}")]
+pub struct TemplateError(String);
+
+fn render(source: &str, html: bool, values: &minijinja::Value) -> Result<String, TemplateError> {
+    let mut env = Environment::new();
+    let escape = if html { AutoEscape::Html } else { AutoEscape::None };
+    env.set_auto_escape_callback(move |_| escape);
+    env.add_template("t", source).map_err(|e| TemplateError(e.to_string()))?;
+    env.get_template("t").and_then(|t| t.render(values)).map_err(|e| TemplateError(e.to_string()))
+}
+
+fn values(settings: &Settings, link: &Link, customer_name: Option<&str>, url: &str) -> minijinja::Value {
+    let merchant =
+        if settings.display_name.is_empty() { "Your seller".to_string() } else { settings.display_name.clone() };
+    context! {
+        url => url,
+        amount => link.currency.display(link.amount),
+        merchant => merchant,
+        customer_name => customer_name,
+        link_name => link.name,
+        brand_color => settings.brand_color.as_str(),
+        logo_url => settings.logo_url,
+    }
+}
+
+pub fn email(
+    settings: &Settings,
+    link: &Link,
+    customer_name: Option<&str>,
+    url: &str,
+) -> Result<RenderedEmail, TemplateError> {
+    let v = values(settings, link, customer_name, url);
+    let (subject, html, text) = match &settings.email_template {
+        Some(t) => (t.subject.as_str(), t.html.as_str(), t.text.as_str()),
+        None => (DEFAULT_SUBJECT, DEFAULT_HTML, DEFAULT_TEXT),
+    };
+    // A subject is one line: whatever a name holds, it cannot add headers.
+    let subject = render(subject, false, &v)?.replace(['\r', '\n'], " ");
+    Ok(RenderedEmail { subject, html: render(html, true, &v)?, text: render(text, false, &v)? })
+}
+
+pub fn sms(settings: &Settings, link: &Link, url: &str) -> Result<String, TemplateError> {
+    let source = settings.sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_SMS);
+    Ok(render(source, false, &values(settings, link, None, url))?.trim().to_string())
+}
+
+/// GSM 03.38 basic set; the extension characters count twice.
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1b}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// How many SMS segments a text takes: GSM-7 when every character is in it (160 alone, 153 per
+/// part), else UCS-2 (70 alone, 67 per part).
+pub fn sms_segments(text: &str) -> usize {
+    let gsm_units: Option<usize> = text.chars().try_fold(0, |units, c| {
+        if GSM7_BASIC.contains(c) {
+            Some(units + 1)
+        } else if GSM7_EXTENSION.contains(c) {
+            Some(units + 2)
+        } else {
+            None
+        }
+    });
+    let (units, single, part) = match gsm_units {
+        Some(units) => (units, 160, 153),
+        None => (text.encode_utf16().count(), 70, 67),
+    };
+    if units <= single { 1 } else { units.div_ceil(part) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_follow_gsm7_and_ucs2_limits() {
+        assert_eq!(sms_segments(&"a".repeat(160)), 1);
+        assert_eq!(sms_segments(&"a".repeat(161)), 2);
+        assert_eq!(sms_segments(&"€".repeat(80)), 1);
+        assert_eq!(sms_segments(&"€".repeat(81)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(70)), 1);
+        assert_eq!(sms_segments(&"ж".repeat(71)), 2);
+    }
+}
