@@ -278,3 +278,79 @@ async fn the_outbox_shows_both_parts_and_names_come_out_inert() {
     assert_eq!(lines[1]["to"], "+14155550123");
     assert!(lines[1]["text"].as_str().unwrap().len() <= 160);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_number_that_opted_out_gets_no_sms_and_the_delivery_says_so() {
+    let (server, merchant) = ready(on_real_adapters().await).await;
+    let link = link_for(&server, &merchant, order_link("SO-stop")).await;
+    // moto treats numbers ending in 99 as opted out.
+    let opted_out = "+14155550199";
+    let reply = server
+        .call(
+            &merchant,
+            "POST",
+            &format!("/links/{}/sms", link["id"].as_str().unwrap()),
+            Some(json!({"recipients": [{"phone": opted_out}]})),
+        )
+        .await;
+    let delivery = &reply.json()["deliveries"][0];
+    assert_eq!((delivery["status"].as_str(), delivery["error"].as_str()), (Some("failed"), Some("opted_out")));
+    assert!(sms_to(opted_out).await.is_empty());
+}
+
+/// A mailer that is throttled a given number of times before it accepts.
+struct Throttled {
+    refusals: std::sync::atomic::AtomicU32,
+    calls: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl paylinks::ports::Mailer for Throttled {
+    async fn send_email(&self, _: &paylinks::ports::EmailMessage) -> Result<String, paylinks::ports::SendError> {
+        use std::sync::atomic::Ordering;
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let left = self.refusals.load(Ordering::SeqCst);
+        if left > 0 {
+            self.refusals.store(left - 1, Ordering::SeqCst);
+            return Err(paylinks::ports::SendError::Transient("throttled"));
+        }
+        Ok("msg-after-retries".into())
+    }
+}
+
+async fn send_through(
+    store: &paylinks::adapters::embedded::EmbeddedStore,
+    link: &paylinks::domain::Link,
+    mailer: &Throttled,
+    to: &str,
+) -> paylinks::usecases::send::DeliveryResult {
+    use paylinks::domain::{Email, Recipient, Settings};
+    use paylinks::usecases::link_view::LinkUrls;
+    use paylinks::usecases::send::{Sender, Transport};
+    let tokens = paylinks::tokens::LinkTokens::new(&secrecy::SecretString::from("t".repeat(32))).unwrap();
+    let config = paylinks::config::LinkConfig::with_base_url("https://pay.example.com");
+    let sender = Sender {
+        store,
+        transport: Transport::Email(mailer),
+        urls: LinkUrls { config: &config, tokens: &tokens },
+        resend_window_seconds: 1800,
+    };
+    let recipient = Recipient::Email { email: Email::parse(to).unwrap(), name: None };
+    sender.send(link, &Settings::default(), &[recipient], paylinks_tests::contract::NOW).await.unwrap().remove(0)
+}
+
+#[tokio::test]
+async fn throttling_is_retried_a_bounded_number_of_times() {
+    use paylinks::ports::LinkStore;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let store = paylinks::adapters::embedded::EmbeddedStore::new();
+    let link = paylinks_tests::contract::link(&paylinks_tests::contract::merchant("m-throttle"), None);
+    store.create_link(&link).await.unwrap();
+    let patient = Throttled { refusals: AtomicU32::new(2), calls: AtomicU32::new(0) };
+    let sent = send_through(&store, &link, &patient, "a@example.com").await;
+    assert_eq!((sent.status, patient.calls.load(Ordering::SeqCst)), ("sent", 3));
+    let hopeless = Throttled { refusals: AtomicU32::new(100), calls: AtomicU32::new(0) };
+    let failed = send_through(&store, &link, &hopeless, "b@example.com").await;
+    assert_eq!((failed.status, failed.error.as_deref()), ("failed", Some("throttled")));
+    assert_eq!(hopeless.calls.load(Ordering::SeqCst), 3, "bounded");
+}

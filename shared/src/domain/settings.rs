@@ -318,14 +318,26 @@ fn parse_sms_template(v: &Value) -> Result<SmsTemplate, ValidationError> {
     Ok(SmsTemplate { text: template_field(object, "text", 1_000)? })
 }
 
-/// A template that does not compile is refused when saved, naming its line, not when a customer
-/// is waiting for the message.
+/// A template that does not render is refused when saved, naming its line, not when a customer
+/// is waiting for the message. It is rendered once with sample values, so unknown filters and
+/// the like are caught too.
 fn check_template(source: &str) -> Result<(), ValidationError> {
-    let mut env = minijinja::Environment::new();
-    env.add_template("t", source).map_err(|e| {
+    let fail = |e: minijinja::Error| {
         let line = e.line().map(|l| format!(" on line {l}")).unwrap_or_default();
         ValidationError::new("", format!("does not render{line}: {}", e.kind()))
-    })
+    };
+    let mut env = minijinja::Environment::new();
+    env.add_template("t", source).map_err(fail)?;
+    let sample = minijinja::context! {
+        url => "https://pay.example.com/p/Ab3dE9xQ2kZ",
+        amount => "USD 25.00",
+        merchant => "Acme",
+        customer_name => "Ada",
+        link_name => "Order SO-1001",
+        brand_color => "#635BFF",
+        logo_url => (),
+    };
+    env.get_template("t").and_then(|t| t.render(sample)).map(|_| ()).map_err(fail)
 }
 
 #[cfg(test)]
@@ -357,5 +369,13 @@ mod tests {
         let err = SettingsPatch::parse(&json!({"sms_template": {"text": "Hi\n{{ url "}})).unwrap_err();
         assert_eq!(err.field, "sms_template.text");
         assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_template_that_fails_when_rendered_is_refused_too() {
+        let err = SettingsPatch::parse(&json!({"sms_template": {"text": "{{ url | no_such_filter }}"}})).unwrap_err();
+        assert_eq!(err.field, "sms_template.text");
+        let ok = SettingsPatch::parse(&json!({"sms_template": {"text": "{{ merchant }}: {{ amount }} {{ url }}"}}));
+        assert!(ok.is_ok());
     }
 }
