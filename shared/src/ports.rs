@@ -111,6 +111,18 @@ pub trait LinkStore: SettingsStore + DeliveryStore {
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError>;
 
+    /// The merchant's links created in `[from, to]`, newest first, strictly older than `before`
+    /// (a position from an earlier page), at most `limit` of them, each with its position.
+    /// Read from the merchant's index, never by scanning the table.
+    async fn links_page(
+        &self,
+        merchant: &MerchantId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Link, String)>, StoreError>;
+
     async fn begin_idempotent(
         &self,
         merchant: &MerchantId,

@@ -11,7 +11,8 @@ use paylinks::http::{self, ApiError};
 use paylinks::ports::{Checkout, Clock, LinkStore};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
-use paylinks::usecases::{manage, settings};
+use paylinks::usecases::{list, manage, settings};
+use serde_json::json;
 
 pub struct Deps {
     pub store: Arc<dyn LinkStore>,
@@ -35,7 +36,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     let segments = http::path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
-    let known = matches!(segments.as_slice(), ["settings"] | ["links", _]);
+    let known = matches!(segments.as_slice(), ["settings"] | ["links"] | ["links", _]);
     if !known {
         return Err(ApiError::not_found("route"));
     }
@@ -50,6 +51,11 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             let body = http::json_body(request)?;
             let saved = settings::put_settings(deps.store.as_ref(), &merchant, &body).await?;
             Ok(http::json(StatusCode::OK, &saved))
+        }
+        (Method::GET, ["links"]) => {
+            let filter = list::LinkFilter::parse(|name| http::query_param(request, name))?;
+            let page = list::list_links(deps.store.as_ref(), deps.urls(), &merchant, &filter, deps.clock.now()).await?;
+            Ok(http::json(StatusCode::OK, &json!({"data": page.data, "next_cursor": page.next_cursor})))
         }
         (Method::GET, ["links", id]) => link_detail(deps, &merchant, id).await,
         (Method::PATCH, ["links", id]) => {

@@ -241,7 +241,7 @@ impl App {
                 infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await)
             }
             "text-to-pay" => infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await),
-            "links" if segments.len() == 1 => {
+            "links" if segments.len() == 1 && request.method() == lambda_http::http::Method::POST => {
                 infallible(create_link::handle(&self.create, self.auth.authorize(request)).await)
             }
             "links" | "settings" => infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await),

@@ -281,6 +281,28 @@ impl LinkStore for EmbeddedStore {
         Ok(payments)
     }
 
+    async fn links_page(
+        &self,
+        merchant: &MerchantId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Link, String)>, StoreError> {
+        let state = self.lock();
+        let mut page: Vec<(Link, String)> = state
+            .links
+            .values()
+            .filter(|l| &l.merchant_id == merchant)
+            .filter(|l| from.is_none_or(|f| l.created_at >= f) && to.is_none_or(|t| l.created_at <= t))
+            .map(|l| (l.clone(), l.list_position()))
+            .filter(|(_, position)| before.is_none_or(|b| position.as_str() < b))
+            .collect();
+        page.sort_by(|a, b| b.1.cmp(&a.1));
+        page.truncate(limit);
+        Ok(page)
+    }
+
     async fn begin_idempotent(
         &self,
         merchant: &MerchantId,

@@ -166,6 +166,11 @@ impl Link {
         self.session.as_ref().filter(|s| s.expires_at > now.plus_seconds(60))
     }
 
+    /// Where the link sits in its merchant's newest-first list: creation time, then id.
+    pub fn list_position(&self) -> String {
+        format!("{:012}#{}", self.created_at.unix(), self.id)
+    }
+
     pub fn is_recurring(&self) -> bool {
         self.line_items.iter().any(|item| item.recurring.is_some())
     }

@@ -4,6 +4,7 @@ pub mod create_link;
 pub mod fields;
 pub mod idempotency;
 pub mod link_view;
+pub mod list;
 pub mod manage;
 pub mod redeem;
 pub mod send;

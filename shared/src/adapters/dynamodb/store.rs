@@ -170,7 +170,7 @@ impl DynamoStore {
         item.insert("pk".into(), link_pk(&link.id));
         item.insert("sk".into(), s("LINK"));
         item.insert("gsi1pk".into(), s(format!("MERCHANT#{}#LINKS", link.merchant_id)));
-        item.insert("gsi1sk".into(), s(format!("{:012}#{}", link.created_at.unix(), link.id)));
+        item.insert("gsi1sk".into(), s(link.list_position()));
         if let Some(ttl) = ttl_of(link.purge_at) {
             item.insert("ttl".into(), ttl);
         }
@@ -545,6 +545,52 @@ impl LinkStore for DynamoStore {
         let mut payments: Vec<Payment> = self.query_prefix(link, "PAYMENT#").await?;
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
+    }
+
+    async fn links_page(
+        &self,
+        merchant: &MerchantId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Link, String)>, StoreError> {
+        // Positions sort as text: the lowest and highest of a time range bracket it.
+        let low = from.map(|t| format!("{:012}#", t.unix())).unwrap_or_else(|| "0".into());
+        let mut high = to.map(|t| format!("{:012}#~", t.unix())).unwrap_or_else(|| "~".into());
+        if let Some(before) = before {
+            if before < high.as_str() {
+                high = before.to_string();
+            }
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(format!("MERCHANT#{merchant}#LINKS")))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(&high))
+            .scan_index_forward(false)
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        let mut page = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let position = match item.get("gsi1sk") {
+                Some(AttributeValue::S(p)) => p.clone(),
+                _ => continue,
+            };
+            // BETWEEN is inclusive: the cursor's own link was on the page before.
+            if before.is_some_and(|b| position.as_str() >= b) {
+                continue;
+            }
+            page.push((from_item(item)?, position));
+        }
+        page.truncate(limit);
+        Ok(page)
     }
 
     async fn begin_idempotent(
