@@ -558,10 +558,10 @@ impl LinkStore for DynamoStore {
         // Positions sort as text: the lowest and highest of a time range bracket it.
         let low = from.map(|t| format!("{:012}#", t.unix())).unwrap_or_else(|| "0".into());
         let mut high = to.map(|t| format!("{:012}#~", t.unix())).unwrap_or_else(|| "~".into());
-        if let Some(before) = before {
-            if before < high.as_str() {
-                high = before.to_string();
-            }
+        if let Some(before) = before
+            && before < high.as_str()
+        {
+            high = before.to_string();
         }
         let out = self
             .client
