@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Amount, Currency, Delivery, DeliveryId, Email, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId,
-    Payment, PhoneE164, SessionId, Settings, ShortCode, ShortCodeTarget, StripeAccount, Timestamp,
+    OrderPaymentStatus, Payment, PhoneE164, SessionId, Settings, ShortCode, ShortCodeTarget, StripeAccount, Timestamp,
 };
 
 /// Why a store call did not do what was asked.
@@ -110,6 +110,28 @@ pub trait LinkStore: SettingsStore + DeliveryStore {
     async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError>;
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError>;
+
+    /// The merchant's orders, most recently changed first when filtered by status (through the
+    /// status index), else by order id; strictly after `after` (a position from an earlier page).
+    async fn orders_page(
+        &self,
+        merchant: &MerchantId,
+        status: Option<OrderPaymentStatus>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Order, String)>, StoreError>;
+
+    /// Moves an order whose status is one of `from` to `to`, and records `manual_payment` (paid
+    /// outside the platform) in the same transaction; `Conflict` when the order is elsewhere.
+    async fn set_order_status(
+        &self,
+        merchant: &MerchantId,
+        order: &OrderId,
+        from: &[OrderPaymentStatus],
+        to: OrderPaymentStatus,
+        at: Timestamp,
+        manual_payment: Option<&Payment>,
+    ) -> Result<(), StoreError>;
 
     /// The merchant's links created in `[from, to]`, newest first, strictly older than `before`
     /// (a position from an earlier page), at most `limit` of them, each with its position.

@@ -1,4 +1,5 @@
-//! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET`/`PATCH`/`DELETE /links/{id}`.
+//! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET /links`, `GET`/`PATCH`/`DELETE /links/{id}`,
+//! `GET /orders`, `POST /orders/{id}/mark-paid`, `POST /orders/{id}/reject`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use paylinks::http::{self, ApiError};
 use paylinks::ports::{Checkout, Clock, LinkStore};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
-use paylinks::usecases::{list, manage, settings};
+use paylinks::usecases::{list, manage, orders, settings};
 use serde_json::json;
 
 pub struct Deps {
@@ -36,7 +37,10 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     let segments = http::path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
-    let known = matches!(segments.as_slice(), ["settings"] | ["links"] | ["links", _]);
+    let known = matches!(
+        segments.as_slice(),
+        ["settings"] | ["links"] | ["links", _] | ["orders"] | ["orders", _, "mark-paid" | "reject"]
+    );
     if !known {
         return Err(ApiError::not_found("route"));
     }
@@ -83,6 +87,24 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, now)
                 .await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        (Method::GET, ["orders"]) => {
+            let filter = orders::OrderFilter::parse(|name| http::query_param(request, name))?;
+            let (data, next_cursor) = orders::list_orders(deps.store.as_ref(), &merchant, &filter).await?;
+            Ok(http::json(StatusCode::OK, &json!({"data": data, "next_cursor": next_cursor})))
+        }
+        (Method::POST, ["orders", id, "mark-paid"]) => {
+            let now = deps.clock.now();
+            let order = orders::mark_paid(deps.store.as_ref(), &merchant, id, now, deps.config.retention_days).await?;
+            Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
+        }
+        (Method::POST, ["orders", id, "reject"]) => {
+            let now = deps.clock.now();
+            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
+            let order =
+                orders::reject(deps.store.as_ref(), deps.checkout.as_ref(), &merchant_settings, &merchant, id, now)
+                    .await?;
+            Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
         }
         _ => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

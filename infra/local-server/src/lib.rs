@@ -244,7 +244,9 @@ impl App {
             "links" if segments.len() == 1 && request.method() == lambda_http::http::Method::POST => {
                 infallible(create_link::handle(&self.create, self.auth.authorize(request)).await)
             }
-            "links" | "settings" => infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await),
+            "links" | "settings" | "orders" => {
+                infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await)
+            }
             "" => api::json(
                 StatusCode::OK,
                 &serde_json::json!({"service": "payment links (local server)", "docs": "see openapi.yaml"}),

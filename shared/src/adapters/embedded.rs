@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Delivery, DeliveryId, DeliveryStatus, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId, Payment,
-    PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+    Delivery, DeliveryId, DeliveryStatus, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId,
+    OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
     Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome,
@@ -279,6 +279,57 @@ impl LinkStore for EmbeddedStore {
         let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
+    }
+
+    async fn orders_page(
+        &self,
+        merchant: &MerchantId,
+        status: Option<OrderPaymentStatus>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Order, String)>, StoreError> {
+        let state = self.lock();
+        let mut page: Vec<(Order, String)> = state
+            .orders
+            .values()
+            .filter(|o| &o.merchant_id == merchant)
+            .filter(|o| status.is_none_or(|s| s == o.payment_status))
+            .map(|o| {
+                let position = if status.is_some() { o.status_position() } else { format!("ORDER#{}", o.id) };
+                (o.clone(), position)
+            })
+            .filter(|(_, position)| after.is_none_or(|a| position.as_str() > a))
+            .collect();
+        page.sort_by(|a, b| a.1.cmp(&b.1));
+        page.truncate(limit);
+        Ok(page)
+    }
+
+    async fn set_order_status(
+        &self,
+        merchant: &MerchantId,
+        order: &OrderId,
+        from: &[OrderPaymentStatus],
+        to: OrderPaymentStatus,
+        at: Timestamp,
+        manual_payment: Option<&Payment>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let key = (merchant.clone(), order.clone());
+        let stored = state.orders.get(&key).ok_or(StoreError::Conflict)?;
+        if !from.contains(&stored.payment_status) {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(payment) = manual_payment {
+            if state.payments.contains_key(&payment.session_id) {
+                return Err(StoreError::Conflict);
+            }
+            state.payments.insert(payment.session_id.clone(), payment.clone());
+        }
+        let stored = state.orders.get_mut(&key).expect("checked above");
+        stored.payment_status = to;
+        stored.updated_at = at;
+        Ok(())
     }
 
     async fn links_page(

@@ -62,6 +62,18 @@ impl OrderPaymentStatus {
     }
 }
 
+impl Order {
+    /// Where the order sits in the newest-changed-first list of its status.
+    pub fn status_position(&self) -> String {
+        Self::status_position_of(self.updated_at, &self.id)
+    }
+
+    pub fn status_position_of(updated_at: Timestamp, id: &OrderId) -> String {
+        // Inverted time, fixed width: ascending text order is newest first.
+        format!("{:013}#{}", 9_999_999_999_999 - updated_at.unix(), id)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub merchant_id: MerchantId,

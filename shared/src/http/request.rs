@@ -25,7 +25,11 @@ pub fn json_body(request: &Request) -> Result<Value, ApiError> {
 pub fn path_segments(request: &Request) -> Vec<String> {
     let raw = request.raw_http_path();
     let path = if raw.is_empty() { request.uri().path() } else { raw };
-    path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    // Merchant ids such as order numbers may arrive percent-encoded.
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect()
 }
 
 pub fn query_param(request: &Request, name: &str) -> Option<String> {

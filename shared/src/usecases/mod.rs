@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod link_view;
 pub mod list;
 pub mod manage;
+pub mod orders;
 pub mod redeem;
 pub mod send;
 pub mod settings;

@@ -65,6 +65,19 @@ where
     if is_condition_failure(&err) { StoreError::Conflict } else { StoreError::unavailable(err) }
 }
 
+/// The status index of an order: one partition per merchant and status, newest change first.
+fn order_index(
+    merchant: &MerchantId,
+    order: &OrderId,
+    status: OrderPaymentStatus,
+    at: Timestamp,
+) -> [(&'static str, AttributeValue); 2] {
+    [
+        ("gsi2pk", s(format!("MERCHANT#{merchant}#ORDERS#{}", status.as_str()))),
+        ("gsi2sk", s(Order::status_position_of(at, order))),
+    ]
+}
+
 const SETTLED: [OrderPaymentStatus; 3] =
     [OrderPaymentStatus::Paid, OrderPaymentStatus::Refunded, OrderPaymentStatus::PartiallyRefunded];
 
@@ -193,6 +206,23 @@ impl DynamoStore {
         self.put(item, "attribute_not_exists(pk)")
     }
 
+    /// Sets an order's status, its change time and its place in the status index.
+    fn order_status_update(
+        merchant: &MerchantId,
+        order_id: &OrderId,
+        next: OrderPaymentStatus,
+        at: Timestamp,
+    ) -> Update {
+        let [(_, gsi2pk), (_, gsi2sk)] = order_index(merchant, order_id, next, at);
+        Update::default()
+            .set("#ps = :next, updated_at = :at, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk")
+            .name("#ps", "payment_status")
+            .value(":next", s(next.as_str()))
+            .value(":at", s(at.rfc3339()))
+            .value(":gsi2pk", gsi2pk)
+            .value(":gsi2sk", gsi2sk)
+    }
+
     /// Moves the order along after a payment changed state. Conditional, so that it converges
     /// when events repeat: a settled order never goes back.
     async fn advance_order(&self, payment: &Payment, state: PaymentState) -> Result<(), StoreError> {
@@ -204,11 +234,7 @@ impl DynamoStore {
             }
             PaymentState::Failed => (OrderPaymentStatus::Outstanding, "attribute_exists(pk) AND #ps = :processing"),
         };
-        let mut update = Update::default()
-            .set("#ps = :next, updated_at = :at")
-            .name("#ps", "payment_status")
-            .value(":next", s(next.as_str()))
-            .value(":at", s(payment.recorded_at.rfc3339()));
+        let mut update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at);
         if state == PaymentState::Failed {
             update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
         } else {
@@ -357,6 +383,8 @@ impl LinkStore for DynamoStore {
         fields.remove("link_ids");
         fields.remove("current_link_id");
         fields.remove("current_link_created_at");
+        let index = order_index(&order.merchant_id, &order.id, order.payment_status, order.updated_at);
+        fields.extend(index.map(|(k, v)| (k.to_string(), v)));
         let mut update = Update::default()
             .set_all(fields)
             .set("link_ids = list_append(if_not_exists(link_ids, :empty), :new_link)")
@@ -545,6 +573,80 @@ impl LinkStore for DynamoStore {
         let mut payments: Vec<Payment> = self.query_prefix(link, "PAYMENT#").await?;
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
+    }
+
+    async fn orders_page(
+        &self,
+        merchant: &MerchantId,
+        status: Option<OrderPaymentStatus>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Order, String)>, StoreError> {
+        let query = self.client.query().table_name(&self.table).limit(limit as i32 + 1);
+        let (query, position_attribute) = match status {
+            Some(status) => (
+                query
+                    .index_name("gsi2")
+                    .key_condition_expression("gsi2pk = :pk AND gsi2sk > :after")
+                    .expression_attribute_values(":pk", s(format!("MERCHANT#{merchant}#ORDERS#{}", status.as_str())))
+                    .expression_attribute_values(":after", s(after.unwrap_or("0"))),
+                "gsi2sk",
+            ),
+            None => (
+                query
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :after AND :last")
+                    .expression_attribute_values(":pk", merchant_pk(merchant))
+                    .expression_attribute_values(":after", s(after.unwrap_or("ORDER#")))
+                    // '$' follows '#': the last possible order key.
+                    .expression_attribute_values(":last", s("ORDER$"))
+                    .consistent_read(true),
+                "sk",
+            ),
+        };
+        let out = query.send().await.map_err(StoreError::unavailable)?;
+        let mut page = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let Some(AttributeValue::S(position)) = item.get(position_attribute).cloned() else { continue };
+            if after.is_some_and(|a| position.as_str() <= a) {
+                continue;
+            }
+            page.push((from_item(item)?, position));
+        }
+        page.truncate(limit);
+        Ok(page)
+    }
+
+    async fn set_order_status(
+        &self,
+        merchant: &MerchantId,
+        order: &OrderId,
+        from: &[OrderPaymentStatus],
+        to: OrderPaymentStatus,
+        at: Timestamp,
+        manual_payment: Option<&Payment>,
+    ) -> Result<(), StoreError> {
+        let mut update = Self::order_status_update(merchant, order, to, at);
+        let mut allowed = Vec::new();
+        for (i, status) in from.iter().enumerate() {
+            allowed.push(format!(":from{i}"));
+            update = update.value(&format!(":from{i}"), s(status.as_str()));
+        }
+        if allowed.is_empty() {
+            return Err(StoreError::Conflict);
+        }
+        let condition = format!("attribute_exists(pk) AND #ps IN ({})", allowed.join(", "));
+        let mut items =
+            vec![self.tx_update(merchant_pk(merchant), &format!("ORDER#{order}"), &update, Some(&condition))?];
+        if let Some(payment) = manual_payment {
+            let mut item = to_item(payment)?;
+            item.insert("pk".into(), link_pk(&payment.link_id));
+            item.insert("sk".into(), s(format!("PAYMENT#{}", payment.session_id)));
+            if let Some(ttl) = ttl_of(payment.purge_at) {
+                item.insert("ttl".into(), ttl);
+            }
+            items.push(self.put(item, "attribute_not_exists(pk)")?);
+        }
+        self.transact(items).await
     }
 
     async fn links_page(

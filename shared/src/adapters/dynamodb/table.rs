@@ -24,6 +24,13 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .projection(Projection::builder().projection_type(ProjectionType::All).build())
         .build()
         .expect("index definition is complete");
+    let by_status = GlobalSecondaryIndex::builder()
+        .index_name("gsi2")
+        .key_schema(key("gsi2pk", KeyType::Hash))
+        .key_schema(key("gsi2sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .expect("index definition is complete");
     let created = client
         .create_table()
         .table_name(name)
@@ -32,9 +39,12 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .attribute_definitions(attribute("sk"))
         .attribute_definitions(attribute("gsi1pk"))
         .attribute_definitions(attribute("gsi1sk"))
+        .attribute_definitions(attribute("gsi2pk"))
+        .attribute_definitions(attribute("gsi2sk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(gsi)
+        .global_secondary_indexes(by_status)
         .send()
         .await;
     match created {
