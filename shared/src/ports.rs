@@ -111,6 +111,19 @@ pub trait LinkStore: SettingsStore + DeliveryStore {
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError>;
 
+    /// The payment a Stripe PaymentIntent paid, for its refunds.
+    async fn find_payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError>;
+
+    /// Raises the refunded total of a payment (never lowers it: refund events repeat and
+    /// reorder) and moves its order to `order_status`. `Unchanged` when nothing was newer.
+    async fn record_refund(
+        &self,
+        payment: &Payment,
+        refunded_total: i64,
+        order_status: OrderPaymentStatus,
+        at: Timestamp,
+    ) -> Result<Applied, StoreError>;
+
     /// The merchant's orders, most recently changed first when filtered by status (through the
     /// status index), else by order id; strictly after `after` (a position from an earlier page).
     async fn orders_page(

@@ -41,6 +41,8 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         session: None,
         session_seq: 0,
         opens: 0,
+        collected: 0,
+        collected_manual: 0,
         purge_at: None,
     }
 }
@@ -77,6 +79,8 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
         recorded_at: NOW,
         flag: None,
         failure: None,
+        payment_intent: None,
+        refunded: 0,
         purge_at: Some(NOW.plus_days(90)),
     }
 }

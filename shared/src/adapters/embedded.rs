@@ -257,12 +257,14 @@ impl LinkStore for EmbeddedStore {
         }
         state.payments.insert(payment.session_id.clone(), payment.clone());
         if payment.state == PaymentState::Paid
-            && outcome.closes_link
             && let Some(link) = state.links.get_mut(&payment.link_id)
         {
-            link.status = LinkStatus::Paid;
-            link.session = None;
-            link.purge_at = payment.purge_at;
+            link.collected += payment.amount.minor();
+            if outcome.closes_link {
+                link.status = LinkStatus::Paid;
+                link.session = None;
+                link.purge_at = payment.purge_at;
+            }
         }
         if let Some(order_id) = &payment.order_id
             && let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone()))
@@ -279,6 +281,33 @@ impl LinkStore for EmbeddedStore {
         let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
+    }
+
+    async fn find_payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError> {
+        let state = self.lock();
+        Ok(state.payments.values().find(|p| p.payment_intent.as_deref() == Some(payment_intent)).cloned())
+    }
+
+    async fn record_refund(
+        &self,
+        payment: &Payment,
+        refunded_total: i64,
+        order_status: OrderPaymentStatus,
+        at: Timestamp,
+    ) -> Result<Applied, StoreError> {
+        let mut state = self.lock();
+        let stored = state.payments.get_mut(&payment.session_id).ok_or(StoreError::Conflict)?;
+        if stored.refunded >= refunded_total {
+            return Ok(Applied::Unchanged);
+        }
+        stored.refunded = refunded_total;
+        if let Some(order_id) = &payment.order_id
+            && let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone()))
+        {
+            order.payment_status = order_status;
+            order.updated_at = at;
+        }
+        Ok(Applied::Changed)
     }
 
     async fn orders_page(
@@ -325,6 +354,9 @@ impl LinkStore for EmbeddedStore {
                 return Err(StoreError::Conflict);
             }
             state.payments.insert(payment.session_id.clone(), payment.clone());
+            if let Some(link) = state.links.get_mut(&payment.link_id) {
+                link.collected_manual += payment.amount.minor();
+            }
         }
         let stored = state.orders.get_mut(&key).expect("checked above");
         stored.payment_status = to;

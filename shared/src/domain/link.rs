@@ -146,6 +146,12 @@ pub struct Link {
     pub session_seq: u32,
     #[serde(default)]
     pub opens: u64,
+    /// Money taken for the link through Stripe, in its currency's minor unit.
+    #[serde(default)]
+    pub collected: i64,
+    /// Money the merchant marked as paid outside the platform: not earnings through Stripe.
+    #[serde(default)]
+    pub collected_manual: i64,
     /// When the store may forget the link (DynamoDB TTL); `None` while it can still be paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,

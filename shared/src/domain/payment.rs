@@ -41,6 +41,12 @@ pub struct Payment {
     pub flag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Stripe's PaymentIntent behind the session: how refunds find their payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent: Option<String>,
+    /// How much of it was refunded so far, in the minor unit.
+    #[serde(default)]
+    pub refunded: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
 }

@@ -369,6 +369,8 @@ impl CreateLink {
             session: None,
             session_seq: 0,
             opens: 0,
+            collected: 0,
+            collected_manual: 0,
             purge_at: expires_at.map(|e| e.plus_days(retention_days)),
         }
     }

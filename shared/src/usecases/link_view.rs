@@ -34,6 +34,14 @@ impl LinkUrls<'_> {
     }
 }
 
+/// Money taken for a link: through Stripe (earnings) apart from what was marked paid by hand.
+#[derive(Debug, Clone, Serialize)]
+pub struct Earnings {
+    pub stripe: i64,
+    pub manual: i64,
+    pub currency: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkSummary {
     pub id: String,
@@ -47,6 +55,7 @@ pub struct LinkSummary {
     pub order_id: Option<String>,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    pub earnings: Earnings,
 }
 
 impl LinkSummary {
@@ -63,6 +72,11 @@ impl LinkSummary {
             order_id: link.order_id.as_ref().map(ToString::to_string),
             created_at: link.created_at,
             expires_at: link.expires_at,
+            earnings: Earnings {
+                stripe: link.collected,
+                manual: link.collected_manual,
+                currency: link.currency.code().to_string(),
+            },
         }
     }
 }

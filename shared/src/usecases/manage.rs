@@ -51,6 +51,7 @@ pub struct PaymentView {
     pub paid_at: Option<Timestamp>,
     pub source: crate::domain::PaymentSource,
     pub flag: Option<String>,
+    pub refunded: i64,
 }
 
 impl PaymentView {
@@ -65,6 +66,7 @@ impl PaymentView {
             paid_at: (p.state == PaymentState::Paid).then_some(p.recorded_at),
             source: p.source,
             flag: p.flag.clone(),
+            refunded: p.refunded,
         }
     }
 }

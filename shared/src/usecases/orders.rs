@@ -151,6 +151,8 @@ pub async fn mark_paid(
         recorded_at: now,
         flag: None,
         failure: None,
+        payment_intent: None,
+        refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
     });
     let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing, OrderPaymentStatus::Rejected];

@@ -4,7 +4,8 @@
 use serde::Deserialize;
 
 use crate::domain::{
-    Amount, Currency, LinkId, LinkKind, LinkStatus, Payment, PaymentSource, PaymentState, SessionId, Timestamp,
+    Amount, Currency, LinkId, LinkKind, LinkStatus, MerchantId, Payment, PaymentSource, PaymentState, SessionId,
+    Timestamp,
 };
 use crate::ports::{Applied, LinkStore, SessionOutcome, StoreError};
 
@@ -46,6 +47,16 @@ struct SessionObject {
     client_reference_id: Option<String>,
     #[serde(default)]
     metadata: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    payment_intent: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChargeObject {
+    amount: i64,
+    amount_refunded: i64,
+    #[serde(default)]
+    payment_intent: Option<String>,
 }
 
 /// What the webhook did with an event, for the response and the log.
@@ -77,6 +88,7 @@ pub async fn handle_event(
         "checkout.session.async_payment_succeeded" => Some(PaymentState::Paid),
         "checkout.session.async_payment_failed" => Some(PaymentState::Failed),
         "checkout.session.expired" => return forget(store, event).await,
+        "charge.refunded" => return refund(store, event, now).await,
         _ => return Ok(Handled::Ignored),
     };
     let session: SessionObject =
@@ -95,6 +107,9 @@ pub async fn handle_event(
     };
     if session.metadata.get("merchant_id").is_some_and(|m| m != link.merchant_id.as_str()) {
         tracing::warn!(event = %event.id, "session names another merchant than its link; ignored");
+        return Ok(Handled::Ignored);
+    }
+    if !from_merchants_account(store, event, &link.merchant_id).await? {
         return Ok(Handled::Ignored);
     }
     let flag = match link.status_at(now) {
@@ -120,6 +135,8 @@ pub async fn handle_event(
         recorded_at: now,
         flag: flag.map(str::to_string),
         failure: (state == PaymentState::Failed).then(|| "async_payment_failed".to_string()),
+        payment_intent: session.payment_intent.clone(),
+        refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
     };
     if let Some(flag) = flag {
@@ -127,6 +144,42 @@ pub async fn handle_event(
     }
     let outcome = SessionOutcome { payment, closes_link: link.kind == LinkKind::Order };
     Ok(match store.apply_session_outcome(&outcome).await? {
+        Applied::Changed => Handled::Recorded,
+        Applied::Unchanged => Handled::Duplicate,
+    })
+}
+
+/// Stripe Connect: an event from a connected account (`account`) counts only for the merchant
+/// whose settings name that account, and a platform event only for merchants without one.
+async fn from_merchants_account(
+    store: &dyn LinkStore,
+    event: &Event,
+    merchant: &MerchantId,
+) -> Result<bool, StoreError> {
+    let settings = store.get_settings(merchant).await?.unwrap_or_default();
+    let expected = settings.stripe_account.as_ref().map(|a| a.as_str());
+    let matches = event.account.as_deref() == expected;
+    if !matches {
+        tracing::warn!(event = %event.id, "event from another Stripe account than the merchant's; ignored");
+    }
+    Ok(matches)
+}
+
+/// `charge.refunded`: the order becomes `refunded` or `partially_refunded`, the refund recorded.
+async fn refund(store: &dyn LinkStore, event: &Event, now: Timestamp) -> Result<Handled, WebhookError> {
+    let charge: ChargeObject =
+        serde_json::from_value(event.data.object.clone()).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let Some(intent) = charge.payment_intent.as_deref() else { return Ok(Handled::Ignored) };
+    let Some(payment) = store.find_payment_by_intent(intent).await? else { return Ok(Handled::Ignored) };
+    if !from_merchants_account(store, event, &payment.merchant_id).await? {
+        return Ok(Handled::Ignored);
+    }
+    let status = if charge.amount_refunded >= charge.amount.min(payment.amount.minor()) {
+        crate::domain::OrderPaymentStatus::Refunded
+    } else {
+        crate::domain::OrderPaymentStatus::PartiallyRefunded
+    };
+    Ok(match store.record_refund(&payment, charge.amount_refunded, status, now).await? {
         Applied::Changed => Handled::Recorded,
         Applied::Unchanged => Handled::Duplicate,
     })

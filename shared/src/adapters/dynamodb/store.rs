@@ -535,21 +535,43 @@ impl LinkStore for DynamoStore {
             };
         }
         let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build()];
-        if payment.state == PaymentState::Paid && outcome.closes_link {
+        if payment.state == PaymentState::Paid {
             let mut update = Update::default()
-                .set("#status = :paid")
-                .remove("#session")
-                .name("#status", "status")
-                .name("#session", "session")
-                .value(":paid", s(LinkStatus::Paid.as_str()));
-            if let Some(at) = payment.purge_at {
+                .set("collected = if_not_exists(collected, :zero) + :amount")
+                .value(":zero", n(0))
+                .value(":amount", n(payment.amount.minor()));
+            if outcome.closes_link {
                 update = update
-                    .set("purge_at = :purge, #ttl = :ttl")
-                    .name("#ttl", "ttl")
-                    .value(":purge", s(at.rfc3339()))
-                    .value(":ttl", n(at.unix()));
+                    .set("#status = :paid")
+                    .remove("#session")
+                    .name("#status", "status")
+                    .name("#session", "session")
+                    .value(":paid", s(LinkStatus::Paid.as_str()));
+                if let Some(at) = payment.purge_at {
+                    update = update
+                        .set("purge_at = :purge, #ttl = :ttl")
+                        .name("#ttl", "ttl")
+                        .value(":purge", s(at.rfc3339()))
+                        .value(":ttl", n(at.unix()));
+                }
             }
             items.push(self.tx_update(link_pk(&payment.link_id), "LINK", &update, Some("attribute_exists(pk)"))?);
+            if let Some(intent) = &payment.payment_intent {
+                let mut lookup = Item::new();
+                lookup.insert("pk".into(), s(format!("PI#{intent}")));
+                lookup.insert("sk".into(), s("PI"));
+                lookup.insert("link_id".into(), s(payment.link_id.as_str()));
+                lookup.insert("session_id".into(), s(payment.session_id.as_str()));
+                if let Some(ttl) = ttl_of(payment.purge_at) {
+                    lookup.insert("ttl".into(), ttl);
+                }
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(lookup))
+                    .build()
+                    .map_err(StoreError::unavailable)?;
+                items.push(TransactWriteItem::builder().put(put).build());
+            }
         }
         let applied = match self.transact(items).await {
             Ok(()) => Applied::Changed,
@@ -573,6 +595,43 @@ impl LinkStore for DynamoStore {
         let mut payments: Vec<Payment> = self.query_prefix(link, "PAYMENT#").await?;
         Payment::sort_chronologically(&mut payments);
         Ok(payments)
+    }
+
+    async fn find_payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError> {
+        let Some(lookup) = self.get(s(format!("PI#{payment_intent}")), "PI").await? else { return Ok(None) };
+        let (Some(AttributeValue::S(link)), Some(AttributeValue::S(session))) =
+            (lookup.get("link_id"), lookup.get("session_id"))
+        else {
+            return Ok(None);
+        };
+        self.get(s(format!("LINK#{link}")), &format!("PAYMENT#{session}")).await?.map(from_item).transpose()
+    }
+
+    async fn record_refund(
+        &self,
+        payment: &Payment,
+        refunded_total: i64,
+        order_status: OrderPaymentStatus,
+        at: Timestamp,
+    ) -> Result<Applied, StoreError> {
+        let raise = Update::default().set("refunded = :total").value(":total", n(refunded_total));
+        let sk = format!("PAYMENT#{}", payment.session_id);
+        let condition = "attribute_exists(pk) AND (attribute_not_exists(refunded) OR refunded < :total)";
+        let mut items = vec![self.tx_update(link_pk(&payment.link_id), &sk, &raise, Some(condition))?];
+        if let Some(order_id) = &payment.order_id {
+            let update = Self::order_status_update(&payment.merchant_id, order_id, order_status, at);
+            items.push(self.tx_update(
+                merchant_pk(&payment.merchant_id),
+                &format!("ORDER#{order_id}"),
+                &update,
+                Some("attribute_exists(pk)"),
+            )?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(Applied::Changed),
+            Err(StoreError::Conflict) => Ok(Applied::Unchanged),
+            Err(err) => Err(err),
+        }
     }
 
     async fn orders_page(
@@ -645,6 +704,11 @@ impl LinkStore for DynamoStore {
                 item.insert("ttl".into(), ttl);
             }
             items.push(self.put(item, "attribute_not_exists(pk)")?);
+            let collected = Update::default()
+                .set("collected_manual = if_not_exists(collected_manual, :zero) + :amount")
+                .value(":zero", n(0))
+                .value(":amount", n(payment.amount.minor()));
+            items.push(self.tx_update(link_pk(&payment.link_id), "LINK", &collected, Some("attribute_exists(pk)"))?);
         }
         self.transact(items).await
     }

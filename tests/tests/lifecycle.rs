@@ -1,0 +1,133 @@
+//! After the first payment: reusable product links, subscriptions, refunds, Stripe Connect and
+//! earnings — on DynamoDB (moto) and the fake Stripe.
+
+use paylinks_tests::server::{TestServer, on_real_adapters, order_link, unique};
+use paylinks_tests::stripe_events::{event, session_object};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn ready(extra: Value) -> (TestServer, String) {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, extra).await;
+    (server, merchant)
+}
+
+fn session_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+fn charge(payment_intent: &str, amount: i64, refunded: i64) -> Value {
+    let mut charge: Value = serde_json::from_str(include_str!("../fixtures/stripe/charge.json")).unwrap();
+    charge["payment_intent"] = json!(payment_intent);
+    charge["amount"] = json!(amount);
+    charge["amount_refunded"] = json!(refunded);
+    charge["refunded"] = json!(refunded >= amount);
+    charge
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_product_link_paid_three_times_has_three_payments_and_stays_active() {
+    let (server, merchant) = ready(json!({})).await;
+    let body = json!({"name": "Tote bag", "products": [{"name": "Tote", "unit_amount": 2000, "currency": "usd"}]});
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let id = link["id"].as_str().unwrap();
+    for (i, buyer) in ["a", "b", "c"].iter().enumerate() {
+        let session = session_of(&server.open(link["url"].as_str().unwrap()).await.location.unwrap());
+        let paid = server.stripe().complete(&session, "paid", &format!("{buyer}@example.com"), &format!("Buyer {i}"));
+        assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+    }
+    let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+    assert_eq!(detail["status"], "active");
+    let payments = detail["payments"].as_array().unwrap();
+    assert_eq!(payments.len(), 3);
+    let emails: Vec<&str> = payments.iter().map(|p| p["customer_email"].as_str().unwrap()).collect();
+    assert!(emails.contains(&"a@example.com") && emails.contains(&"c@example.com"));
+    assert_eq!(detail["earnings"], json!({"stripe": 6000, "manual": 0, "currency": "usd"}));
+    let listed = server.call(&merchant, "GET", "/links?kind=product", None).await.json();
+    assert_eq!(listed["data"][0]["earnings"]["stripe"], 6000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recurring_product_makes_a_subscription_checkout_with_the_link_options() {
+    let (server, merchant) = ready(json!({})).await;
+    let body = json!({
+        "name": "Membership",
+        "products": [{"name": "Monthly", "unit_amount": 900, "currency": "eur", "recurring": {"interval": "month"},
+                      "adjustable_quantity": {"minimum": 1, "maximum": 3}}],
+        "options": {"allow_promotion_codes": true, "require_phone": true, "collect_address": "shipping",
+                    "success_url": "https://shop.example.com/welcome"}
+    });
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    server.open(link["url"].as_str().unwrap()).await;
+    let create = server.stripe().requests().into_iter().find(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(create.param("mode"), Some("subscription"));
+    assert_eq!(create.param("line_items[0][price_data][recurring][interval]"), Some("month"));
+    assert_eq!(create.param("line_items[0][price_data][currency]"), Some("eur"));
+    assert_eq!(create.param("line_items[0][adjustable_quantity][enabled]"), Some("true"));
+    assert_eq!(create.param("line_items[0][adjustable_quantity][maximum]"), Some("3"));
+    assert_eq!(create.param("allow_promotion_codes"), Some("true"));
+    assert_eq!(create.param("phone_number_collection[enabled]"), Some("true"));
+    assert!(create.param("shipping_address_collection[allowed_countries][0]").is_some());
+    let token = link["url"].as_str().unwrap().split_once("payment_link_token=").unwrap().1;
+    let done = server.open(&server.url(&format!("/pay/complete?payment_link_token={token}"))).await;
+    assert_eq!(done.location.as_deref(), Some("https://shop.example.com/welcome"), "the custom success URL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refunds_turn_the_order_partially_refunded_then_refunded_and_never_back() {
+    let (server, merchant) = ready(json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-refund"))).await.json();
+    let id = link["id"].as_str().unwrap();
+    let mut paid = session_object("cs_test_refund", id, &merchant, "paid", 2500);
+    paid["payment_intent"] = json!("pi_refund_1");
+    server.deliver(&event("checkout.session.completed", paid)).await;
+    let status = || async {
+        let orders = server.call(&merchant, "GET", "/orders", None).await.json();
+        orders["data"][0]["payment_status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status().await, "paid");
+    let partial = server.deliver(&event("charge.refunded", charge("pi_refund_1", 2500, 1000))).await;
+    assert_eq!(partial.json()["result"], "recorded");
+    assert_eq!(status().await, "partially_refunded");
+    server.deliver(&event("charge.refunded", charge("pi_refund_1", 2500, 2500))).await;
+    assert_eq!(status().await, "refunded");
+    let late = server.deliver(&event("charge.refunded", charge("pi_refund_1", 2500, 1000))).await;
+    assert_eq!(late.json()["result"], "duplicate");
+    assert_eq!(status().await, "refunded");
+    let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+    assert_eq!(detail["payments"][0]["refunded"], 2500);
+    let unknown = server.deliver(&event("charge.refunded", charge("pi_unknown", 100, 100))).await;
+    assert_eq!(unknown.json()["result"], "ignored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connect_events_count_only_for_the_merchant_of_that_account() {
+    let (server, merchant) = ready(json!({"stripe_account": "acct_1Merchant"})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-connect"))).await.json();
+    let id = link["id"].as_str().unwrap();
+    let with_account = |account: Option<&str>, session: &str| {
+        let mut body: Value = serde_json::from_str(&event(
+            "checkout.session.completed",
+            session_object(session, id, &merchant, "paid", 2500),
+        ))
+        .unwrap();
+        body["account"] = json!(account);
+        body.to_string()
+    };
+    assert_eq!(server.deliver(&with_account(Some("acct_1Someone"), "cs_test_c1")).await.json()["result"], "ignored");
+    assert_eq!(server.deliver(&with_account(None, "cs_test_c2")).await.json()["result"], "ignored");
+    assert_eq!(server.deliver(&with_account(Some("acct_1Merchant"), "cs_test_c3")).await.json()["result"], "recorded");
+    let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+    assert_eq!(detail["payments"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn manual_payments_are_kept_apart_from_earnings() {
+    let (server, merchant) = ready(json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-cash"))).await.json();
+    let marked = server.call(&merchant, "POST", "/orders/SO-cash/mark-paid", None).await;
+    assert_eq!(marked.status, StatusCode::OK);
+    let detail = server.call(&merchant, "GET", &format!("/links/{}", link["id"].as_str().unwrap()), None).await.json();
+    assert_eq!(detail["earnings"], json!({"stripe": 0, "manual": 2500, "currency": "usd"}));
+}
