@@ -12,29 +12,41 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt
 
-port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/python" infra/moto_server.py 127.0.0.1 "$port" > target/moto.log 2>&1 &
-moto_pid=$!
+free_port() {
+  "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# Two moto servers: DynamoDB on one, SES and SNS on the other, so that reading sent messages back
+# (moto's data.json dumps its whole state) stays quick however many tables the tests made.
+db_port=$(free_port)
+mail_port=$(free_port)
+"$venv/bin/python" infra/moto_server.py 127.0.0.1 "$db_port" > target/moto.log 2>&1 &
+db_pid=$!
+"$venv/bin/python" infra/moto_server.py 127.0.0.1 "$mail_port" > target/moto-messaging.log 2>&1 &
+mail_pid=$!
 stop_moto() {
-  kill "$moto_pid" 2>/dev/null || true
-  wait "$moto_pid" 2>/dev/null || true
+  kill "$db_pid" "$mail_pid" 2>/dev/null || true
+  wait "$db_pid" "$mail_pid" 2>/dev/null || true
 }
 trap stop_moto EXIT
 
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_ENDPOINT_URL="http://127.0.0.1:$db_port"
+# The SDK's service-specific endpoint variables send SES and SNS to the second server.
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$mail_port" AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$mail_port"
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0
 
-"$venv/bin/python" - "$AWS_ENDPOINT_URL" <<'PY'
+"$venv/bin/python" - "$AWS_ENDPOINT_URL" "$AWS_ENDPOINT_URL_SNS" <<'PY'
 import sys, time, urllib.request
-for _ in range(120):
-    try:
-        urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)
-        sys.exit(0)
-    except Exception:
-        time.sleep(0.25)
-sys.exit("moto server did not start; see target/moto.log")
+for url in sys.argv[1:]:
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.25)
+    else:
+        sys.exit("moto server did not start; see target/moto*.log")
 PY
 
 echo "== template and API description"

@@ -9,13 +9,26 @@ pub fn endpoint() -> String {
         .expect("AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts moto server and sets it")
 }
 
-pub async fn sdk_config() -> aws_config::SdkConfig {
+/// Where SES and SNS are: a second moto server when the test command started one.
+pub fn messaging_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint())
+}
+
+async fn config_for(endpoint: String) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .load()
         .await
+}
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    config_for(endpoint()).await
+}
+
+pub async fn messaging_sdk_config() -> aws_config::SdkConfig {
+    config_for(messaging_endpoint()).await
 }
 
 pub async fn dynamo() -> aws_sdk_dynamodb::Client {
@@ -40,7 +53,11 @@ pub async fn verify_sender(sdk: &aws_config::SdkConfig) {
 /// Everything moto holds, as its dashboard API shows it (sent mail under `ses.Message`, SMS under
 /// `sns.SMS`).
 pub async fn state() -> serde_json::Value {
-    let body =
-        reqwest::get(format!("{}/moto-api/data.json", endpoint())).await.expect("moto answers").text().await.unwrap();
+    let body = reqwest::get(format!("{}/moto-api/data.json", messaging_endpoint()))
+        .await
+        .expect("moto answers")
+        .text()
+        .await
+        .unwrap();
     serde_json::from_str(&body).expect("moto's state is JSON")
 }

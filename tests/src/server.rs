@@ -11,6 +11,8 @@ use crate::stripe_events;
 
 pub struct TestServer {
     pub running: Running,
+    /// The moto table of a server on the real adapters.
+    pub table: Option<String>,
     pub outbox: Option<std::path::PathBuf>,
     pub stripe: Option<FakeStripe>,
     pub http: reqwest::Client,
@@ -41,13 +43,15 @@ pub async fn on_real_adapters() -> TestServer {
 /// As `on_real_adapters`, with mail sent from `email_from` (verified in moto's SES or not).
 pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
     let sdk = crate::moto::sdk_config().await;
-    crate::moto::verify_sender(&sdk).await;
+    let messaging = crate::moto::messaging_sdk_config().await;
+    crate::moto::verify_sender(&messaging).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = crate::moto::fresh_table(&client).await;
     let stripe = FakeStripe::start().await;
     let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
-    options.messaging = Messaging::Aws { sdk: Box::new(sdk), email_from: email_from.into(), ses: true, sns: true };
+    options.messaging =
+        Messaging::Aws { sdk: Box::new(messaging), email_from: email_from.into(), ses: true, sns: true };
     options.payments = Payments::Stripe {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe.base_url.clone(),
@@ -60,9 +64,13 @@ async fn launch(options: Options, stripe: Option<FakeStripe>) -> TestServer {
         Messaging::Outbox { dir } => Some(dir.join("messages.jsonl")),
         Messaging::Aws { .. } => None,
     };
+    let table = match &options.store {
+        StoreChoice::Dynamo { table, .. } => Some(table.clone()),
+        StoreChoice::Embedded => None,
+    };
     let running = start(options).await.expect("the local server starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    TestServer { running, outbox, stripe, http }
+    TestServer { running, table, outbox, stripe, http }
 }
 
 pub struct Reply {
