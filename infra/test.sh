@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every check CI makes, from a fresh clone: a Python venv with moto server, the SAM CLI and
-# cfn-lint; moto started on a free loopback port; formatting, clippy, every test, and the
-# template and OpenAPI validators. Whatever it starts, it stops, pass or fail.
+# Every check CI makes, from a fresh clone: a Python venv with moto server, the SAM CLI, cfn-lint,
+# the OpenAPI validator, schemathesis and cargo-lambda; moto started on free loopback ports; the
+# template and OpenAPI validators, formatting, clippy, every test, schemathesis against the local
+# server, and the arm64 Lambda build. Whatever it starts, it stops, pass or fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,11 +24,15 @@ mail_port=$(free_port)
 db_pid=$!
 "$venv/bin/python" infra/moto_server.py 127.0.0.1 "$mail_port" > target/moto-messaging.log 2>&1 &
 mail_pid=$!
-stop_moto() {
-  kill "$db_pid" "$mail_pid" 2>/dev/null || true
-  wait "$db_pid" "$mail_pid" 2>/dev/null || true
+started=""
+stop_started() {
+  # shellcheck disable=SC2086
+  kill $started 2>/dev/null || true
+  # shellcheck disable=SC2086
+  wait $started 2>/dev/null || true
 }
-trap stop_moto EXIT
+trap stop_started EXIT
+started="$db_pid $mail_pid"
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$db_port"
 # The SDK's service-specific endpoint variables send SES and SNS to the second server.
@@ -60,6 +65,20 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+
+echo "== schemathesis against the local server (embedded defaults)"
+cargo build --locked -p local-server
+st_port=$(free_port)
+PORT="$st_port" MERCHANT_AUTH_SECRET="schemathesis-$(date +%s%N)-merchant-auth-secret" OUTBOX_DIR=target/st-outbox \
+  target/debug/local-server > target/local-server.log 2>&1 &
+started="$started $!"
+for _ in $(seq 1 120); do
+  grep -q "Dev merchant token" target/local-server.log 2>/dev/null && break
+  sleep 0.25
+done
+token=$(sed -n '/Dev merchant token/{n;p}' target/local-server.log)
+"$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
+  --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 2
 
 # Every function must build for Lambda (arm64, release). cargo-lambda runs `python3 -m ziglang`
 # with the first python3 on PATH, so the venv goes first. PAYLINKS_SKIP_LAMBDA_BUILD=1 skips it
