@@ -33,6 +33,18 @@ pub struct SessionOutcome {
     pub closes_link: bool,
 }
 
+/// A merchant's change to an order's status, with what comes with it.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderChange<'a> {
+    /// The statuses the order may be in for the change to apply.
+    pub from: &'a [OrderPaymentStatus],
+    pub to: OrderPaymentStatus,
+    pub at: Timestamp,
+    /// A payment made outside the platform, recorded in the same transaction.
+    pub manual_payment: Option<&'a Payment>,
+    pub purge_at: Option<Timestamp>,
+}
+
 /// Whether an outcome changed anything: repeats and stale events change nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -95,6 +107,11 @@ pub trait LinkStore: SettingsStore + DeliveryStore {
 
     async fn rename_link(&self, id: &LinkId, name: &str) -> Result<(), StoreError>;
 
+    /// Sets (or, with `None`, removes) the retention deadline of everything the link owns — its
+    /// deliveries, payments and short codes — so nothing outlives the link by more than the
+    /// retention period. The link item's own deadline comes with its status change.
+    async fn retain_link_data(&self, link: &Link, purge_at: Option<Timestamp>) -> Result<(), StoreError>;
+
     async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError>;
 
     /// Attaches a Checkout Session if no other was attached since `expected_seq` was read and the
@@ -140,10 +157,7 @@ pub trait LinkStore: SettingsStore + DeliveryStore {
         &self,
         merchant: &MerchantId,
         order: &OrderId,
-        from: &[OrderPaymentStatus],
-        to: OrderPaymentStatus,
-        at: Timestamp,
-        manual_payment: Option<&Payment>,
+        change: &OrderChange<'_>,
     ) -> Result<(), StoreError>;
 
     /// The merchant's links created in `[from, to]`, newest first, strictly older than `before`

@@ -7,7 +7,7 @@ use paylinks::domain::{
     Amount, Currency, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, OpenSession, Order,
     OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState, SessionId, Settings, ShortCode, Timestamp,
 };
-use paylinks::ports::{Applied, IdempotencyBegin, LinkStore, SessionOutcome, StoreError};
+use paylinks::ports::{Applied, IdempotencyBegin, LinkStore, OrderChange, SessionOutcome, StoreError};
 
 pub const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
 
@@ -61,6 +61,7 @@ pub fn order(merchant_id: &MerchantId, id: &str) -> Order {
         current_link_id: None,
         current_link_created_at: None,
         updated_at: NOW,
+        purge_at: None,
     }
 }
 
@@ -373,4 +374,47 @@ pub async fn a_recipients_resend_window_is_claimed_once_and_freed_by_a_failure(s
     assert_eq!((stored_first.status, stored_first.opens), (DeliveryStatus::Sent, 1));
     assert_eq!(stored_first.message_id.as_deref(), Some("msg-1"));
     assert_eq!(listed.iter().find(|d| d.id == failed.id).unwrap().error.as_deref(), Some("message_rejected"));
+}
+
+pub async fn ending_a_link_moves_the_retention_of_everything_it_owns(store: &dyn LinkStore) {
+    use paylinks::ports::Claim;
+    let m = merchant("m-retention");
+    let l = order_link(store, &m, "SO-retain").await;
+    let d = delivery(&l, NOW);
+    assert_eq!(store.claim_delivery(&d, "key-r", NOW.plus_seconds(-1800)).await.unwrap(), Claim::Claimed);
+    let mut pending = outcome(&l, "cs_retain", PaymentState::Processing);
+    pending.payment.purge_at = None;
+    store.apply_session_outcome(&pending).await.unwrap();
+    let ended = NOW.plus_days(90);
+    store.retain_link_data(&l, Some(ended)).await.unwrap();
+    assert!(store.list_deliveries(&l.id).await.unwrap().iter().all(|d| d.purge_at == Some(ended)));
+    assert!(store.list_payments(&l.id).await.unwrap().iter().all(|p| p.purge_at == Some(ended)));
+    store.retain_link_data(&l, None).await.unwrap();
+    assert!(
+        store.list_deliveries(&l.id).await.unwrap().iter().all(|d| d.purge_at.is_none()),
+        "a reopened link keeps all"
+    );
+    assert!(store.list_payments(&l.id).await.unwrap().iter().all(|p| p.purge_at.is_none()));
+}
+
+pub async fn a_settled_or_rejected_order_is_kept_for_the_retention_period(store: &dyn LinkStore) {
+    let m = merchant("m-order-retention");
+    let l = order_link(store, &m, "SO-keep").await;
+    let order_id = l.order_id.clone().unwrap();
+    let outstanding = [OrderPaymentStatus::Outstanding];
+    let until = NOW.plus_days(90);
+    let reject = OrderChange {
+        from: &outstanding,
+        to: OrderPaymentStatus::Rejected,
+        at: NOW,
+        manual_payment: None,
+        purge_at: Some(until),
+    };
+    store.set_order_status(&m, &order_id, &reject).await.unwrap();
+    let order = store.get_order(&m, &order_id).await.unwrap().unwrap();
+    assert_eq!((order.payment_status, order.purge_at), (OrderPaymentStatus::Rejected, Some(until)));
+    let pay =
+        OrderChange { from: &outstanding, to: OrderPaymentStatus::Paid, at: NOW, manual_payment: None, purge_at: None };
+    let again = store.set_order_status(&m, &order_id, &pay).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "only from the expected statuses");
 }

@@ -62,4 +62,6 @@ both_stores!(
     late_and_repeated_events_never_undo_a_payment,
     an_idempotency_key_is_claimed_once_and_replays_its_response,
     a_recipients_resend_window_is_claimed_once_and_freed_by_a_failure,
+    ending_a_link_moves_the_retention_of_everything_it_owns,
+    a_settled_or_rejected_order_is_kept_for_the_retention_period,
 );

@@ -101,9 +101,16 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
         (Method::POST, ["orders", id, "reject"]) => {
             let now = deps.clock.now();
             let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            let order =
-                orders::reject(deps.store.as_ref(), deps.checkout.as_ref(), &merchant_settings, &merchant, id, now)
-                    .await?;
+            let order = orders::reject(
+                deps.store.as_ref(),
+                deps.checkout.as_ref(),
+                &merchant_settings,
+                &merchant,
+                id,
+                now,
+                deps.config.retention_days,
+            )
+            .await?;
             Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
         }
         _ => Err(ApiError::new(

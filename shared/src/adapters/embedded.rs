@@ -11,7 +11,7 @@ use crate::domain::{
     OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, OrderChange, SessionOutcome,
     SettingsStore, StoreError,
 };
 
@@ -212,6 +212,17 @@ impl LinkStore for EmbeddedStore {
         Ok(())
     }
 
+    async fn retain_link_data(&self, link: &Link, purge_at: Option<Timestamp>) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        for delivery in state.deliveries.values_mut().filter(|d| d.link_id == link.id) {
+            delivery.purge_at = purge_at;
+        }
+        for payment in state.payments.values_mut().filter(|p| p.link_id == link.id) {
+            payment.purge_at = purge_at;
+        }
+        Ok(())
+    }
+
     async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
         let mut state = self.lock();
         let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
@@ -272,6 +283,9 @@ impl LinkStore for EmbeddedStore {
         {
             order.payment_status = next;
             order.updated_at = payment.recorded_at;
+            if next == OrderPaymentStatus::Paid {
+                order.purge_at = payment.purge_at;
+            }
         }
         Ok(Applied::Changed)
     }
@@ -338,11 +352,9 @@ impl LinkStore for EmbeddedStore {
         &self,
         merchant: &MerchantId,
         order: &OrderId,
-        from: &[OrderPaymentStatus],
-        to: OrderPaymentStatus,
-        at: Timestamp,
-        manual_payment: Option<&Payment>,
+        change: &OrderChange<'_>,
     ) -> Result<(), StoreError> {
+        let OrderChange { from, to, at, manual_payment, purge_at } = *change;
         let mut state = self.lock();
         let key = (merchant.clone(), order.clone());
         let stored = state.orders.get(&key).ok_or(StoreError::Conflict)?;
@@ -361,6 +373,7 @@ impl LinkStore for EmbeddedStore {
         let stored = state.orders.get_mut(&key).expect("checked above");
         stored.payment_status = to;
         stored.updated_at = at;
+        stored.purge_at = purge_at;
         Ok(())
     }
 

@@ -95,4 +95,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_link_created_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// When the store may forget the order: set once it is settled or rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
 }

@@ -432,6 +432,7 @@ pub async fn create_link(
             current_link_id: None,
             current_link_created_at: None,
             updated_at: now,
+            purge_at: None,
         };
         let expected = stored.as_ref().and_then(|s| s.current_link_id.as_ref());
         match store.create_order_link(&link, &next, expected).await {

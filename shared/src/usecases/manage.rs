@@ -181,24 +181,10 @@ pub async fn change(
             // A session closed while the link was void must not be handed out again.
             close_session(store, checkout, settings, link).await?;
             let purge_at = link.expires_at.map(|e| e.plus_days(config.retention_days));
-            match store
-                .set_link_status(&link.id, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at)
-                .await
-            {
-                Ok(()) => {}
-                Err(StoreError::Conflict) => return Err(conflict_reason(store, link, now).await),
-                Err(e) => return Err(e.into()),
-            }
+            move_link(store, link, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at, now).await?;
         } else {
             let purge_at = Some(now.plus_days(config.retention_days));
-            match store
-                .set_link_status(&link.id, &[LinkStatus::Active, LinkStatus::Void], LinkStatus::Void, purge_at)
-                .await
-            {
-                Ok(()) => {}
-                Err(StoreError::Conflict) => return Err(conflict_reason(store, link, now).await),
-                Err(e) => return Err(e.into()),
-            }
+            move_link(store, link, &[LinkStatus::Active, LinkStatus::Void], LinkStatus::Void, purge_at, now).await?;
             close_session(store, checkout, settings, link).await?;
         }
     }
@@ -218,13 +204,28 @@ pub async fn delete(
     now: Timestamp,
 ) -> Result<(), ManageError> {
     let from = [LinkStatus::Active, LinkStatus::Void, LinkStatus::Paid];
-    match store.set_link_status(&link.id, &from, LinkStatus::Deleted, Some(now.plus_days(config.retention_days))).await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Err(ManageError::NotFound),
-        Err(e) => return Err(e.into()),
+    let purge_at = Some(now.plus_days(config.retention_days));
+    match move_link(store, link, &from, LinkStatus::Deleted, purge_at, now).await {
+        Err(ManageError::AlreadyPaid) => return Err(ManageError::NotFound),
+        other => other?,
     }
     close_session(store, checkout, settings, link).await
+}
+
+/// Changes the link's status and, with it, how long the link and everything it owns are kept.
+async fn move_link(
+    store: &dyn LinkStore,
+    link: &Link,
+    from: &[LinkStatus],
+    to: LinkStatus,
+    purge_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), ManageError> {
+    match store.set_link_status(&link.id, from, to, purge_at).await {
+        Ok(()) => Ok(store.retain_link_data(link, purge_at).await?),
+        Err(StoreError::Conflict) => Err(conflict_reason(store, link, now).await),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Expires the link's open session at Stripe, then forgets it; a retry after a Stripe fault

@@ -10,7 +10,7 @@ use crate::domain::{
     Timestamp, random_base62,
 };
 use crate::http::ApiError;
-use crate::ports::{Checkout, LinkStore, StoreError};
+use crate::ports::{Checkout, LinkStore, OrderChange, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -156,7 +156,10 @@ pub async fn mark_paid(
         purge_at: Some(now.plus_days(retention_days)),
     });
     let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing, OrderPaymentStatus::Rejected];
-    match store.set_order_status(merchant, &order.id, &from, OrderPaymentStatus::Paid, now, manual.as_ref()).await {
+    let purge_at = Some(now.plus_days(retention_days));
+    let change =
+        OrderChange { from: &from, to: OrderPaymentStatus::Paid, at: now, manual_payment: manual.as_ref(), purge_at };
+    match store.set_order_status(merchant, &order.id, &change).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(OrderError::AlreadyPaid),
         Err(e) => return Err(e.into()),
@@ -172,6 +175,7 @@ pub async fn reject(
     merchant: &MerchantId,
     id: &str,
     now: Timestamp,
+    retention_days: i64,
 ) -> Result<Order, OrderError> {
     let order = owned_order(store, merchant, id).await?;
     if order.payment_status.is_settled() {
@@ -179,7 +183,10 @@ pub async fn reject(
     }
     if order.payment_status != OrderPaymentStatus::Rejected {
         let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing];
-        match store.set_order_status(merchant, &order.id, &from, OrderPaymentStatus::Rejected, now, None).await {
+        let purge_at = Some(now.plus_days(retention_days));
+        let change =
+            OrderChange { from: &from, to: OrderPaymentStatus::Rejected, at: now, manual_payment: None, purge_at };
+        match store.set_order_status(merchant, &order.id, &change).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Err(OrderError::AlreadyPaid),
             Err(e) => return Err(e.into()),

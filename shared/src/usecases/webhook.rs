@@ -137,13 +137,26 @@ pub async fn handle_event(
         failure: (state == PaymentState::Failed).then(|| "async_payment_failed".to_string()),
         payment_intent: session.payment_intent.clone(),
         refunded: 0,
-        purge_at: Some(now.plus_days(retention_days)),
+        // A payment is kept as long as its link: from now when it closes an order link, else
+        // until the link itself ends (and `retain_link_data` moves the deadline then).
+        purge_at: if link.kind == LinkKind::Order && state == PaymentState::Paid {
+            Some(now.plus_days(retention_days))
+        } else {
+            link.purge_at
+        },
     };
     if let Some(flag) = flag {
         tracing::warn!(event = %event.id, link = %link.id, flag, "payment arrived for a link that is not active; recorded and flagged");
     }
-    let outcome = SessionOutcome { payment, closes_link: link.kind == LinkKind::Order };
-    Ok(match store.apply_session_outcome(&outcome).await? {
+    let closes_link = link.kind == LinkKind::Order;
+    let purge_at = payment.purge_at;
+    let outcome = SessionOutcome { payment, closes_link };
+    let applied = store.apply_session_outcome(&outcome).await?;
+    if closes_link && state == PaymentState::Paid {
+        // Also on a repeat: a fault after the payment was recorded heals when Stripe retries.
+        store.retain_link_data(&link, purge_at).await?;
+    }
+    Ok(match applied {
         Applied::Changed => Handled::Recorded,
         Applied::Unchanged => Handled::Duplicate,
     })

@@ -10,7 +10,7 @@ use crate::domain::{
     OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, SessionOutcome,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, OrderChange, SessionOutcome,
     SettingsStore, StoreError,
 };
 
@@ -212,15 +212,24 @@ impl DynamoStore {
         order_id: &OrderId,
         next: OrderPaymentStatus,
         at: Timestamp,
+        purge_at: Option<Timestamp>,
     ) -> Update {
         let [(_, gsi2pk), (_, gsi2sk)] = order_index(merchant, order_id, next, at);
-        Update::default()
+        let update = Update::default()
             .set("#ps = :next, updated_at = :at, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk")
             .name("#ps", "payment_status")
             .value(":next", s(next.as_str()))
             .value(":at", s(at.rfc3339()))
             .value(":gsi2pk", gsi2pk)
-            .value(":gsi2sk", gsi2sk)
+            .value(":gsi2sk", gsi2sk);
+        match purge_at {
+            Some(purge) => update
+                .set("purge_at = :purge, #ttl = :ttl")
+                .name("#ttl", "ttl")
+                .value(":purge", s(purge.rfc3339()))
+                .value(":ttl", n(purge.unix())),
+            None => update,
+        }
     }
 
     /// Moves the order along after a payment changed state. Conditional, so that it converges
@@ -234,7 +243,8 @@ impl DynamoStore {
             }
             PaymentState::Failed => (OrderPaymentStatus::Outstanding, "attribute_exists(pk) AND #ps = :processing"),
         };
-        let mut update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at);
+        let purge_at = if next == OrderPaymentStatus::Paid { payment.purge_at } else { None };
+        let mut update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at, purge_at);
         if state == PaymentState::Failed {
             update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
         } else {
@@ -466,6 +476,61 @@ impl LinkStore for DynamoStore {
         self.update(link_pk(id), "LINK", update, "attribute_exists(pk)").await
     }
 
+    async fn retain_link_data(&self, link: &Link, purge_at: Option<Timestamp>) -> Result<(), StoreError> {
+        let mut keys: Vec<(AttributeValue, String)> =
+            vec![(s(format!("SHORT#{}", link.short_code.as_str())), "SHORT".to_string())];
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", link_pk(&link.id))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                let text = |name: &str| match item.get(name) {
+                    Some(AttributeValue::S(v)) => Some(v.clone()),
+                    _ => None,
+                };
+                let Some(sk) = text("sk") else { continue };
+                if sk == "LINK" {
+                    continue;
+                }
+                if let Some(code) = text("short_code") {
+                    keys.push((s(format!("SHORT#{code}")), "SHORT".to_string()));
+                }
+                if let Some(intent) = text("payment_intent") {
+                    keys.push((s(format!("PI#{intent}")), "PI".to_string()));
+                }
+                keys.push((link_pk(&link.id), sk));
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        for (pk, sk) in keys {
+            let update = match purge_at {
+                Some(at) => Update::default()
+                    .set("#ttl = :ttl, purge_at = :purge")
+                    .value(":ttl", n(at.unix()))
+                    .value(":purge", s(at.rfc3339())),
+                None => Update::default().remove("#ttl").remove("purge_at"),
+            }
+            .name("#ttl", "ttl");
+            match self.update(pk, &sk, update, "attribute_exists(pk)").await {
+                Ok(()) | Err(StoreError::Conflict) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
     async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
         let count = || {
             Update::default().set("opens = if_not_exists(opens, :zero) + :one").value(":zero", n(0)).value(":one", n(1))
@@ -619,7 +684,7 @@ impl LinkStore for DynamoStore {
         let condition = "attribute_exists(pk) AND (attribute_not_exists(refunded) OR refunded < :total)";
         let mut items = vec![self.tx_update(link_pk(&payment.link_id), &sk, &raise, Some(condition))?];
         if let Some(order_id) = &payment.order_id {
-            let update = Self::order_status_update(&payment.merchant_id, order_id, order_status, at);
+            let update = Self::order_status_update(&payment.merchant_id, order_id, order_status, at, None);
             items.push(self.tx_update(
                 merchant_pk(&payment.merchant_id),
                 &format!("ORDER#{order_id}"),
@@ -679,12 +744,10 @@ impl LinkStore for DynamoStore {
         &self,
         merchant: &MerchantId,
         order: &OrderId,
-        from: &[OrderPaymentStatus],
-        to: OrderPaymentStatus,
-        at: Timestamp,
-        manual_payment: Option<&Payment>,
+        change: &OrderChange<'_>,
     ) -> Result<(), StoreError> {
-        let mut update = Self::order_status_update(merchant, order, to, at);
+        let OrderChange { from, to, at, manual_payment, purge_at } = *change;
+        let mut update = Self::order_status_update(merchant, order, to, at, purge_at);
         let mut allowed = Vec::new();
         for (i, status) in from.iter().enumerate() {
             allowed.push(format!(":from{i}"));
