@@ -91,6 +91,20 @@ async fn each_recipient_gets_an_email_with_a_pay_now_button_and_a_url_of_their_o
         .map(|d| (d["recipient"].as_str().unwrap().to_string(), d["opens"].as_u64().unwrap()))
         .collect();
     assert!(opens.contains(&(bob.clone(), 1)) && opens.contains(&(ada.clone(), 0)), "{opens:?}");
+
+    // Bob pays: the delivery list shows who paid.
+    let session = opened.location.unwrap().rsplit('/').next().unwrap().to_string();
+    let paid = server.stripe().complete(&session, "paid", &bob, "Bob");
+    server.deliver(&paylinks_tests::stripe_events::event("checkout.session.completed", paid)).await;
+    let detail = server.call(&merchant, "GET", &format!("/links/{}", link["id"].as_str().unwrap()), None).await.json();
+    let paid_by: Vec<&str> = detail["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["paid"] == true)
+        .map(|d| d["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(paid_by, vec![bob.as_str()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

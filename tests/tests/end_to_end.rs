@@ -107,11 +107,22 @@ async fn another_merchants_link_is_not_found_on_every_route() {
     let stranger = merchant_ready(&server, json!({})).await;
     let link = server.call(&owner, "POST", "/links", Some(order_link("SO-mine"))).await.json();
     let path = format!("/links/{}", link["id"].as_str().unwrap());
-    for (method, body) in [("GET", None), ("PATCH", Some(json!({"active": false}))), ("DELETE", None)] {
-        let reply = server.call(&stranger, method, &path, body).await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method}: {}", reply.text);
+    let routes = [
+        ("GET", path.clone(), None),
+        ("PATCH", path.clone(), Some(json!({"active": false}))),
+        ("POST", format!("{path}/email"), Some(json!({"recipients": [{"email": "x@example.com"}]}))),
+        ("POST", format!("{path}/sms"), Some(json!({"recipients": [{"phone": "+14155550123"}]}))),
+        ("POST", "/orders/SO-mine/mark-paid".to_string(), None),
+        ("POST", "/orders/SO-mine/reject".to_string(), None),
+        ("DELETE", path.clone(), None),
+    ];
+    for (method, route, body) in routes {
+        let reply = server.call(&stranger, method, &route, body).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {route}: {}", reply.text);
         assert_eq!(reply.error_code(), "not_found");
     }
+    let listed = server.call(&stranger, "GET", "/links", None).await.json();
+    assert_eq!(listed["data"], json!([]), "nor listed");
     assert_eq!(server.call(&owner, "GET", &path, None).await.json()["status"], "active", "untouched");
     let other_order = server.call(&stranger, "POST", "/links", Some(order_link("SO-mine"))).await;
     assert_eq!(other_order.status, StatusCode::CREATED, "order ids are per merchant");

@@ -109,6 +109,8 @@ pub struct DeliveryView {
     pub message_id: Option<String>,
     pub error: Option<String>,
     pub opens: u64,
+    /// Whether a paid payment came from this recipient (matched by the payer's email).
+    pub paid: bool,
     pub sent_at: Timestamp,
 }
 
@@ -132,11 +134,15 @@ pub async fn detail(
             .map(|d| DeliveryView {
                 id: d.id.to_string(),
                 channel: d.channel,
-                recipient: d.recipient,
+                recipient: d.recipient.clone(),
                 status: d.status,
                 message_id: d.message_id,
                 error: d.error,
                 opens: d.opens,
+                paid: payments.iter().any(|p| {
+                    p.state == PaymentState::Paid
+                        && p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&d.recipient))
+                }),
                 sent_at: d.created_at,
             })
             .collect(),
