@@ -6,14 +6,11 @@ use std::sync::Arc;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::config::LinkConfig;
-use paylinks::domain::Channel;
 use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, LinkStore, Mailer};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
-use paylinks::usecases::send::{Sender, Transport, parse_recipients};
-use paylinks::usecases::{manage, settings};
-use serde_json::json;
+use paylinks::usecases::send::{Sender, Transport};
 
 pub struct Deps {
     pub store: Arc<dyn LinkStore>,
@@ -36,17 +33,12 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
     let body = http::json_body(request)?;
-    let now = deps.clock.now();
-    let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
-    let recipients = parse_recipients(&body, Channel::Email, link.customer.as_ref())?;
-    let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-    let urls = LinkUrls { config: &deps.config, tokens: &deps.tokens };
     let sender = Sender {
         store: deps.store.as_ref(),
         transport: Transport::Email(deps.mailer.as_ref()),
-        urls,
+        urls: LinkUrls { config: &deps.config, tokens: &deps.tokens },
         resend_window_seconds: deps.config.resend_window_seconds,
     };
-    let deliveries = sender.send(&link, &merchant_settings, &recipients, now).await?;
-    Ok(http::json(StatusCode::OK, &json!({"url": urls.pay_url(&link), "deliveries": deliveries})))
+    let sent = sender.send_link(&merchant, id, &body, deps.clock.now()).await?;
+    Ok(http::json(StatusCode::OK, &sent))
 }

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Amount, Channel, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
+use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
 use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, LinkStore, SmsSender};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, Created, create_link};
 use paylinks::usecases::fields::Fields;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
-use paylinks::usecases::send::{Sender, Transport, parse_recipients};
-use paylinks::usecases::{manage, settings};
+use paylinks::usecases::send::{Sender, Transport};
+use paylinks::usecases::settings;
 use serde_json::{Value, json};
 
 pub struct Deps {
@@ -54,12 +54,8 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
     let body = http::json_body(request)?;
-    let now = deps.clock.now();
-    let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
-    let recipients = parse_recipients(&body, Channel::Sms, link.customer.as_ref())?;
-    let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-    let deliveries = deps.sender().send(&link, &merchant_settings, &recipients, now).await?;
-    Ok(http::json(StatusCode::OK, &json!({"url": deps.urls().pay_url(&link), "deliveries": deliveries})))
+    let sent = deps.sender().send_link(&merchant, id, &body, deps.clock.now()).await?;
+    Ok(http::json(StatusCode::OK, &sent))
 }
 
 /// A one-off order link for a phone number and its SMS, in one call.

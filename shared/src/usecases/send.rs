@@ -140,6 +140,22 @@ impl Sender<'_> {
         }
     }
 
+    /// `POST /links/{id}/email` and `/sms`: the merchant's link, its recipients (or its
+    /// customer), one message each. The answer is the route's whole response body.
+    pub async fn send_link(
+        &self,
+        merchant: &crate::domain::MerchantId,
+        link_id: &str,
+        body: &Value,
+        now: Timestamp,
+    ) -> Result<Value, ApiError> {
+        let link = super::manage::owned_link(self.store, merchant, link_id, now).await?;
+        let recipients = parse_recipients(body, self.transport.channel(), link.customer.as_ref())?;
+        let settings = super::settings::get_settings(self.store, merchant).await?;
+        let deliveries = self.send(&link, &settings, &recipients, now).await?;
+        Ok(serde_json::json!({"url": self.urls.pay_url(&link), "deliveries": deliveries}))
+    }
+
     pub async fn send(
         &self,
         link: &Link,
