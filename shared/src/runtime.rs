@@ -5,9 +5,12 @@ use crate::adapters::dynamodb::DynamoStore;
 use crate::config::{self, ConfigError};
 
 pub async fn dynamo_store_from_env() -> Result<DynamoStore, ConfigError> {
-    let table = config::table_name_from_env()?;
-    let sdk = config::aws_config().await?;
-    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table))
+    dynamo_store(&config::aws_config().await?)
+}
+
+/// The store on an SDK configuration a function already loaded for its other clients.
+pub fn dynamo_store(sdk: &aws_config::SdkConfig) -> Result<DynamoStore, ConfigError> {
+    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config::table_name_from_env()?))
 }
 
 /// A function that cannot be configured must not start: say which setting, then stop.

@@ -4,14 +4,14 @@ use lambda_http::{run, service_fn};
 use paylinks::adapters::ses::SesMailer;
 use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store_from_env, or_exit};
+use paylinks::runtime::{dynamo_store, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     config::tracing_init();
     let sdk = or_exit(config::aws_config().await);
     let deps = send_email::Deps {
-        store: Arc::new(or_exit(dynamo_store_from_env().await)),
+        store: Arc::new(or_exit(dynamo_store(&sdk))),
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), or_exit(config::required("EMAIL_FROM")))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
