@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 fn main() {
     let release = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/release".into()));
-    let functions = ["create-link", "redeem-link", "stripe-webhook", "manage-links"];
+    let functions = ["create-link", "send-email", "send-sms", "redeem-link", "stripe-webhook", "manage-links"];
     println!("{:<16} {:>10} {:>16} {:>14}", "function", "size", "cold start", "peak RSS");
     for function in functions {
         let binary = release.join(function);

@@ -84,12 +84,19 @@ pub fn measure(binary: &std::path::Path, runs: usize) -> (Duration, u64) {
             .env("TOKEN_SIGNING_SECRET", "bench-secret-bench-secret-bench-secret")
             .env("STRIPE_SECRET_KEY", "sk_test_bench")
             .env("STRIPE_WEBHOOK_SECRET", "whsec_bench")
+            .env("EMAIL_FROM", "payments@example.com")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
         let Ok(mut child) = child else { return (Duration::ZERO, 0) };
-        if let Ok(Seen::Next) = rx.recv_timeout(Duration::from_secs(10)) {
-            starts.push(started.elapsed());
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Seen::Next) => starts.push(started.elapsed()),
+            // It never asked for an event: misconfigured here, so there is nothing to measure.
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (Duration::ZERO, 0);
+            }
         }
         let _ = rx.recv_timeout(Duration::from_secs(10));
         peak = peak.max(peak_rss_kib(child.id()));

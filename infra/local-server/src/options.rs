@@ -94,6 +94,9 @@ impl Options {
         };
         options.public_base_url = var("PUBLIC_BASE_URL");
         if let Some(secret) = var("MERCHANT_AUTH_SECRET") {
+            if secret.len() < paylinks::tokens::MIN_SECRET_BYTES {
+                return Err(ConfigError { name: "MERCHANT_AUTH_SECRET", problem: "must be at least 32 bytes".into() });
+            }
             options.merchant_auth = MerchantAuth::new(SecretString::from(secret));
         }
         if var("TOKEN_SIGNING_SECRET").is_some() {
