@@ -36,6 +36,24 @@ fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(StoreError::unavailable)
 }
 
+/// Items of a page with their list positions, leaving out those `skip` names, at most `limit`.
+fn positioned<T: DeserializeOwned>(
+    items: Vec<Item>,
+    position_attribute: &str,
+    limit: usize,
+    skip: impl Fn(&str) -> bool,
+) -> Result<Vec<(T, String)>, StoreError> {
+    let mut page = Vec::new();
+    for item in items {
+        let Some(AttributeValue::S(position)) = item.get(position_attribute).cloned() else { continue };
+        if !skip(&position) {
+            page.push((from_item(item)?, position));
+        }
+    }
+    page.truncate(limit);
+    Ok(page)
+}
+
 fn ttl_of(purge_at: Option<Timestamp>) -> Option<AttributeValue> {
     purge_at.map(|t| n(t.unix()))
 }
@@ -728,16 +746,8 @@ impl LinkStore for DynamoStore {
             ),
         };
         let out = query.send().await.map_err(StoreError::unavailable)?;
-        let mut page = Vec::new();
-        for item in out.items.unwrap_or_default() {
-            let Some(AttributeValue::S(position)) = item.get(position_attribute).cloned() else { continue };
-            if after.is_some_and(|a| position.as_str() <= a) {
-                continue;
-            }
-            page.push((from_item(item)?, position));
-        }
-        page.truncate(limit);
-        Ok(page)
+        // The key condition is inclusive: the cursor's own order was on the page before.
+        positioned(out.items.unwrap_or_default(), position_attribute, limit, |p| after.is_some_and(|a| p <= a))
     }
 
     async fn set_order_status(
@@ -806,20 +816,8 @@ impl LinkStore for DynamoStore {
             .send()
             .await
             .map_err(StoreError::unavailable)?;
-        let mut page = Vec::new();
-        for item in out.items.unwrap_or_default() {
-            let position = match item.get("gsi1sk") {
-                Some(AttributeValue::S(p)) => p.clone(),
-                _ => continue,
-            };
-            // BETWEEN is inclusive: the cursor's own link was on the page before.
-            if before.is_some_and(|b| position.as_str() >= b) {
-                continue;
-            }
-            page.push((from_item(item)?, position));
-        }
-        page.truncate(limit);
-        Ok(page)
+        // BETWEEN is inclusive: the cursor's own link was on the page before.
+        positioned(out.items.unwrap_or_default(), "gsi1sk", limit, |p| before.is_some_and(|b| p >= b))
     }
 
     async fn begin_idempotent(
