@@ -52,7 +52,20 @@ fn unavailable(err: StripeError) -> CheckoutError {
     {
         return CheckoutError::IdempotencyConflict;
     }
-    CheckoutError::Unavailable(Box::new(err))
+    // Stripe's messages can echo request parameters (a customer's email): what reaches the log
+    // says what kind of failure it was, and nothing the customer typed.
+    let summary = match &err {
+        StripeError::Stripe(errors, status) => format!(
+            "Stripe answered {status} ({}{})",
+            errors.type_.as_str(),
+            errors.code.as_ref().map(|c| format!(", {}", c.as_str())).unwrap_or_default()
+        ),
+        StripeError::Timeout => "Stripe did not answer in time".to_string(),
+        StripeError::ClientError(_) => "Stripe could not be reached".to_string(),
+        StripeError::JSONDeserialize(_) => "Stripe's answer could not be read".to_string(),
+        StripeError::ConfigError(_) => "the Stripe client is misconfigured".to_string(),
+    };
+    CheckoutError::Unavailable(summary.into())
 }
 
 fn line_item(currency: &StripeCurrency, line: &crate::ports::CheckoutLine) -> CreateCheckoutSessionLineItems {
