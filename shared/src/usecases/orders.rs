@@ -124,6 +124,15 @@ async fn owned_order(store: &dyn LinkStore, merchant: &MerchantId, id: &str) -> 
     store.get_order(merchant, &id).await?.ok_or(OrderError::NotFound)
 }
 
+/// The merchant's order, as long as no money has been taken for it.
+async fn unsettled_order(store: &dyn LinkStore, merchant: &MerchantId, id: &str) -> Result<Order, OrderError> {
+    let order = owned_order(store, merchant, id).await?;
+    if order.payment_status.is_settled() {
+        return Err(OrderError::AlreadyPaid);
+    }
+    Ok(order)
+}
+
 /// Paid outside the platform: the order turns paid, its links stop taking money, and a manual
 /// payment is recorded (not counted as earnings through Stripe).
 pub async fn mark_paid(
@@ -133,10 +142,7 @@ pub async fn mark_paid(
     now: Timestamp,
     retention_days: i64,
 ) -> Result<Order, OrderError> {
-    let order = owned_order(store, merchant, id).await?;
-    if order.payment_status.is_settled() {
-        return Err(OrderError::AlreadyPaid);
-    }
+    let order = unsettled_order(store, merchant, id).await?;
     let manual = order.current_link_id.as_ref().map(|link_id| Payment {
         session_id: SessionId::parse(&format!("manual_{}", random_base62(20))).expect("a valid id"),
         link_id: link_id.clone(),
@@ -177,10 +183,7 @@ pub async fn reject(
     now: Timestamp,
     retention_days: i64,
 ) -> Result<Order, OrderError> {
-    let order = owned_order(store, merchant, id).await?;
-    if order.payment_status.is_settled() {
-        return Err(OrderError::AlreadyPaid);
-    }
+    let order = unsettled_order(store, merchant, id).await?;
     if order.payment_status != OrderPaymentStatus::Rejected {
         let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing];
         let purge_at = Some(now.plus_days(retention_days));

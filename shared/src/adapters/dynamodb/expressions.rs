@@ -55,6 +55,38 @@ impl Update {
         self
     }
 
+    /// Keeps the item until `at`: DynamoDB's TTL attribute, and the same time readable.
+    pub fn keep_until(self, at: crate::domain::Timestamp) -> Self {
+        self.set("purge_at = :purge, #ttl = :ttl")
+            .name("#ttl", "ttl")
+            .value(":purge", s(at.rfc3339()))
+            .value(":ttl", n(at.unix()))
+    }
+
+    /// Keeps the item for as long as it is wanted: no TTL.
+    pub fn keep_forever(self) -> Self {
+        self.remove("purge_at").remove("#ttl").name("#ttl", "ttl")
+    }
+
+    /// Keeps the item until `at`, or for good with `None`.
+    pub fn retention(self, at: Option<crate::domain::Timestamp>) -> Self {
+        match at {
+            Some(at) => self.keep_until(at),
+            None => self.keep_forever(),
+        }
+    }
+
+    /// Binds `values` as `:{prefix}0`, `:{prefix}1`… and returns the list for an `IN (…)`.
+    pub fn one_of<'v>(mut self, prefix: &str, values: impl IntoIterator<Item = &'v str>) -> (Self, String) {
+        let mut placeholders = Vec::new();
+        for (i, value) in values.into_iter().enumerate() {
+            let placeholder = format!(":{prefix}{i}");
+            self.values.insert(placeholder.clone(), s(value));
+            placeholders.push(placeholder);
+        }
+        (self, format!("({})", placeholders.join(", ")))
+    }
+
     pub fn expression(&self) -> String {
         let mut parts = Vec::new();
         if !self.sets.is_empty() {

@@ -241,11 +241,7 @@ impl DynamoStore {
             .value(":gsi2pk", gsi2pk)
             .value(":gsi2sk", gsi2sk);
         match purge_at {
-            Some(purge) => update
-                .set("purge_at = :purge, #ttl = :ttl")
-                .name("#ttl", "ttl")
-                .value(":purge", s(purge.rfc3339()))
-                .value(":ttl", n(purge.unix())),
+            Some(at) => update.keep_until(at),
             None => update,
         }
     }
@@ -254,24 +250,22 @@ impl DynamoStore {
     /// when events repeat: a settled order never goes back.
     async fn advance_order(&self, payment: &Payment, state: PaymentState) -> Result<(), StoreError> {
         let Some(order_id) = &payment.order_id else { return Ok(()) };
-        let (next, condition) = match state {
-            PaymentState::Paid => (OrderPaymentStatus::Paid, "attribute_exists(pk) AND NOT #ps IN (:s0, :s1, :s2)"),
-            PaymentState::Processing => {
-                (OrderPaymentStatus::Processing, "attribute_exists(pk) AND NOT #ps IN (:s0, :s1, :s2)")
-            }
-            PaymentState::Failed => (OrderPaymentStatus::Outstanding, "attribute_exists(pk) AND #ps = :processing"),
+        let next = match state {
+            PaymentState::Paid => OrderPaymentStatus::Paid,
+            PaymentState::Processing => OrderPaymentStatus::Processing,
+            PaymentState::Failed => OrderPaymentStatus::Outstanding,
         };
         let purge_at = if next == OrderPaymentStatus::Paid { payment.purge_at } else { None };
-        let mut update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at, purge_at);
-        if state == PaymentState::Failed {
-            update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
+        let update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at, purge_at);
+        let (update, condition) = if state == PaymentState::Failed {
+            let update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
+            (update, "attribute_exists(pk) AND #ps = :processing".to_string())
         } else {
-            for (i, settled) in SETTLED.iter().enumerate() {
-                update = update.value(&format!(":s{i}"), s(settled.as_str()));
-            }
-        }
+            let (update, settled) = update.one_of("settled", SETTLED.iter().map(|status| status.as_str()));
+            (update, format!("attribute_exists(pk) AND NOT #ps IN {settled}"))
+        };
         let sk = format!("ORDER#{order_id}");
-        match self.update(merchant_pk(&payment.merchant_id), &sk, update, condition).await {
+        match self.update(merchant_pk(&payment.merchant_id), &sk, update, &condition).await {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(err) => Err(err),
         }
@@ -422,10 +416,9 @@ impl LinkStore for DynamoStore {
             .value(":link", s(link.id.as_str()))
             .value(":link_at", s(link.created_at.rfc3339()))
             .name("#ps", "payment_status");
-        for (i, settled) in SETTLED.iter().enumerate() {
-            update = update.value(&format!(":s{i}"), s(settled.as_str()));
-        }
-        let unsettled = "(attribute_not_exists(#ps) OR NOT #ps IN (:s0, :s1, :s2))";
+        let settled;
+        (update, settled) = update.one_of("settled", SETTLED.iter().map(|status| status.as_str()));
+        let unsettled = format!("(attribute_not_exists(#ps) OR NOT #ps IN {settled})");
         let condition = match expected_current {
             Some(current) => {
                 update = update.value(":expected", s(current.as_str()));
@@ -468,24 +461,16 @@ impl LinkStore for DynamoStore {
         to: LinkStatus,
         purge_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
-        let mut update = Update::default().set("#status = :to").name("#status", "status").value(":to", s(to.as_str()));
-        update = match purge_at {
-            Some(at) => update
-                .set("purge_at = :purge, #ttl = :ttl")
-                .name("#ttl", "ttl")
-                .value(":purge", s(at.rfc3339()))
-                .value(":ttl", n(at.unix())),
-            None => update.remove("purge_at").remove("#ttl").name("#ttl", "ttl"),
-        };
-        let mut allowed = Vec::new();
-        for (i, status) in from.iter().enumerate() {
-            allowed.push(format!(":from{i}"));
-            update = update.value(&format!(":from{i}"), s(status.as_str()));
-        }
-        if allowed.is_empty() {
+        if from.is_empty() {
             return Err(StoreError::Conflict);
         }
-        let condition = format!("attribute_exists(pk) AND #status IN ({})", allowed.join(", "));
+        let (update, allowed) = Update::default()
+            .set("#status = :to")
+            .name("#status", "status")
+            .value(":to", s(to.as_str()))
+            .retention(purge_at)
+            .one_of("from", from.iter().map(|status| status.as_str()));
+        let condition = format!("attribute_exists(pk) AND #status IN {allowed}");
         self.update(link_pk(id), "LINK", update, &condition).await
     }
 
@@ -533,14 +518,7 @@ impl LinkStore for DynamoStore {
             }
         }
         for (pk, sk) in keys {
-            let update = match purge_at {
-                Some(at) => Update::default()
-                    .set("#ttl = :ttl, purge_at = :purge")
-                    .value(":ttl", n(at.unix()))
-                    .value(":purge", s(at.rfc3339())),
-                None => Update::default().remove("#ttl").remove("purge_at"),
-            }
-            .name("#ttl", "ttl");
+            let update = Update::default().retention(purge_at);
             match self.update(pk, &sk, update, "attribute_exists(pk)").await {
                 Ok(()) | Err(StoreError::Conflict) => {}
                 Err(err) => return Err(err),
@@ -631,11 +609,7 @@ impl LinkStore for DynamoStore {
                     .name("#session", "session")
                     .value(":paid", s(LinkStatus::Paid.as_str()));
                 if let Some(at) = payment.purge_at {
-                    update = update
-                        .set("purge_at = :purge, #ttl = :ttl")
-                        .name("#ttl", "ttl")
-                        .value(":purge", s(at.rfc3339()))
-                        .value(":ttl", n(at.unix()));
+                    update = update.keep_until(at);
                 }
             }
             items.push(self.tx_update(link_pk(&payment.link_id), "LINK", &update, Some("attribute_exists(pk)"))?);
@@ -757,16 +731,12 @@ impl LinkStore for DynamoStore {
         change: &OrderChange<'_>,
     ) -> Result<(), StoreError> {
         let OrderChange { from, to, at, manual_payment, purge_at } = *change;
-        let mut update = Self::order_status_update(merchant, order, to, at, purge_at);
-        let mut allowed = Vec::new();
-        for (i, status) in from.iter().enumerate() {
-            allowed.push(format!(":from{i}"));
-            update = update.value(&format!(":from{i}"), s(status.as_str()));
-        }
-        if allowed.is_empty() {
+        if from.is_empty() {
             return Err(StoreError::Conflict);
         }
-        let condition = format!("attribute_exists(pk) AND #ps IN ({})", allowed.join(", "));
+        let (update, allowed) = Self::order_status_update(merchant, order, to, at, purge_at)
+            .one_of("from", from.iter().map(|status| status.as_str()));
+        let condition = format!("attribute_exists(pk) AND #ps IN {allowed}");
         let mut items =
             vec![self.tx_update(merchant_pk(merchant), &format!("ORDER#{order}"), &update, Some(&condition))?];
         if let Some(payment) = manual_payment {
