@@ -2,6 +2,7 @@
 //! adapters that implement those ports, and the HTTP edge.
 
 pub mod adapters;
+pub mod budgets;
 pub mod config;
 pub mod domain;
 pub mod http;

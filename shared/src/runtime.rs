@@ -10,7 +10,7 @@ pub async fn dynamo_store_from_env() -> Result<DynamoStore, ConfigError> {
 
 /// The store on an SDK configuration a function already loaded for its other clients.
 pub fn dynamo_store(sdk: &aws_config::SdkConfig) -> Result<DynamoStore, ConfigError> {
-    Ok(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config::table_name_from_env()?))
+    Ok(DynamoStore::new(crate::budgets::dynamodb_client(sdk), config::table_name_from_env()?))
 }
 
 /// A function that cannot be configured must not start: say which setting, then stop.

@@ -1,6 +1,7 @@
 //! What the tests share: a Stripe-wire fake, moto helpers, events signed as Stripe signs them,
 //! and a local server on the real adapters.
 
+pub mod aws_proxy;
 pub mod contract;
 pub mod fake_stripe;
 pub mod moto;

@@ -14,7 +14,8 @@ pub fn messaging_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint())
 }
 
-async fn config_for(endpoint: String) -> aws_config::SdkConfig {
+/// The SDK configuration the tests use, at `endpoint` (moto, or a proxy in front of it).
+pub async fn config_for(endpoint: String) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
@@ -31,8 +32,9 @@ pub async fn messaging_sdk_config() -> aws_config::SdkConfig {
     config_for(messaging_endpoint()).await
 }
 
+/// A DynamoDB client held to the functions' own time budget.
 pub async fn dynamo() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+    paylinks::budgets::dynamodb_client(&sdk_config().await)
 }
 
 /// A new table, created as the template declares it, that no other test touches.

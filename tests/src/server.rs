@@ -6,11 +6,14 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;
 
+use crate::aws_proxy::AwsProxy;
 use crate::fake_stripe::{self, FakeStripe};
 use crate::stripe_events;
 
 pub struct TestServer {
     pub running: Running,
+    /// On the real adapters: the proxies in front of moto's DynamoDB and its SES and SNS.
+    pub aws: Option<AwsProxies>,
     /// The moto table of a server on the real adapters.
     pub table: Option<String>,
     pub outbox: Option<std::path::PathBuf>,
@@ -35,6 +38,12 @@ pub async fn embedded() -> TestServer {
     launch(test_options(), None).await
 }
 
+/// What the server's AWS clients talk to: every call recorded, any fault injectable.
+pub struct AwsProxies {
+    pub dynamodb: AwsProxy,
+    pub messaging: AwsProxy,
+}
+
 /// DynamoDB on moto (a table of its own) and Stripe at the fake.
 pub async fn on_real_adapters() -> TestServer {
     on_real_adapters_sending_as(crate::moto::EMAIL_FROM).await
@@ -42,10 +51,14 @@ pub async fn on_real_adapters() -> TestServer {
 
 /// As `on_real_adapters`, with mail sent from `email_from` (verified in moto's SES or not).
 pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
-    let sdk = crate::moto::sdk_config().await;
-    let messaging = crate::moto::messaging_sdk_config().await;
+    let proxies = AwsProxies {
+        dynamodb: AwsProxy::start(crate::moto::endpoint()).await,
+        messaging: AwsProxy::start(crate::moto::messaging_endpoint()).await,
+    };
+    let sdk = crate::moto::config_for(proxies.dynamodb.url.clone()).await;
+    let messaging = crate::moto::config_for(proxies.messaging.url.clone()).await;
     crate::moto::verify_sender(&messaging).await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let client = paylinks::budgets::dynamodb_client(&sdk);
     let table = crate::moto::fresh_table(&client).await;
     let stripe = FakeStripe::start().await;
     let mut options = test_options();
@@ -56,7 +69,9 @@ pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe.base_url.clone(),
     };
-    launch(options, Some(stripe)).await
+    let mut server = launch(options, Some(stripe)).await;
+    server.aws = Some(proxies);
+    server
 }
 
 async fn launch(options: Options, stripe: Option<FakeStripe>) -> TestServer {
@@ -70,7 +85,7 @@ async fn launch(options: Options, stripe: Option<FakeStripe>) -> TestServer {
     };
     let running = start(options).await.expect("the local server starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    TestServer { running, table, outbox, stripe, http }
+    TestServer { running, aws: None, table, outbox, stripe, http }
 }
 
 pub struct Reply {
@@ -100,6 +115,10 @@ impl TestServer {
 
     pub fn outbox_file(&self) -> &std::path::Path {
         self.outbox.as_deref().expect("started on the outbox")
+    }
+
+    pub fn aws(&self) -> &AwsProxies {
+        self.aws.as_ref().expect("started on the real adapters")
     }
 
     pub fn stripe(&self) -> &FakeStripe {

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = or_exit(config::aws_config().await);
     let deps = send_email::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
-        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), or_exit(config::required("EMAIL_FROM")))),
+        mailer: Arc::new(SesMailer::new(paylinks::budgets::ses_client(&sdk), or_exit(config::required("EMAIL_FROM")))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = or_exit(config::aws_config().await);
     let deps = send_sms::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
-        sms: Arc::new(SnsSms::new(aws_sdk_sns::Client::new(&sdk))),
+        sms: Arc::new(SnsSms::new(paylinks::budgets::sns_client(&sdk))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),

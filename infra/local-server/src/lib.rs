@@ -168,12 +168,12 @@ fn messaging(choice: &Messaging) -> Result<Messengers, ConfigError> {
         Messaging::Aws { sdk, email_from, ses, sns } => {
             let fallback = outbox(std::path::Path::new("outbox"))?;
             let mailer: Arc<dyn Mailer> = if *ses {
-                Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), email_from.clone()))
+                Arc::new(SesMailer::new(paylinks::budgets::ses_client(sdk), email_from.clone()))
             } else {
                 fallback.clone()
             };
             let sms: Arc<dyn SmsSender> =
-                if *sns { Arc::new(SnsSms::new(aws_sdk_sns::Client::new(sdk))) } else { fallback };
+                if *sns { Arc::new(SnsSms::new(paylinks::budgets::sns_client(sdk))) } else { fallback };
             (mailer, sms)
         }
     })

@@ -113,7 +113,7 @@ impl Options {
             Some("dynamodb") => {
                 let sdk = config::aws_config().await?;
                 StoreChoice::Dynamo {
-                    client: aws_sdk_dynamodb::Client::new(&sdk),
+                    client: paylinks::budgets::dynamodb_client(&sdk),
                     table: config::table_name_from_env()?,
                     create: var("CREATE_TABLE").as_deref() == Some("1"),
                 }

@@ -40,7 +40,7 @@ impl StripeCheckout {
         let base = if api_base.ends_with('/') { api_base.to_string() } else { format!("{api_base}/") };
         let client = stripe::ClientBuilder::new(secret_key.expose_secret())
             .url(base)
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(crate::budgets::STRIPE.attempt)
             .build()?;
         Ok(Self { client })
     }

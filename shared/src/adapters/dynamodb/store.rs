@@ -1,5 +1,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update as TxUpdate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -66,13 +69,13 @@ fn is_retained(item: &Item, now: Timestamp) -> bool {
     }
 }
 
+/// A single-item write whose condition did not hold. Anything else (a `TransactionConflict` with
+/// a transaction on the item, throttling, a timeout) is a fault worth retrying.
 fn is_condition_failure<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 {
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException" || code == "TransactionCanceledException")
+    err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
 fn map_write_error<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
@@ -81,6 +84,22 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     if is_condition_failure(&err) { StoreError::Conflict } else { StoreError::unavailable(err) }
+}
+
+/// DynamoDB cancels a transaction for many reasons, one per item: only a condition that did not
+/// hold (and nothing else) means the state was not what the caller expected. A cancellation for
+/// `TransactionConflict` (another transaction on an item), `ThrottlingError` or a validation
+/// problem wrote nothing and says nothing about the state: a retryable fault.
+fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
+    if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+        let codes: Vec<&str> = cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+        let condition_failed = codes.contains(&"ConditionalCheckFailed");
+        let only_conditions = codes.iter().all(|code| matches!(*code, "None" | "ConditionalCheckFailed"));
+        if condition_failed && only_conditions {
+            return StoreError::Conflict;
+        }
+    }
+    StoreError::unavailable(err)
 }
 
 /// The status index of an order: one partition per merchant and status, newest change first.
@@ -165,7 +184,12 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(map_write_error)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(map_transaction_error)?;
         Ok(())
     }
 

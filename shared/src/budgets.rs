@@ -1,0 +1,192 @@
+//! How long each outbound call may take, and each function: the one place these numbers live.
+//! A Lambda that hits its own timeout is killed before it can answer, so every client gives up
+//! (retries included) well inside its function's timeout, and every request answers a retryable
+//! 5xx by its deadline. `template.yaml`'s `Timeout` values are checked against `FUNCTIONS`.
+
+use std::time::Duration;
+
+/// What one client may spend on one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientBudget {
+    pub name: &'static str,
+    pub connect: Duration,
+    /// One attempt, connect included.
+    pub attempt: Duration,
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The first retry waits at most this long; each later one at most twice the one before.
+    pub initial_backoff: Duration,
+}
+
+impl ClientBudget {
+    /// The longest one operation can take: every attempt timing out, every backoff at its ceiling.
+    pub const fn worst_case(&self) -> Duration {
+        let mut total = self.attempt.as_millis() as u64 * self.attempts as u64;
+        let mut backoff = self.initial_backoff.as_millis() as u64;
+        let mut retry = 1;
+        while retry < self.attempts {
+            total += backoff;
+            backoff *= 2;
+            retry += 1;
+        }
+        Duration::from_millis(total)
+    }
+}
+
+/// DynamoDB answers in milliseconds; a slow attempt is better retried than waited for.
+pub const DYNAMODB: ClientBudget = ClientBudget {
+    name: "dynamodb",
+    connect: Duration::from_millis(500),
+    attempt: Duration::from_millis(1500),
+    attempts: 3,
+    initial_backoff: Duration::from_millis(50),
+};
+
+pub const SES: ClientBudget = ClientBudget {
+    name: "ses",
+    connect: Duration::from_millis(500),
+    attempt: Duration::from_secs(3),
+    attempts: 2,
+    initial_backoff: Duration::from_millis(200),
+};
+
+pub const SNS: ClientBudget = ClientBudget {
+    name: "sns",
+    connect: Duration::from_millis(500),
+    attempt: Duration::from_secs(3),
+    attempts: 2,
+    initial_backoff: Duration::from_millis(200),
+};
+
+/// Stripe is called once per request: its idempotency key makes the caller's retry safe, and a
+/// customer waiting on a redirect is better served by an error page than by a long wait.
+pub const STRIPE: ClientBudget = ClientBudget {
+    name: "stripe",
+    connect: Duration::from_secs(2),
+    attempt: Duration::from_secs(6),
+    attempts: 1,
+    initial_backoff: Duration::ZERO,
+};
+
+/// Time kept back at the end of a function's timeout to answer (and log) after giving up.
+pub const ANSWER_MARGIN: Duration = Duration::from_secs(2);
+
+/// A function: its Lambda timeout and the clients it calls.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionBudget {
+    /// The binary's name, as `template.yaml`'s `BuildProperties.Binary` says it.
+    pub binary: &'static str,
+    /// The Lambda `Timeout`, in seconds.
+    pub timeout_seconds: u64,
+    pub clients: &'static [ClientBudget],
+}
+
+impl FunctionBudget {
+    pub const fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds)
+    }
+
+    /// When a request stops waiting and answers a retryable 5xx instead.
+    pub const fn deadline(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds - ANSWER_MARGIN.as_secs())
+    }
+}
+
+pub const CREATE_LINK: FunctionBudget =
+    FunctionBudget { binary: "create-link", timeout_seconds: 10, clients: &[DYNAMODB] };
+/// Up to 50 recipients, each its own message: the longest-running route (API Gateway waits 30 s).
+pub const SEND_EMAIL: FunctionBudget =
+    FunctionBudget { binary: "send-email", timeout_seconds: 29, clients: &[DYNAMODB, SES] };
+pub const SEND_SMS: FunctionBudget =
+    FunctionBudget { binary: "send-sms", timeout_seconds: 29, clients: &[DYNAMODB, SNS] };
+pub const REDEEM_LINK: FunctionBudget =
+    FunctionBudget { binary: "redeem-link", timeout_seconds: 15, clients: &[DYNAMODB, STRIPE] };
+pub const STRIPE_WEBHOOK: FunctionBudget =
+    FunctionBudget { binary: "stripe-webhook", timeout_seconds: 15, clients: &[DYNAMODB] };
+pub const MANAGE_LINKS: FunctionBudget =
+    FunctionBudget { binary: "manage-links", timeout_seconds: 15, clients: &[DYNAMODB, STRIPE] };
+
+pub const FUNCTIONS: [FunctionBudget; 6] =
+    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS];
+
+/// The SDK settings that hold a client to its budget.
+fn sdk_settings(budget: &ClientBudget) -> (aws_config::timeout::TimeoutConfig, aws_config::retry::RetryConfig) {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(budget.connect)
+        .operation_attempt_timeout(budget.attempt)
+        .operation_timeout(budget.worst_case())
+        .build();
+    let retries = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(budget.attempts)
+        .with_initial_backoff(budget.initial_backoff)
+        .with_max_backoff(budget.initial_backoff * 2u32.pow(budget.attempts.saturating_sub(1)));
+    (timeouts, retries)
+}
+
+pub fn dynamodb_client(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let (timeouts, retries) = sdk_settings(&DYNAMODB);
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+pub fn ses_client(sdk: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
+    let (timeouts, retries) = sdk_settings(&SES);
+    let config = aws_sdk_sesv2::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
+pub fn sns_client(sdk: &aws_config::SdkConfig) -> aws_sdk_sns::Client {
+    let (timeouts, retries) = sdk_settings(&SNS);
+    let config = aws_sdk_sns::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
+/// Runs a request to its function's deadline; past it, `late` answers instead (a retryable 5xx).
+/// Writes are conditional or transactional, so stopping between two of them leaves nothing
+/// half-done that a retry does not finish.
+pub async fn within_deadline<T>(
+    budget: &FunctionBudget,
+    request: impl Future<Output = T>,
+    late: impl FnOnce() -> T,
+) -> T {
+    match tokio::time::timeout(budget.deadline(), request).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            tracing::error!(function = budget.binary, "request ran out of time; answering 5xx so the caller retries");
+            late()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_client_gives_up_inside_every_function_that_calls_it_with_time_to_answer() {
+        for function in FUNCTIONS {
+            for client in function.clients {
+                assert!(
+                    client.worst_case() <= function.deadline(),
+                    "{} waits up to {:?} on {}, its timeout is {:?}",
+                    function.binary,
+                    client.worst_case(),
+                    client.name,
+                    function.timeout()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_worst_case_counts_every_attempt_and_backoff() {
+        let budget = ClientBudget {
+            name: "x",
+            connect: Duration::from_millis(1),
+            attempt: Duration::from_secs(1),
+            attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+        };
+        assert_eq!(budget.worst_case(), Duration::from_millis(3000 + 100 + 200));
+    }
+}
