@@ -214,6 +214,10 @@ pub trait DeliveryStore: Send + Sync {
     /// Records how the send ended. A failed send releases the window, so a retry can send again.
     async fn finish_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError>;
 
+    /// Undoes a claim whose message could not be sent for now: the delivery, its short code and
+    /// its hold on the window go together, so the caller's retry starts from nothing.
+    async fn release_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError>;
+
     async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError>;
 }
 

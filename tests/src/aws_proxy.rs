@@ -33,6 +33,8 @@ pub struct Call {
     pub operation: String,
     /// DynamoDB's JSON request, SES's JSON body, or SNS's form fields as a JSON object.
     pub input: Value,
+    /// Answered with an injected fault instead of reaching AWS.
+    pub faulted: bool,
 }
 
 /// How AWS fails an operation.
@@ -54,6 +56,8 @@ pub enum Fault {
 
 struct Rule {
     operation: String,
+    /// Calls of the operation that still pass before this rule bites.
+    passing: u32,
     fault: Fault,
     /// How many more calls fail; `None`: every call until cleared.
     remaining: Option<u32>,
@@ -107,12 +111,18 @@ impl AwsProxy {
 
     /// Every call of `operation` fails with `fault` until `clear`.
     pub fn fail(&self, operation: &str, fault: Fault) {
-        self.state.lock().unwrap().rules.push(Rule { operation: operation.into(), fault, remaining: None });
+        self.fail_after(operation, 0, fault);
+    }
+
+    /// The first `passing` calls of `operation` go through; every later one fails until `clear`.
+    pub fn fail_after(&self, operation: &str, passing: u32, fault: Fault) {
+        self.state.lock().unwrap().rules.push(Rule { operation: operation.into(), passing, fault, remaining: None });
     }
 
     /// The next `times` calls of `operation` fail with `fault`.
     pub fn fail_times(&self, operation: &str, times: u32, fault: Fault) {
-        self.state.lock().unwrap().rules.push(Rule { operation: operation.into(), fault, remaining: Some(times) });
+        let rule = Rule { operation: operation.into(), passing: 0, fault, remaining: Some(times) };
+        self.state.lock().unwrap().rules.push(rule);
     }
 
     /// AWS is healthy again.
@@ -154,15 +164,22 @@ fn identify(headers: &hyper::HeaderMap, method: &hyper::Method, path: &str, body
     (Service::Sns, operation, Value::Object(fields))
 }
 
-fn take_fault(state: &Mutex<State>, call: Call) -> Option<Fault> {
+fn take_fault(state: &Mutex<State>, mut call: Call) -> Option<Fault> {
     let mut state = state.lock().unwrap();
-    let operation = call.operation.clone();
+    let fault =
+        state.rules.iter_mut().find(|r| r.operation == call.operation && r.remaining != Some(0)).and_then(|rule| {
+            if rule.passing > 0 {
+                rule.passing -= 1;
+                return None;
+            }
+            if let Some(remaining) = rule.remaining.as_mut() {
+                *remaining -= 1;
+            }
+            Some(rule.fault.clone())
+        });
+    call.faulted = fault.is_some();
     state.calls.push(call);
-    let rule = state.rules.iter_mut().find(|r| r.operation == operation && r.remaining != Some(0))?;
-    if let Some(remaining) = rule.remaining.as_mut() {
-        *remaining -= 1;
-    }
-    Some(rule.fault.clone())
+    fault
 }
 
 async fn relay(
@@ -175,7 +192,7 @@ async fn relay(
     let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let path = parts.uri.path().to_string();
     let (service, operation, input) = identify(&parts.headers, &parts.method, &path, &bytes);
-    if let Some(fault) = take_fault(state, Call { service, operation, input }) {
+    if let Some(fault) = take_fault(state, Call { service, operation, input, faulted: false }) {
         return failure(service, &fault).await;
     }
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");

@@ -4,6 +4,7 @@
 pub mod aws_proxy;
 pub mod contract;
 pub mod fake_stripe;
+pub mod faults;
 pub mod moto;
 pub mod server;
 pub mod stripe_events;

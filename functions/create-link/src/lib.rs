@@ -74,12 +74,17 @@ async fn with_idempotency(deps: &Deps, request: &Request) -> Result<Response<Bod
     let response = create(deps, request).await.unwrap_or_else(ApiError::into_response);
     if response.status().is_server_error() {
         deps.store.abandon_idempotent(&merchant, &key).await?;
-    } else {
-        let body = match response.body() {
-            Body::Text(text) => text.clone(),
-            _ => String::new(),
-        };
-        deps.store.complete_idempotent(&merchant, &key, response.status().as_u16(), &body).await?;
+        return Ok(response);
+    }
+    let body = match response.body() {
+        Body::Text(text) => text.clone(),
+        _ => String::new(),
+    };
+    if let Err(err) = deps.store.complete_idempotent(&merchant, &key, response.status().as_u16(), &body).await {
+        // The response cannot be kept for replay: free the key (best effort) and say "retry".
+        // The retry finds the link just made through the order's reuse window.
+        let _ = deps.store.abandon_idempotent(&merchant, &key).await;
+        return Err(err.into());
     }
     Ok(response)
 }

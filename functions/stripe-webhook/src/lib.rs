@@ -52,7 +52,8 @@ async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiEr
                 format!("The event cannot be read: {detail}"),
             ));
         }
-        Err(WebhookError::Store(err)) => return Err(ApiError::from(err)),
+        // Whatever the store said, Stripe must try again: a 5xx, never a 4xx.
+        Err(WebhookError::Store(err)) => return Err(ApiError::unavailable(err)),
     };
     let result = match handled {
         Handled::Recorded => "recorded",

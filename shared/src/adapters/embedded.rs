@@ -117,6 +117,17 @@ impl DeliveryStore for EmbeddedStore {
         Ok(())
     }
 
+    async fn release_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let slot = (delivery.link_id.clone(), window_key.to_string());
+        if state.send_windows.get(&slot).is_some_and(|(holder, _)| holder == &delivery.id) {
+            state.send_windows.remove(&slot);
+        }
+        state.short_codes.remove(&delivery.short_code);
+        state.deliveries.remove(&delivery.id);
+        Ok(())
+    }
+
     async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError> {
         let state = self.lock();
         let mut deliveries: Vec<Delivery> = state.deliveries.values().filter(|d| &d.link_id == link).cloned().collect();

@@ -93,15 +93,22 @@ impl Amount {
         Ok(Self(minor))
     }
 
+    /// What a payment provider charged: as `parse`, and zero too (a 100 % promotion code,
+    /// `no_payment_required`). Prices are never zero; charges can be.
+    pub fn charged(minor: i64) -> Result<Self, ValidationError> {
+        if minor == 0 { Ok(Self(0)) } else { Self::parse(minor) }
+    }
+
     pub fn minor(self) -> i64 {
         self.0
     }
 }
 
+/// Read back from storage, where payments may hold a zero charge; requests go through `parse`.
 impl TryFrom<i64> for Amount {
     type Error = String;
     fn try_from(minor: i64) -> Result<Self, String> {
-        Self::parse(minor).map_err(|e| e.message)
+        Self::charged(minor).map_err(|e| e.message)
     }
 }
 

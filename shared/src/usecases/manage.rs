@@ -211,11 +211,15 @@ pub async fn delete(
 ) -> Result<(), ManageError> {
     let from = [LinkStatus::Active, LinkStatus::Void, LinkStatus::Paid];
     let purge_at = Some(now.plus_days(config.retention_days));
-    match move_link(store, link, &from, LinkStatus::Deleted, purge_at, now).await {
-        Err(ManageError::AlreadyPaid) => return Err(ManageError::NotFound),
-        other => other?,
+    // The link's own status changes last: a fault before it leaves the link as it was (its
+    // session closed, its data's deadline set, both harmless to repeat), and the retry deletes it.
+    close_session(store, checkout, settings, link).await?;
+    store.retain_link_data(link, purge_at).await?;
+    match store.set_link_status(&link.id, &from, LinkStatus::Deleted, purge_at).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict) => Err(ManageError::NotFound),
+        Err(e) => Err(e.into()),
     }
-    close_session(store, checkout, settings, link).await
 }
 
 /// Changes the link's status and, with it, how long the link and everything it owns are kept.

@@ -170,7 +170,8 @@ pub async fn mark_paid(
         Err(StoreError::Conflict) => return Err(OrderError::AlreadyPaid),
         Err(e) => return Err(e.into()),
     }
-    owned_order(store, merchant, id).await
+    // The order as written, without reading it back: nothing can fail after the one write.
+    Ok(Order { payment_status: OrderPaymentStatus::Paid, updated_at: now, purge_at, ..order })
 }
 
 /// The order will not be paid: its links stop working, and open Stripe pages are closed.

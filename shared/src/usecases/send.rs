@@ -2,8 +2,6 @@
 //! its own (so opens can be told apart), and no second message to the same recipient on the same
 //! channel inside the re-send window — decided by a conditional write, not a read.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,7 +17,6 @@ use crate::ports::{Claim, EmailMessage, LinkStore, Mailer, SendError, SmsMessage
 use crate::tokens::LinkToken;
 
 pub const MAX_RECIPIENTS: usize = 50;
-const SEND_ATTEMPTS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendLinkError {
@@ -29,6 +26,10 @@ pub enum SendLinkError {
     Invalid(#[from] ValidationError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The provider failed for now (after the client's own retries): nothing is recorded for
+    /// that recipient, so the caller's retry sends it (and deduplicates those already sent).
+    #[error("the message provider is unavailable: {0}")]
+    ProviderUnavailable(SendError),
 }
 
 impl From<SendLinkError> for ApiError {
@@ -39,6 +40,7 @@ impl From<SendLinkError> for ApiError {
             }
             SendLinkError::Invalid(e) => ApiError::validation(e),
             SendLinkError::Store(e) => ApiError::from(e),
+            SendLinkError::ProviderUnavailable(e) => ApiError::unavailable(e),
         }
     }
 }
@@ -206,7 +208,12 @@ impl Sender<'_> {
                 delivery.status = DeliveryStatus::Sent;
                 delivery.message_id = Some(message_id);
             }
-            Err(code) => {
+            Err(err @ SendError::Transient(_)) => {
+                tracing::warn!(link = %link.id, delivery = %delivery.id, code = err.code(), "the provider failed for now");
+                self.store.release_delivery(&delivery, &window_key).await?;
+                return Err(SendLinkError::ProviderUnavailable(err));
+            }
+            Err(SendError::Permanent(code)) => {
                 tracing::warn!(link = %link.id, delivery = %delivery.id, code, "a message could not be sent");
                 delivery.status = DeliveryStatus::Failed;
                 delivery.error = Some(code.to_string());
@@ -224,12 +231,12 @@ impl Sender<'_> {
         settings: &Settings,
         recipient: &Recipient,
         url: &str,
-    ) -> (Result<String, &'static str>, Option<usize>) {
+    ) -> (Result<String, SendError>, Option<usize>) {
         let mut segments = None;
         let send = match (self.transport, recipient) {
             (Transport::Email(mailer), Recipient::Email { email, name }) => {
                 let Ok(rendered) = messages::email(settings, link, name.as_deref(), url) else {
-                    return (Err("template_error"), None);
+                    return (Err(SendError::Permanent("template_error")), None);
                 };
                 let message = EmailMessage {
                     to: email.clone(),
@@ -238,17 +245,19 @@ impl Sender<'_> {
                     text: rendered.text,
                     url: url.to_string(),
                 };
-                retry(|| mailer.send_email(&message)).await
+                mailer.send_email(&message).await
             }
             (Transport::Sms(sms), Recipient::Phone(phone)) => {
-                let Ok(text) = messages::sms(settings, link, url) else { return (Err("template_error"), None) };
+                let Ok(text) = messages::sms(settings, link, url) else {
+                    return (Err(SendError::Permanent("template_error")), None);
+                };
                 segments = Some(messages::sms_segments(&text));
                 let message = SmsMessage { to: phone.clone(), text, url: url.to_string() };
-                retry(|| sms.send_sms(&message)).await
+                sms.send_sms(&message).await
             }
             _ => Err(SendError::Permanent("wrong_channel")),
         };
-        (send.map_err(|e| e.code()), segments)
+        (send, segments)
     }
 
     fn result(
@@ -267,23 +276,6 @@ impl Sender<'_> {
             error: delivery.error.clone(),
             url: self.url_of(link, delivery),
             segments,
-        }
-    }
-}
-
-async fn retry<F, Fut>(mut attempt: F) -> Result<String, SendError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<String, SendError>>,
-{
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match attempt().await {
-            Err(SendError::Transient(_)) if tries < SEND_ATTEMPTS => {
-                tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(tries))).await;
-            }
-            done => return done,
         }
     }
 }

@@ -118,7 +118,8 @@ pub async fn handle_event(
         LinkStatus::Deleted => Some("link_deleted"),
         _ => None,
     };
-    let amount = session.amount_total.and_then(|a| Amount::parse(a).ok()).unwrap_or(link.amount);
+    // What Stripe charged: a promotion code lowers it, `no_payment_required` makes it zero.
+    let amount = session.amount_total.and_then(|a| Amount::charged(a).ok()).unwrap_or(link.amount);
     let currency = session.currency.as_deref().and_then(|c| Currency::parse(c).ok()).unwrap_or(link.currency);
     let details = session.customer_details.as_ref();
     let payment = Payment {
@@ -152,6 +153,11 @@ pub async fn handle_event(
     let purge_at = payment.purge_at;
     let outcome = SessionOutcome { payment, closes_link };
     let applied = store.apply_session_outcome(&outcome).await?;
+    if state == PaymentState::Failed {
+        // Stripe shows a failed session as complete: the next open must make a new one, so the
+        // customer can try another way to pay. Also on a repeat, so a fault here heals on retry.
+        store.forget_session(&link.id, &outcome.payment.session_id).await?;
+    }
     if closes_link && state == PaymentState::Paid {
         // Also on a repeat: a fault after the payment was recorded heals when Stripe retries.
         store.retain_link_data(&link, purge_at).await?;

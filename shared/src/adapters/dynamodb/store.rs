@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update as TxUpdate};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update as TxUpdate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -90,16 +90,21 @@ where
 /// hold (and nothing else) means the state was not what the caller expected. A cancellation for
 /// `TransactionConflict` (another transaction on an item), `ThrottlingError` or a validation
 /// problem wrote nothing and says nothing about the state: a retryable fault.
-fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
+/// `Ok` with, per item, whether its condition failed; `Err` for every other cancellation.
+fn failed_conditions(err: SdkError<TransactWriteItemsError, HttpResponse>) -> Result<Vec<bool>, StoreError> {
     if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
-        let codes: Vec<&str> = cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
-        let condition_failed = codes.contains(&"ConditionalCheckFailed");
+        let codes: Vec<&str> = cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
+        let failed: Vec<bool> = codes.iter().map(|code| *code == "ConditionalCheckFailed").collect();
         let only_conditions = codes.iter().all(|code| matches!(*code, "None" | "ConditionalCheckFailed"));
-        if condition_failed && only_conditions {
-            return StoreError::Conflict;
+        if failed.contains(&true) && only_conditions {
+            return Ok(failed);
         }
     }
-    StoreError::unavailable(err)
+    Err(StoreError::unavailable(err))
+}
+
+fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
+    failed_conditions(err).map_or_else(|fault| fault, |_| StoreError::Conflict)
 }
 
 /// The status index of an order: one partition per merchant and status, newest change first.
@@ -270,28 +275,90 @@ impl DynamoStore {
         }
     }
 
-    /// Moves the order along after a payment changed state. Conditional, so that it converges
-    /// when events repeat: a settled order never goes back.
-    async fn advance_order(&self, payment: &Payment, state: PaymentState) -> Result<(), StoreError> {
-        let Some(order_id) = &payment.order_id else { return Ok(()) };
-        let next = match state {
-            PaymentState::Paid => OrderPaymentStatus::Paid,
-            PaymentState::Processing => OrderPaymentStatus::Processing,
-            PaymentState::Failed => OrderPaymentStatus::Outstanding,
-        };
+    /// The order's move after a payment, conditioned on the status it was decided from, so the
+    /// transaction that records the payment cancels (and is decided again) if the order moved.
+    fn order_after_payment(&self, order: &Order, payment: &Payment) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(next) = order.payment_status.after_payment(payment.state) else { return Ok(None) };
         let purge_at = if next == OrderPaymentStatus::Paid { payment.purge_at } else { None };
-        let update = Self::order_status_update(&payment.merchant_id, order_id, next, payment.recorded_at, purge_at);
-        let (update, condition) = if state == PaymentState::Failed {
-            let update = update.value(":processing", s(OrderPaymentStatus::Processing.as_str()));
-            (update, "attribute_exists(pk) AND #ps = :processing".to_string())
-        } else {
-            let (update, settled) = update.one_of("settled", SETTLED.iter().map(|status| status.as_str()));
-            (update, format!("attribute_exists(pk) AND NOT #ps IN {settled}"))
+        let update = Self::order_status_update(&payment.merchant_id, &order.id, next, payment.recorded_at, purge_at)
+            .value(":seen", s(order.payment_status.as_str()));
+        let sk = format!("ORDER#{}", order.id);
+        self.tx_update(merchant_pk(&payment.merchant_id), &sk, &update, Some("#ps = :seen")).map(Some)
+    }
+
+    /// The payment as a conditional put: `Paid` once, `Processing` only first, `Failed` only
+    /// from nothing or processing.
+    fn payment_put(&self, payment: &Payment) -> Result<TransactWriteItem, StoreError> {
+        let mut item = to_item(payment)?;
+        item.insert("pk".into(), link_pk(&payment.link_id));
+        item.insert("sk".into(), s(format!("PAYMENT#{}", payment.session_id)));
+        if let Some(ttl) = ttl_of(payment.purge_at) {
+            item.insert("ttl".into(), ttl);
+        }
+        let condition = match payment.state {
+            PaymentState::Paid => "attribute_not_exists(pk) OR #state <> :paid",
+            PaymentState::Processing => "attribute_not_exists(pk)",
+            PaymentState::Failed => "attribute_not_exists(pk) OR #state = :processing",
         };
-        let sk = format!("ORDER#{order_id}");
-        match self.update(merchant_pk(&payment.merchant_id), &sk, update, &condition).await {
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
-            Err(err) => Err(err),
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        if payment.state != PaymentState::Processing {
+            put = put.expression_attribute_names("#state", "state");
+            put = match payment.state {
+                PaymentState::Paid => put.expression_attribute_values(":paid", s("paid")),
+                _ => put.expression_attribute_values(":processing", s("processing")),
+            };
+        }
+        Ok(TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build())
+    }
+
+    /// What a paid session changes beside its payment: the link's takings (and, for an order link,
+    /// its status), and the lookup refunds find the payment by.
+    fn paid_session_items(&self, outcome: &SessionOutcome) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let payment = &outcome.payment;
+        let mut update = Update::default()
+            .set("collected = if_not_exists(collected, :zero) + :amount")
+            .value(":zero", n(0))
+            .value(":amount", n(payment.amount.minor()));
+        if outcome.closes_link {
+            update = update
+                .set("#status = :paid")
+                .remove("#session")
+                .name("#status", "status")
+                .name("#session", "session")
+                .value(":paid", s(LinkStatus::Paid.as_str()));
+            if let Some(at) = payment.purge_at {
+                update = update.keep_until(at);
+            }
+        }
+        let mut items =
+            vec![self.tx_update(link_pk(&payment.link_id), "LINK", &update, Some("attribute_exists(pk)"))?];
+        if let Some(intent) = &payment.payment_intent {
+            let mut lookup = Item::new();
+            lookup.insert("pk".into(), s(format!("PI#{intent}")));
+            lookup.insert("sk".into(), s("PI"));
+            lookup.insert("link_id".into(), s(payment.link_id.as_str()));
+            lookup.insert("session_id".into(), s(payment.session_id.as_str()));
+            if let Some(ttl) = ttl_of(payment.purge_at) {
+                lookup.insert("ttl".into(), ttl);
+            }
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(lookup))
+                .build()
+                .map_err(StoreError::unavailable)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        Ok(items)
+    }
+
+    /// A transaction whose cancellation for failed conditions says which items failed them.
+    async fn transact_naming_conditions(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<bool>>, StoreError> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Ok(())),
+            Err(err) => failed_conditions(err).map(Err),
         }
     }
 }
@@ -404,6 +471,27 @@ impl DeliveryStore for DynamoStore {
             }
         }
         Ok(())
+    }
+
+    async fn release_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
+        let delete =
+            |pk: AttributeValue, sk: String| Delete::builder().table_name(&self.table).key("pk", pk).key("sk", s(sk));
+        let window = delete(link_pk(&delivery.link_id), format!("WINDOW#{window_key}"))
+            .condition_expression("attribute_not_exists(pk) OR delivery_id = :id")
+            .expression_attribute_values(":id", s(delivery.id.as_str()));
+        let items = [
+            window,
+            delete(link_pk(&delivery.link_id), format!("DELIVERY#{}", delivery.id)),
+            delete(s(format!("SHORT#{}", delivery.short_code.as_str())), "SHORT".into()),
+        ]
+        .into_iter()
+        .map(|d| d.build().map(|d| TransactWriteItem::builder().delete(d).build()).map_err(StoreError::unavailable))
+        .collect::<Result<Vec<_>, _>>()?;
+        match self.transact(items).await {
+            // Another send holds the window now: this delivery's own items were never its.
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError> {
@@ -599,77 +687,29 @@ impl LinkStore for DynamoStore {
 
     async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError> {
         let payment = &outcome.payment;
-        let sk = format!("PAYMENT#{}", payment.session_id);
-        let mut item = to_item(payment)?;
-        item.insert("pk".into(), link_pk(&payment.link_id));
-        item.insert("sk".into(), s(&sk));
-        if let Some(ttl) = ttl_of(payment.purge_at) {
-            item.insert("ttl".into(), ttl);
-        }
-        let condition = match payment.state {
-            PaymentState::Paid => "attribute_not_exists(pk) OR #state <> :paid",
-            PaymentState::Processing => "attribute_not_exists(pk)",
-            PaymentState::Failed => "attribute_not_exists(pk) OR #state = :processing",
-        };
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
-        if payment.state != PaymentState::Processing {
-            put = put.expression_attribute_names("#state", "state");
-            put = match payment.state {
-                PaymentState::Paid => put.expression_attribute_values(":paid", s("paid")),
-                _ => put.expression_attribute_values(":processing", s("processing")),
+        // The payment, its link and its order change in one transaction: a fault leaves none of
+        // them written, and Stripe's retry finds everything as it was.
+        for _ in 0..3 {
+            let order = match &payment.order_id {
+                Some(order_id) => self.get_order(&payment.merchant_id, order_id).await?,
+                None => None,
             };
-        }
-        let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build()];
-        if payment.state == PaymentState::Paid {
-            let mut update = Update::default()
-                .set("collected = if_not_exists(collected, :zero) + :amount")
-                .value(":zero", n(0))
-                .value(":amount", n(payment.amount.minor()));
-            if outcome.closes_link {
-                update = update
-                    .set("#status = :paid")
-                    .remove("#session")
-                    .name("#status", "status")
-                    .name("#session", "session")
-                    .value(":paid", s(LinkStatus::Paid.as_str()));
-                if let Some(at) = payment.purge_at {
-                    update = update.keep_until(at);
-                }
+            let mut items = vec![self.payment_put(payment)?];
+            if payment.state == PaymentState::Paid {
+                items.extend(self.paid_session_items(outcome)?);
             }
-            items.push(self.tx_update(link_pk(&payment.link_id), "LINK", &update, Some("attribute_exists(pk)"))?);
-            if let Some(intent) = &payment.payment_intent {
-                let mut lookup = Item::new();
-                lookup.insert("pk".into(), s(format!("PI#{intent}")));
-                lookup.insert("sk".into(), s("PI"));
-                lookup.insert("link_id".into(), s(payment.link_id.as_str()));
-                lookup.insert("session_id".into(), s(payment.session_id.as_str()));
-                if let Some(ttl) = ttl_of(payment.purge_at) {
-                    lookup.insert("ttl".into(), ttl);
-                }
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(lookup))
-                    .build()
-                    .map_err(StoreError::unavailable)?;
-                items.push(TransactWriteItem::builder().put(put).build());
+            if let Some(order) = &order {
+                items.extend(self.order_after_payment(order, payment)?);
+            }
+            match self.transact_naming_conditions(items).await? {
+                Ok(()) => return Ok(Applied::Changed),
+                // The payment already holds this state (or a later one): a repeat.
+                Err(failed) if failed.first() == Some(&true) => return Ok(Applied::Unchanged),
+                // The order moved since it was read: decide again.
+                Err(_) => {}
             }
         }
-        let applied = match self.transact(items).await {
-            Ok(()) => Applied::Changed,
-            Err(StoreError::Conflict) => Applied::Unchanged,
-            Err(err) => return Err(err),
-        };
-        // The order follows in its own conditional write; on a repeat it is applied again from
-        // the state the payment actually has, so a fault between the two writes heals on retry.
-        let state = match applied {
-            Applied::Changed => payment.state,
-            Applied::Unchanged => match self.get(link_pk(&payment.link_id), &sk).await? {
-                Some(stored) => from_item::<Payment>(stored)?.state,
-                None => return Ok(Applied::Unchanged),
-            },
-        };
-        self.advance_order(payment, state).await?;
-        Ok(applied)
+        Err(StoreError::Conflict)
     }
 
     async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {

@@ -1,0 +1,352 @@
+//! Each state-changing route and the webhook, with each of its DynamoDB calls failed in turn as
+//! DynamoDB fails them (transaction cancelled for a conflict or throttling, throttling, throughput
+//! exceeded, a 500): a retryable 5xx, nothing half-written, and a retry with exactly one effect.
+
+use async_trait::async_trait;
+use paylinks_tests::aws_proxy::Fault;
+use paylinks_tests::faults::{Request, Scenario, every_dynamodb_step_fails_cleanly, is_retryable_fault, stripe_event};
+use paylinks_tests::server::{Reply, TestServer, on_real_adapters, order_link, unique};
+use paylinks_tests::stripe_events::session_object;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn server_with_merchant() -> (TestServer, String) {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    (server, merchant)
+}
+
+async fn new_link(server: &TestServer, merchant: &str) -> Value {
+    let created = server.call(merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    created.json()
+}
+
+async fn detail(server: &TestServer, merchant: &str, link: &str) -> Value {
+    server.call(merchant, "GET", &format!("/links/{link}"), None).await.json()
+}
+
+async fn order_of(server: &TestServer, merchant: &str, order: &str) -> Value {
+    let orders = server.call(merchant, "GET", "/orders?limit=100", None).await.json();
+    orders["data"].as_array().unwrap().iter().find(|o| o["id"] == order).cloned().expect("the order is listed")
+}
+
+fn link_id(reply: &Reply) -> String {
+    reply.json()["id"].as_str().unwrap().to_string()
+}
+
+struct CreateLink {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for CreateLink {
+    async fn prepare(&self, _: &TestServer) -> Request {
+        let mut request = Request::merchant(&self.merchant, "POST", "/links", Some(order_link(&unique("SO"))));
+        if let Request::Merchant { idempotency_key, .. } = &mut request {
+            *idempotency_key = Some(unique("idem"));
+        }
+        request
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
+        let Request::Merchant { body: Some(body), .. } = request else { unreachable!() };
+        let order = order_of(server, &self.merchant, body["order"]["id"].as_str().unwrap()).await;
+        assert_eq!(order["link_ids"], json!([link_id(reply)]), "one link for the order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn creating_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_makes_one_link() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &CreateLink { merchant }).await;
+}
+
+struct SendEmail {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for SendEmail {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let link = new_link(server, &self.merchant).await;
+        let path = format!("/links/{}/email", link["id"].as_str().unwrap());
+        Request::merchant(&self.merchant, "POST", path, Some(json!({"recipients": [{"email": "ada@example.com"}]})))
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
+        let Request::Merchant { path, .. } = request else { unreachable!() };
+        let link = path.trim_start_matches("/links/").trim_end_matches("/email");
+        let deliveries = detail(server, &self.merchant, link).await["deliveries"].clone();
+        assert_eq!(deliveries.as_array().unwrap().len(), 1, "one delivery: {deliveries}");
+        // A fault after SES took the message: the retry finds it sent and sends no second one.
+        let status = reply.json()["deliveries"][0]["status"].clone();
+        assert!(status == "sent" || status == "deduplicated", "{status}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sending_an_email_under_dynamodb_faults_answers_5xx_and_the_retry_sends_one() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &SendEmail { merchant }).await;
+}
+
+struct Open;
+
+#[async_trait]
+impl Scenario for Open {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let merchant = unique("merchant");
+        server.enable_payments(&merchant, json!({})).await;
+        Request::Open(new_link(server, &merchant).await["url"].as_str().unwrap().to_string())
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
+        let Request::Open(url) = request else { unreachable!() };
+        let location = reply.location.clone().expect("a redirect to Checkout");
+        let again = server.open(url).await;
+        assert_eq!(again.location, Some(location), "the open session is reused: one session per link");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn opening_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_makes_one_session() {
+    let server = on_real_adapters().await;
+    every_dynamodb_step_fails_cleanly(&server, &Open).await;
+}
+
+struct Void {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for Void {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let link = new_link(server, &self.merchant).await;
+        let path = format!("/links/{}", link["id"].as_str().unwrap());
+        Request::merchant(&self.merchant, "PATCH", path, Some(json!({"active": false})))
+    }
+
+    async fn exactly_one_effect(&self, _: &TestServer, _: &Request, reply: &Reply) {
+        assert_eq!(reply.json()["status"], "void");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn voiding_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_voids_it() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &Void { merchant }).await;
+}
+
+struct Delete {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for Delete {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let link = new_link(server, &self.merchant).await;
+        Request::merchant(&self.merchant, "DELETE", format!("/links/{}", link["id"].as_str().unwrap()), None)
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, _: &Reply) {
+        let Request::Merchant { path, .. } = request else { unreachable!() };
+        let gone = server.call(&self.merchant, "GET", path, None).await;
+        assert!(gone.status == StatusCode::NOT_FOUND || gone.json()["status"] == "deleted", "{}", gone.text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_deletes_it() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &Delete { merchant }).await;
+}
+
+struct PutSettings;
+
+#[async_trait]
+impl Scenario for PutSettings {
+    async fn prepare(&self, _: &TestServer) -> Request {
+        Request::merchant(&unique("merchant"), "PUT", "/settings", Some(json!({"display_name": "Faulty Shop"})))
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, _: &Reply) {
+        let Request::Merchant { merchant, .. } = request else { unreachable!() };
+        assert_eq!(server.call(merchant, "GET", "/settings", None).await.json()["display_name"], "Faulty Shop");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn saving_settings_under_dynamodb_faults_answers_5xx_and_the_retry_saves_them() {
+    let server = on_real_adapters().await;
+    every_dynamodb_step_fails_cleanly(&server, &PutSettings).await;
+}
+
+/// `mark-paid` or `reject` of a fresh order.
+struct OrderAction {
+    merchant: String,
+    action: &'static str,
+    status: &'static str,
+}
+
+#[async_trait]
+impl Scenario for OrderAction {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let order = unique("SO");
+        let created = server.call(&self.merchant, "POST", "/links", Some(order_link(&order))).await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        Request::merchant(&self.merchant, "POST", format!("/orders/{order}/{}", self.action), None)
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, _: &Request, reply: &Reply) {
+        let order = reply.json();
+        assert_eq!(order["payment_status"], self.status);
+        if self.action == "mark-paid" {
+            let link = order["link_ids"][0].as_str().unwrap();
+            let payments = detail(server, &self.merchant, link).await["payments"].clone();
+            assert_eq!(payments.as_array().unwrap().len(), 1, "one manual payment: {payments}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn marking_an_order_paid_under_dynamodb_faults_answers_5xx_and_the_retry_records_one_payment() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &OrderAction { merchant, action: "mark-paid", status: "paid" }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rejecting_an_order_under_dynamodb_faults_answers_5xx_and_the_retry_rejects_it() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &OrderAction { merchant, action: "reject", status: "rejected" }).await;
+}
+
+/// A completed Checkout Session of a fresh order link.
+struct Completed {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for Completed {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let link = new_link(server, &self.merchant).await;
+        let session = session_object(&unique("cs_test"), link["id"].as_str().unwrap(), &self.merchant, "paid", 2500);
+        stripe_event("checkout.session.completed", session)
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
+        let Request::Webhook(body) = request else { unreachable!() };
+        assert_eq!(reply.status, StatusCode::OK);
+        let event: Value = serde_json::from_str(body).unwrap();
+        let link = event["data"]["object"]["metadata"]["link_id"].as_str().unwrap();
+        let detail = detail(server, &self.merchant, link).await;
+        assert_eq!(detail["payments"].as_array().unwrap().len(), 1, "one payment: {}", detail["payments"]);
+        assert_eq!(detail["status"], "paid");
+        let repeat = server.deliver(body).await;
+        assert_eq!(repeat.json()["result"], "duplicate");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_completed_checkout_under_dynamodb_faults_answers_5xx_and_stripes_retry_records_one_payment() {
+    let (server, merchant) = server_with_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &Completed { merchant }).await;
+}
+
+/// The defect this file was written for: DynamoDB cancels the payment's transaction because another
+/// transaction touched the order (`TransactionConflict`). That is not "already recorded".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_whose_transaction_conflicts_is_not_taken_for_a_repeat_and_stripe_is_told_to_retry() {
+    let (server, merchant) = server_with_merchant().await;
+    let link = new_link(&server, &merchant).await;
+    let link_id = link["id"].as_str().unwrap();
+    let body = paylinks_tests::stripe_events::event(
+        "checkout.session.completed",
+        session_object("cs_test_conflict", link_id, &merchant, "paid", 2500),
+    );
+    server.aws().dynamodb.fail("TransactWriteItems", Fault::TransactionCanceled(vec!["None", "TransactionConflict"]));
+    let first = server.deliver(&body).await;
+    server.aws().dynamodb.clear();
+    assert!(is_retryable_fault(first.status), "Stripe must retry: {} {}", first.status, first.text);
+    assert_eq!(detail(&server, &merchant, link_id).await["payments"], json!([]));
+    let retried = server.deliver(&body).await;
+    assert_eq!(retried.json()["result"], "recorded");
+    let order = order_of(&server, &merchant, link["order_id"].as_str().unwrap()).await;
+    assert_eq!(order["payment_status"], "paid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_or_a_mark_paid_whose_transaction_conflicts_answers_5xx_not_a_repeat_or_409() {
+    let (server, merchant) = server_with_merchant().await;
+    let link = new_link(&server, &merchant).await;
+    let order = link["order_id"].as_str().unwrap();
+    let conflict = || Fault::TransactionCanceled(vec!["TransactionConflict", "None"]);
+    server.aws().dynamodb.fail("TransactWriteItems", conflict());
+    let marked = server.call(&merchant, "POST", &format!("/orders/{order}/mark-paid"), None).await;
+    server.aws().dynamodb.clear();
+    assert_eq!(marked.status, StatusCode::SERVICE_UNAVAILABLE, "{}", marked.text);
+
+    let mut session = session_object("cs_test_refund", link["id"].as_str().unwrap(), &merchant, "paid", 2500);
+    session["payment_intent"] = json!("pi_conflict");
+    assert_eq!(
+        server.deliver(&paylinks_tests::stripe_events::event("checkout.session.completed", session)).await.status,
+        200
+    );
+    let charge = json!({"id": "ch_1", "object": "charge", "amount": 2500, "amount_refunded": 2500, "payment_intent": "pi_conflict"});
+    let refund = paylinks_tests::stripe_events::event("charge.refunded", charge);
+    server.aws().dynamodb.fail("TransactWriteItems", conflict());
+    let first = server.deliver(&refund).await;
+    server.aws().dynamodb.clear();
+    assert!(is_retryable_fault(first.status), "{} {}", first.status, first.text);
+    assert_eq!(server.deliver(&refund).await.json()["result"], "recorded");
+    assert_eq!(order_of(&server, &merchant, order).await["payment_status"], "refunded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_email_provider_that_throttles_is_retried_by_the_client_then_answers_503_and_nothing_is_recorded() {
+    let (server, merchant) = server_with_merchant().await;
+    let link = new_link(&server, &merchant).await;
+    let path = format!("/links/{}/email", link["id"].as_str().unwrap());
+    let body = json!({"recipients": [{"email": "grace@example.com"}]});
+    let mail = &server.aws().messaging;
+
+    mail.fail_times("SendEmail", 1, Fault::TooManyRequests);
+    let patient = server.call(&merchant, "POST", &path, Some(body.clone())).await;
+    assert_eq!(patient.json()["deliveries"][0]["status"], "sent", "one throttle is retried: {}", patient.text);
+
+    let link = new_link(&server, &merchant).await;
+    let path = format!("/links/{}/email", link["id"].as_str().unwrap());
+    mail.take_calls();
+    mail.fail("SendEmail", Fault::TooManyRequests);
+    let throttled = server.call(&merchant, "POST", &path, Some(body.clone())).await;
+    mail.clear();
+    assert_eq!(throttled.status, StatusCode::SERVICE_UNAVAILABLE, "{}", throttled.text);
+    let attempts = mail.take_calls().iter().filter(|c| c.operation == "SendEmail").count();
+    assert_eq!(attempts as u32, paylinks::budgets::SES.attempts, "bounded by the SES budget");
+    assert_eq!(detail(&server, &merchant, link["id"].as_str().unwrap()).await["deliveries"], json!([]));
+    let retried = server.call(&merchant, "POST", &path, Some(body)).await;
+    assert_eq!(retried.json()["deliveries"][0]["status"], "sent");
+    let sent = mail.take_calls().iter().filter(|c| c.operation == "SendEmail" && !c.faulted).count();
+    assert_eq!(sent, 1, "one message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_sms_provider_that_fails_answers_503_and_the_retry_sends_one_text() {
+    let (server, merchant) = server_with_merchant().await;
+    let link = new_link(&server, &merchant).await;
+    let path = format!("/links/{}/sms", link["id"].as_str().unwrap());
+    let sms = &server.aws().messaging;
+    for (operation, fault) in
+        [("Publish", Fault::InternalError), ("CheckIfPhoneNumberIsOptedOut", Fault::TooManyRequests)]
+    {
+        sms.fail(operation, fault);
+        let failed = server.call(&merchant, "POST", &path, None).await;
+        sms.clear();
+        assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE, "{operation}: {}", failed.text);
+    }
+    sms.take_calls();
+    let sent = server.call(&merchant, "POST", &path, None).await;
+    assert_eq!(sent.json()["deliveries"][0]["status"], "sent", "{}", sent.text);
+    assert_eq!(sms.take_calls().iter().filter(|c| c.operation == "Publish" && !c.faulted).count(), 1);
+}
