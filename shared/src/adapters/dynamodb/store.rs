@@ -430,6 +430,10 @@ impl DeliveryStore for DynamoStore {
                 // Released by a failed send in the meantime: try to claim again.
                 None => continue,
             };
+            if holder == delivery.id.as_str() {
+                // An attempt the SDK gave up on (a timeout) had written the claim after all.
+                return Ok(Claim::Claimed);
+            }
             if let Some(existing) = self.get(link_pk(&delivery.link_id), &format!("DELIVERY#{holder}")).await? {
                 return Ok(Claim::Existing(Box::new(from_item(existing)?)));
             }
@@ -863,6 +867,9 @@ impl LinkStore for DynamoStore {
     ) -> Result<IdempotencyBegin, StoreError> {
         let sk = format!("IDEM#{key}");
         let expires = now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS);
+        // The SDK retries an attempt that timed out, and the timed-out attempt may have written:
+        // the retry must know its own record from another request's.
+        let owner = crate::domain::random_base62(16);
         let started = self
             .client
             .put_item()
@@ -871,6 +878,7 @@ impl LinkStore for DynamoStore {
             .item("sk", s(&sk))
             .item("fingerprint", s(fingerprint))
             .item("state", s("in_progress"))
+            .item("owner", s(&owner))
             .item("expires_at", n(expires.unix()))
             .item("ttl", n(expires.unix()))
             .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
@@ -891,6 +899,9 @@ impl LinkStore for DynamoStore {
         };
         if text("fingerprint") != fingerprint {
             return Ok(IdempotencyBegin::Mismatch);
+        }
+        if text("state") == "in_progress" && text("owner") == owner {
+            return Ok(IdempotencyBegin::Started);
         }
         if text("state") != "completed" {
             return Ok(IdempotencyBegin::InProgress);
