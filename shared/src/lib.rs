@@ -9,6 +9,7 @@ pub mod http;
 pub mod messages;
 pub mod pages;
 pub mod ports;
+pub mod routes;
 pub mod runtime;
 pub mod tokens;
 pub mod usecases;

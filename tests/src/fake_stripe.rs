@@ -39,8 +39,20 @@ struct Replay {
     body: String,
 }
 
+/// How Stripe fails, as it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeFault {
+    /// `500` with an `api_error`.
+    ServerError,
+    /// `429` `rate_limit` with `Retry-After`.
+    RateLimited,
+    /// The request is taken and never answered.
+    Hang,
+}
+
 #[derive(Default)]
 struct State {
+    fault: Option<StripeFault>,
     sessions: HashMap<String, Value>,
     created: Vec<String>,
     idempotency: HashMap<String, Replay>,
@@ -92,6 +104,15 @@ impl FakeStripe {
         Self { base_url, state, accept_loop: Arc::new(accept_loop) }
     }
 
+    /// Every request fails with `fault` until `clear`.
+    pub fn fail(&self, fault: StripeFault) {
+        self.state.lock().unwrap().fault = Some(fault);
+    }
+
+    pub fn clear(&self) {
+        self.state.lock().unwrap().fault = None;
+    }
+
     pub fn sessions_created(&self) -> usize {
         self.state.lock().unwrap().created.len()
     }
@@ -141,8 +162,26 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         idempotency_key: header("idempotency-key"),
         stripe_account: header("stripe-account"),
     };
+    let fault = {
+        let mut state = state.lock().unwrap();
+        state.requests.push(recorded.clone());
+        state.fault
+    };
+    match fault {
+        Some(StripeFault::Hang) => std::future::pending::<()>().await,
+        Some(StripeFault::ServerError) => {
+            let (s, b) = error(500, "api_error", "An unknown error occurred.");
+            return respond(s, b);
+        }
+        Some(StripeFault::RateLimited) => {
+            let (s, b) = error(429, "invalid_request_error", "Too many requests hit the API too quickly.");
+            let mut response = respond(s, b);
+            response.headers_mut().insert("retry-after", "1".parse().expect("a header value"));
+            return response;
+        }
+        None => {}
+    }
     let mut state = state.lock().unwrap();
-    state.requests.push(recorded.clone());
     if header("authorization").as_deref() != Some(&format!("Bearer {SECRET_KEY}")) {
         let (s, b) = error(401, "invalid_request_error", "Invalid API Key provided.");
         return respond(s, b);

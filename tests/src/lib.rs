@@ -8,3 +8,4 @@ pub mod faults;
 pub mod moto;
 pub mod server;
 pub mod stripe_events;
+pub mod template;

@@ -112,7 +112,6 @@ impl Scenario for Open {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn opening_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_makes_one_session() {
-    paylinks::config::tracing_init();
     let server = on_real_adapters().await;
     every_dynamodb_step_fails_cleanly(&server, &Open).await;
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, IdempotencyBegin, LinkStore};
@@ -22,14 +23,16 @@ pub struct Deps {
 }
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let late = || ApiError::out_of_time().into_response();
+    Ok(budgets::within_deadline(&budgets::CREATE_LINK, serve(deps, request), late).await)
+}
+
+async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let segments = http::path_segments(&request);
     if request.method() != Method::POST || segments != ["links"] {
-        return Ok(ApiError::not_found("route").into_response());
+        return ApiError::not_found("route").into_response();
     }
-    Ok(match with_idempotency(deps, &request).await {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    })
+    with_idempotency(deps, &request).await.unwrap_or_else(ApiError::into_response)
 }
 
 /// Replays the first response to an `Idempotency-Key`; a request that failed on a dependency

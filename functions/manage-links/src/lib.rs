@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::MerchantId;
 use paylinks::http::{self, ApiError};
@@ -30,7 +31,9 @@ impl Deps {
 }
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
-    Ok(route(deps, &request).await.unwrap_or_else(ApiError::into_response))
+    let serve = async { route(deps, &request).await.unwrap_or_else(ApiError::into_response) };
+    let late = || ApiError::out_of_time().into_response();
+    Ok(budgets::within_deadline(&budgets::MANAGE_LINKS, serve, late).await)
 }
 
 async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {

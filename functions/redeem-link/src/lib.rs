@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Link, Settings};
 use paylinks::http::{self, ApiError};
@@ -58,23 +59,30 @@ fn route(request: &Request) -> Option<Route> {
     }
 }
 
+fn not_available_now() -> Response<Body> {
+    http::html(StatusCode::SERVICE_UNAVAILABLE, pages::not_available_now(&Brand::neutral()))
+}
+
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    Ok(budgets::within_deadline(&budgets::REDEEM_LINK, serve(deps, request), not_available_now).await)
+}
+
+async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let Some(route) = route(&request) else {
-        return Ok(http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral())));
+        return http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
     let result = match route {
         Route::Pay => pay(deps, Presented::Token(&token)).await,
         Route::Short(code) => pay(deps, Presented::ShortCode(&code)).await,
-        Route::Resolve => return Ok(resolve(deps, &token).await.unwrap_or_else(ApiError::into_response)),
+        Route::Resolve => return resolve(deps, &token).await.unwrap_or_else(ApiError::into_response),
         Route::Complete => complete(deps, &token).await,
         Route::Cancel => cancel(deps, &token).await,
     };
-    Ok(result.unwrap_or_else(|err| {
+    result.unwrap_or_else(|err| {
         tracing::error!(error = %err, "a customer page failed on a dependency");
-        let page = pages::not_available_now(&Brand::neutral());
-        http::html(StatusCode::SERVICE_UNAVAILABLE, page)
-    }))
+        not_available_now()
+    })
 }
 
 fn summary(link: &Link) -> Summary {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, LinkStore, Mailer};
@@ -21,13 +22,18 @@ pub struct Deps {
 }
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let late = || ApiError::out_of_time().into_response();
+    Ok(budgets::within_deadline(&budgets::SEND_EMAIL, serve(deps, request), late).await)
+}
+
+async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let segments = http::path_segments(&request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let response = match (request.method(), segments.as_slice()) {
         (&Method::POST, ["links", id, "email"]) => send(deps, &request, id).await,
         _ => Err(ApiError::not_found("route")),
     };
-    Ok(response.unwrap_or_else(ApiError::into_response))
+    response.unwrap_or_else(ApiError::into_response)
 }
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {

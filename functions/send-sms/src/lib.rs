@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
 use paylinks::http::{self, ApiError};
@@ -41,6 +42,11 @@ impl Deps {
 }
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
+    let late = || ApiError::out_of_time().into_response();
+    Ok(budgets::within_deadline(&budgets::SEND_SMS, serve(deps, request), late).await)
+}
+
+async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let segments = http::path_segments(&request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let response = match (request.method(), segments.as_slice()) {
@@ -48,7 +54,7 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
         (&Method::POST, ["text-to-pay"]) => text_to_pay(deps, &request).await,
         _ => Err(ApiError::not_found("route")),
     };
-    Ok(response.unwrap_or_else(ApiError::into_response))
+    response.unwrap_or_else(ApiError::into_response)
 }
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, LinkStore};
@@ -27,7 +28,9 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
     if request.method() != Method::POST || !path_ok {
         return Ok(ApiError::not_found("route").into_response());
     }
-    Ok(receive(deps, &request).await.unwrap_or_else(ApiError::into_response))
+    let receive = async { receive(deps, &request).await.unwrap_or_else(ApiError::into_response) };
+    let late = || ApiError::out_of_time().into_response();
+    Ok(budgets::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await)
 }
 
 async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -22,6 +22,7 @@ use paylinks::config::ConfigError;
 use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
 use paylinks::http::{self as api, ApiError};
 use paylinks::ports::{Checkout, Clock, LinkStore, Mailer, SmsSender};
+use paylinks::routes::{self, Access};
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::WebhookSecrets;
 use tokio::net::TcpListener;
@@ -224,33 +225,33 @@ impl App {
         stripe_webhook::handle(&self.webhook, request).await.unwrap_or_else(|never| match never {})
     }
 
-    /// API Gateway's part: pick the function by route, and for the merchant routes check the
-    /// bearer token and hand its claims on as the JWT authorizer would.
+    /// API Gateway's part: pick the function by the route table, and for the merchant routes
+    /// check the bearer token and hand its claims on as the JWT authorizer would. A path the
+    /// table knows under another method goes to its function, which answers 405.
     pub async fn dispatch(&self, request: Request) -> Response<Body> {
         let segments = api::path_segments(&request);
-        let first = segments.first().map(String::as_str).unwrap_or("");
-        let infallible = |r: Result<Response<Body>, std::convert::Infallible>| r.unwrap_or_else(|never| match never {});
-        match first {
-            "pay" | "p" => infallible(redeem_link::handle(&self.redeem, request).await),
-            "stripe" => self.deliver_webhook(request).await,
-            "simulated-checkout" => simulated::handle(self, request).await,
-            "links" if segments.get(2).map(String::as_str) == Some("email") => {
-                infallible(send_email::handle(&self.send_email, self.auth.authorize(request)).await)
-            }
-            "links" if segments.get(2).map(String::as_str) == Some("sms") => {
-                infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await)
-            }
-            "text-to-pay" => infallible(send_sms::handle(&self.send_sms, self.auth.authorize(request)).await),
-            "links" if segments.len() == 1 && request.method() == lambda_http::http::Method::POST => {
-                infallible(create_link::handle(&self.create, self.auth.authorize(request)).await)
-            }
-            "links" | "settings" | "orders" => {
-                infallible(manage_links::handle(&self.manage, self.auth.authorize(request)).await)
-            }
-            "" => api::json(
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if segments.is_empty() {
+            return api::json(
                 StatusCode::OK,
                 &serde_json::json!({"service": "payment links (local server)", "docs": "see openapi.yaml"}),
-            ),
+            );
+        }
+        let route = routes::find(request.method().as_str(), &segments);
+        let function = route.map(|r| r.function).or_else(|| routes::function_for_path(&segments));
+        let request = match route.map(|r| r.access) {
+            Some(Access::Merchant) | None => self.auth.authorize(request),
+            Some(_) => request,
+        };
+        let infallible = |r: Result<Response<Body>, std::convert::Infallible>| r.unwrap_or_else(|never| match never {});
+        match function {
+            Some("create-link") => infallible(create_link::handle(&self.create, request).await),
+            Some("send-email") => infallible(send_email::handle(&self.send_email, request).await),
+            Some("send-sms") => infallible(send_sms::handle(&self.send_sms, request).await),
+            Some("redeem-link") => infallible(redeem_link::handle(&self.redeem, request).await),
+            Some("stripe-webhook") => self.deliver_webhook(request).await,
+            Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
+            Some("local-server") => simulated::handle(self, request).await,
             _ => ApiError::not_found("route").into_response(),
         }
     }

@@ -16,8 +16,9 @@ use crate::App;
 
 pub async fn handle(app: &App, request: Request) -> lambda_http::Response<Body> {
     let segments = api::path_segments(&request);
+    // Without simulated checkout (real Stripe configured) no session is simulated: the same page.
     let (Some(simulated), [_, id]) = (&app.simulated, segments.as_slice()) else {
-        return ApiError::not_found("simulated checkout").into_response();
+        return api::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
     let Some(session) = simulated.session(id) else {
         return api::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
