@@ -66,11 +66,7 @@ impl Route {
 
     /// A concrete path of this route, each parameter filled with `value`.
     pub fn example_path(&self, value: &str) -> String {
-        self.path
-            .split('/')
-            .map(|s| if s.starts_with('{') { value } else { s })
-            .collect::<Vec<_>>()
-            .join("/")
+        self.path.split('/').map(|s| if s.starts_with('{') { value } else { s }).collect::<Vec<_>>().join("/")
     }
 }
 

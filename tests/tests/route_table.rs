@@ -27,7 +27,8 @@ fn the_template_routes_exactly_the_tables_cloud_routes_to_the_same_functions() {
             assert_eq!(*public, route.access == Access::Public, "{method} {path}: who may call it");
             deployed.insert((method.clone(), path.clone()));
         }
-        let serves_function_url = ROUTES.iter().any(|r| r.function == function.binary && r.access == Access::FunctionUrl);
+        let serves_function_url =
+            ROUTES.iter().any(|r| r.function == function.binary && r.access == Access::FunctionUrl);
         assert_eq!(function.function_url, serves_function_url, "{}: function URL", function.binary);
     }
     for route in ROUTES.iter().filter(|r| matches!(r.access, Access::Merchant | Access::Public)) {

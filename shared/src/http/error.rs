@@ -60,7 +60,11 @@ impl ApiError {
 
     /// The request ran out of its function's time: retryable, as any dependency fault.
     pub fn out_of_time() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "A service we depend on failed. Please retry.")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "A service we depend on failed. Please retry.",
+        )
     }
 
     pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
