@@ -77,6 +77,12 @@ for _ in $(seq 1 120); do
   sleep 0.25
 done
 token=$(sed -n '/Dev merchant token/{n;p}' target/local-server.log)
+# Without a token that works, schemathesis would test only the 401 answers and still pass.
+if [ -z "$token" ] || [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+    "http://127.0.0.1:$st_port/links")" != 200 ]; then
+  echo "schemathesis: the local server gave no merchant token that GET /links accepts; see target/local-server.log" >&2
+  exit 1
+fi
 "$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 2
 

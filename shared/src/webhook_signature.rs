@@ -74,7 +74,9 @@ impl WebhookSecrets {
         if signatures.is_empty() {
             return Err(SignatureError::Malformed);
         }
-        if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        // abs_diff, not `(now - timestamp).abs()`: a header may carry any i64, and the subtraction
+        // overflows (a panic in debug builds) for one near i64::MIN or i64::MAX.
+        if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
             return Err(SignatureError::Stale);
         }
         let matches = self.0.iter().any(|secret| {
@@ -123,5 +125,14 @@ mod tests {
         assert_eq!(secrets("whsec_other").verify(&header, BODY, NOW), Err(SignatureError::NoMatch));
         assert_eq!(s.verify("garbage", BODY, NOW), Err(SignatureError::Malformed));
         assert_eq!(s.verify("t=1", BODY, NOW), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn a_timestamp_at_either_end_of_i64_is_stale_not_an_overflow() {
+        let s = secrets("whsec_test");
+        for timestamp in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let header = sign("whsec_test", timestamp, BODY);
+            assert_eq!(s.verify(&header, BODY, NOW), Err(SignatureError::Stale), "t={timestamp}");
+        }
     }
 }

@@ -131,3 +131,47 @@ async fn manual_payments_are_kept_apart_from_earnings() {
     let detail = server.call(&merchant, "GET", &format!("/links/{}", link["id"].as_str().unwrap()), None).await.json();
     assert_eq!(detail["earnings"], json!({"stripe": 0, "manual": 2500, "currency": "usd"}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_is_recorded_at_what_stripe_charged_not_the_list_price() {
+    let (server, merchant) = ready(json!({})).await;
+    let mut cases = Vec::new();
+    // A promotion code takes 500 off; a 100% code makes Checkout answer `no_payment_required`.
+    for (order, payment_status, charged) in [("SO-promo", "paid", 2000), ("SO-free", "no_payment_required", 0)] {
+        let link = server.call(&merchant, "POST", "/links", Some(order_link(order))).await.json();
+        let session = session_of(&server.open(link["url"].as_str().unwrap()).await.location.unwrap());
+        let mut paid = server.stripe().complete(&session, payment_status, "payer@example.com", "Pat Payer");
+        assert_eq!(paid["amount_total"], 2500, "the fake charges the list price unless told otherwise");
+        paid["amount_total"] = json!(charged);
+        assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+        cases.push((link["id"].as_str().unwrap().to_string(), order, charged));
+    }
+    for (id, order, charged) in cases {
+        let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+        assert_eq!(detail["payments"][0]["amount"], charged, "{order}");
+        assert_eq!(detail["earnings"]["stripe"], charged, "{order}");
+    }
+    let paid = server.call(&merchant, "GET", "/orders?payment_status=paid", None).await.json();
+    let paid: Vec<&str> = paid["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert!(paid.contains(&"SO-promo") && paid.contains(&"SO-free"), "{paid:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_failed_bank_debit_the_next_open_makes_a_new_checkout_session() {
+    let (server, merchant) = ready(json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-debit"))).await.json();
+    let url = link["url"].as_str().unwrap();
+    let first = session_of(&server.open(url).await.location.unwrap());
+    let processing = server.stripe().complete(&first, "unpaid", "payer@example.com", "Pat Payer");
+    server.deliver(&event("checkout.session.completed", processing.clone())).await;
+    // While the debit is pending the customer is not sent to pay a second time.
+    assert_eq!(session_of(&server.open(url).await.location.unwrap_or_default()), first);
+    let failed = server.deliver(&event("checkout.session.async_payment_failed", processing)).await;
+    assert_eq!(failed.status, StatusCode::OK);
+    let outstanding = server.call(&merchant, "GET", "/orders?payment_status=outstanding", None).await.json();
+    assert!(outstanding["data"].as_array().unwrap().iter().any(|o| o["id"] == "SO-debit"), "{outstanding}");
+    let again = server.open(url).await;
+    let second = session_of(again.location.as_deref().expect("a redirect to Checkout"));
+    assert_ne!(second, first, "Stripe shows the failed session as complete: a new one is needed");
+    assert_eq!(session_of(&server.open(url).await.location.unwrap()), second, "and it is reused while open");
+}

@@ -86,3 +86,33 @@ async fn the_outstanding_view_pages_newest_change_first() {
     seen.dedup();
     assert_eq!(seen.len(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cursor_edited_by_hand_is_the_callers_400_not_an_outage() {
+    use base64::Engine;
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let encode = |position: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position);
+    // Each decodes as text, but as a key condition DynamoDB would reject it: an empty key, a
+    // range whose low end is past its high end, a position of the other view.
+    let tampered = [
+        format!("/orders?cursor={}", encode("")),
+        format!("/orders?cursor={}", encode("ZZZZ")),
+        format!("/orders?cursor={}", encode("ORDER#")),
+        format!("/orders?payment_status=paid&cursor={}", encode("")),
+        format!("/orders?payment_status=paid&cursor={}", encode("ORDER#SO-1")),
+        format!("/orders?cursor={}", encode("9999999999999#SO-1")),
+    ];
+    for path in tampered {
+        let reply = server.call(&merchant, "GET", &path, None).await;
+        assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::BAD_REQUEST, "invalid_query"), "{path}");
+    }
+    // The untampered shapes still page.
+    for path in [
+        format!("/orders?cursor={}", encode("ORDER#SO-1")),
+        format!("/orders?payment_status=paid&cursor={}", encode("9999999999999#SO-1")),
+    ] {
+        assert_eq!(server.call(&merchant, "GET", &path, None).await.status, StatusCode::OK, "{path}");
+    }
+}

@@ -102,11 +102,34 @@ impl OrderFilter {
                     .decode(text.as_bytes())
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|position| is_order_position(status, position))
                     .ok_or_else(|| ApiError::invalid_query("cursor is not one this API returned"))?,
             ),
         };
         Ok(Self { status, limit, after })
     }
+}
+
+/// Whether `position` has the shape `orders_page` hands out for this filter. A cursor is only
+/// base64 of a key: one edited by hand must be refused here, as the caller's mistake, before the
+/// store turns it into a key condition DynamoDB rejects (an empty or inverted range), which would
+/// look like an outage.
+fn is_order_position(status: Option<OrderPaymentStatus>, position: &str) -> bool {
+    let id = match status {
+        Some(_) => match position.split_once('#') {
+            Some((inverted_time, id))
+                if inverted_time.len() == 13 && inverted_time.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                id
+            }
+            _ => return false,
+        },
+        None => match position.strip_prefix("ORDER#") {
+            Some(id) => id,
+            None => return false,
+        },
+    };
+    OrderId::parse(id).is_ok()
 }
 
 pub async fn list_orders(
