@@ -52,6 +52,9 @@ pub enum Fault {
     TooManyRequests,
     /// The request is taken and never answered.
     Hang,
+    /// IAM refuses the call (DynamoDB's and SES's `AccessDeniedException`, SNS's
+    /// `AuthorizationError`), with AWS's message naming the action and resource.
+    AccessDenied(String),
 }
 
 struct Rule {
@@ -67,6 +70,8 @@ struct Rule {
 struct State {
     rules: Vec<Rule>,
     calls: Vec<Call>,
+    /// When set, each call is authorised as IAM would before it reaches moto.
+    policy: Option<crate::iam::Policy>,
 }
 
 #[derive(Clone)]
@@ -125,6 +130,11 @@ impl AwsProxy {
         self.state.lock().unwrap().rules.push(rule);
     }
 
+    /// From now on every call must be allowed by `policy`, or is answered as IAM refuses it.
+    pub fn enforce(&self, policy: crate::iam::Policy) {
+        self.state.lock().unwrap().policy = Some(policy);
+    }
+
     /// AWS is healthy again.
     pub fn clear(&self) {
         self.state.lock().unwrap().rules.clear();
@@ -166,6 +176,19 @@ fn identify(headers: &hyper::HeaderMap, method: &hyper::Method, path: &str, body
 
 fn take_fault(state: &Mutex<State>, mut call: Call) -> Option<Fault> {
     let mut state = state.lock().unwrap();
+    if let Some(policy) = &state.policy
+        && let Some(refused) = crate::iam::requests(&call).into_iter().find(|r| policy.allowing(r).is_none())
+    {
+        call.faulted = true;
+        state.calls.push(call);
+        return Some(Fault::AccessDenied(format!(
+            "User: arn:aws:sts::{}:assumed-role/function-role/function is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
+            crate::template::ACCOUNT,
+            refused.action,
+            refused.resource,
+            refused.action
+        )));
+    }
     let fault =
         state.rules.iter_mut().find(|r| r.operation == call.operation && r.remaining != Some(0)).and_then(|rule| {
             if rule.passing > 0 {
@@ -279,6 +302,9 @@ fn dynamodb_failure(fault: &Fault) -> Response<Full<Bytes>> {
         Fault::InternalError | Fault::Hang => {
             (500, json!({"__type": format!("{PREFIX}InternalServerError"), "message": "Internal server error"}))
         }
+        Fault::AccessDenied(message) => {
+            (400, json!({"__type": "com.amazon.coral.service#AccessDeniedException", "Message": message}))
+        }
     };
     plain(status, "application/x-amz-json-1.0", body.to_string(), None)
 }
@@ -290,6 +316,7 @@ fn ses_failure(fault: &Fault) -> Response<Full<Bytes>> {
             (429, "TooManyRequestsException", "Too many requests.")
         }
         Fault::InternalError | Fault::Hang => (500, "InternalFailure", "The request processing has failed."),
+        Fault::AccessDenied(message) => (403, "AccessDeniedException", message.as_str()),
     };
     plain(status, "application/json", json!({"message": message}).to_string(), Some(kind))
 }
@@ -301,6 +328,7 @@ fn sns_failure(fault: &Fault) -> Response<Full<Bytes>> {
             (400, "Sender", "Throttling", "Rate exceeded")
         }
         Fault::InternalError | Fault::Hang => (500, "Receiver", "InternalFailure", "Internal failure"),
+        Fault::AccessDenied(message) => (403, "Sender", "AuthorizationError", message.as_str()),
     };
     let body = format!(
         "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>{kind}</Type>\

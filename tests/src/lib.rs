@@ -2,9 +2,11 @@
 //! and a local server on the real adapters.
 
 pub mod aws_proxy;
+pub mod cloud;
 pub mod contract;
 pub mod fake_stripe;
 pub mod faults;
+pub mod iam;
 pub mod moto;
 pub mod server;
 pub mod stripe_events;

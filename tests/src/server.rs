@@ -51,6 +51,16 @@ pub async fn on_real_adapters() -> TestServer {
 
 /// As `on_real_adapters`, with mail sent from `email_from` (verified in moto's SES or not).
 pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
+    let table = crate::moto::fresh_table(&crate::moto::dynamo().await).await;
+    let stripe = FakeStripe::start().await;
+    let mut server = over_table(table, &stripe.base_url, email_from).await;
+    server.stripe = Some(stripe);
+    server
+}
+
+/// A server on the real adapters over an existing moto `table`, paying through the fake Stripe
+/// at `stripe_base`: several such servers can share one table and one Stripe.
+pub async fn over_table(table: String, stripe_base: &str, email_from: &str) -> TestServer {
     let proxies = AwsProxies {
         dynamodb: AwsProxy::start(crate::moto::endpoint()).await,
         messaging: AwsProxy::start(crate::moto::messaging_endpoint()).await,
@@ -59,17 +69,15 @@ pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
     let messaging = crate::moto::config_for(proxies.messaging.url.clone()).await;
     crate::moto::verify_sender(&messaging).await;
     let client = paylinks::budgets::dynamodb_client(&sdk);
-    let table = crate::moto::fresh_table(&client).await;
-    let stripe = FakeStripe::start().await;
     let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
     options.messaging =
         Messaging::Aws { sdk: Box::new(messaging), email_from: email_from.into(), ses: true, sns: true };
     options.payments = Payments::Stripe {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
-        api_base: stripe.base_url.clone(),
+        api_base: stripe_base.to_string(),
     };
-    let mut server = launch(options, Some(stripe)).await;
+    let mut server = launch(options, None).await;
     server.aws = Some(proxies);
     server
 }

@@ -1,0 +1,165 @@
+//! Every route runs under exactly the IAM policy `template.yaml` gives its function (see
+//! tests/src/cloud.rs and tests/src/iam.rs): a call the role does not allow fails the route as AWS
+//! would fail it, and a grant no call uses is reported, so roles stay as small as the code.
+
+use paylinks_tests::aws_proxy::Fault;
+use paylinks_tests::cloud::Cloud;
+use paylinks_tests::server::{order_link, unique};
+use paylinks_tests::stripe_events::event;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn session_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+fn charge(payment_intent: &str, amount: i64, refunded: i64) -> Value {
+    let mut charge: Value = serde_json::from_str(include_str!("../fixtures/stripe/charge.json")).unwrap();
+    charge["payment_intent"] = json!(payment_intent);
+    charge["amount"] = json!(amount);
+    charge["amount_refunded"] = json!(refunded);
+    charge["refunded"] = json!(refunded >= amount);
+    charge
+}
+
+/// The route answered `expected`; when not, which calls IAM refused says why.
+fn answered(cloud: &Cloud, reply: &paylinks_tests::server::Reply, expected: StatusCode, what: &str) {
+    assert_eq!(reply.status, expected, "{what}: {}\nrefused by IAM: {:?}", reply.text, cloud.refused());
+}
+
+/// A link's customer page under another path of the redeem function (`/pay/complete`, …).
+fn sibling(url: &str, page: &str) -> String {
+    url.replacen("/pay?", &format!("/pay/{page}?"), 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used() {
+    let cloud = Cloud::start().await;
+    let merchant = unique("merchant");
+
+    // manage-links: settings.
+    cloud.enable_payments(&merchant, json!({})).await;
+    answered(&cloud, &cloud.call(&merchant, "GET", "/settings", None).await, StatusCode::OK, "GET /settings");
+
+    // create-link, with an idempotency key and without.
+    let creator = cloud.function("create-link");
+    let keyed = creator
+        .http
+        .post(creator.url("/links"))
+        .bearer_auth(creator.token(&merchant))
+        .header("idempotency-key", "iam-1")
+        .json(&order_link("SO-iam1"));
+    let link = creator.raw(keyed).await;
+    answered(&cloud, &link, StatusCode::CREATED, "POST /links with a key");
+    let link = link.json();
+    let id = link["id"].as_str().unwrap().to_string();
+    // A key whose response cannot be stored is given up, so a retry can use it again.
+    creator.aws().dynamodb.fail_times("UpdateItem", 3, Fault::InternalError);
+    let keyed = creator
+        .http
+        .post(creator.url("/links"))
+        .bearer_auth(creator.token(&merchant))
+        .header("idempotency-key", "iam-2")
+        .json(&order_link("SO-iam2"));
+    let given_up = creator.raw(keyed).await;
+    creator.aws().dynamodb.clear();
+    assert!(given_up.status.is_server_error(), "{}", given_up.text);
+    let second = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam3"))).await;
+    answered(&cloud, &second, StatusCode::CREATED, "POST /links");
+    let second = second.json();
+
+    // send-email and send-sms, and each one's transient failure that releases its window.
+    let email = format!("/links/{id}/email");
+    let recipients = json!({"recipients": [{"email": "iam@example.com"}]});
+    answered(&cloud, &cloud.call(&merchant, "POST", &email, Some(recipients.clone())).await, StatusCode::OK, "email");
+    let mailer = cloud.function("send-email");
+    mailer.aws().messaging.fail("SendEmail", Fault::InternalError);
+    let other = json!({"recipients": [{"email": "iam-2@example.com"}]});
+    let failed = cloud.call(&merchant, "POST", &email, Some(other)).await;
+    mailer.aws().messaging.clear();
+    answered(&cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "email while SES fails");
+    let sms = format!("/links/{id}/sms");
+    let phone = json!({"recipients": [{"phone": "+14155550142"}]});
+    answered(&cloud, &cloud.call(&merchant, "POST", &sms, Some(phone)).await, StatusCode::OK, "sms");
+    let texter = cloud.function("send-sms");
+    texter.aws().messaging.fail("Publish", Fault::InternalError);
+    let phone = json!({"recipients": [{"phone": "+14155550143"}]});
+    let failed = cloud.call(&merchant, "POST", &sms, Some(phone)).await;
+    texter.aws().messaging.clear();
+    answered(&cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "sms while SNS fails");
+    let text_to_pay = json!({"phone": "+14155550144", "amount": 4200, "currency": "usd", "description": "Deposit"});
+    answered(
+        &cloud,
+        &cloud.call(&merchant, "POST", "/text-to-pay", Some(text_to_pay)).await,
+        StatusCode::CREATED,
+        "text-to-pay",
+    );
+
+    // redeem-link: every customer page.
+    let url = link["url"].as_str().unwrap();
+    let opened = cloud.open(url).await;
+    answered(&cloud, &opened, StatusCode::SEE_OTHER, "GET /pay");
+    let session = session_of(opened.location.as_deref().unwrap());
+    answered(&cloud, &cloud.open(link["short_url"].as_str().unwrap()).await, StatusCode::SEE_OTHER, "GET /p/{code}");
+    answered(&cloud, &cloud.open(&sibling(url, "resolve")).await, StatusCode::OK, "GET /pay/resolve");
+    assert!(!cloud.open(&sibling(url, "cancel")).await.status.is_server_error(), "GET /pay/cancel");
+
+    // stripe-webhook: a bank debit that fails, one that succeeds, an expiry, a refund.
+    let processing = cloud.stripe.complete(&session, "unpaid", "iam@example.com", "Ida");
+    answered(
+        &cloud,
+        &cloud.deliver(&event("checkout.session.completed", processing.clone())).await,
+        StatusCode::OK,
+        "completed",
+    );
+    answered(
+        &cloud,
+        &cloud.deliver(&event("checkout.session.async_payment_failed", processing)).await,
+        StatusCode::OK,
+        "failed",
+    );
+    let session = session_of(cloud.open(url).await.location.as_deref().unwrap());
+    let expired = cloud.stripe.complete(&session, "unpaid", "iam@example.com", "Ida");
+    answered(&cloud, &cloud.deliver(&event("checkout.session.expired", expired)).await, StatusCode::OK, "expired");
+    let session = session_of(cloud.open(url).await.location.as_deref().unwrap());
+    let paid = cloud.stripe.complete(&session, "paid", "iam@example.com", "Ida");
+    let payment_intent = paid["payment_intent"].as_str().unwrap().to_string();
+    answered(&cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid");
+    answered(&cloud, &cloud.open(&sibling(url, "complete")).await, StatusCode::OK, "GET /pay/complete");
+    let refund = event("charge.refunded", charge(&payment_intent, 2500, 1000));
+    answered(&cloud, &cloud.deliver(&refund).await, StatusCode::OK, "refunded");
+
+    // manage-links: links and orders.
+    answered(&cloud, &cloud.call(&merchant, "GET", "/links", None).await, StatusCode::OK, "GET /links");
+    answered(
+        &cloud,
+        &cloud.call(&merchant, "GET", &format!("/links/{id}"), None).await,
+        StatusCode::OK,
+        "GET /links/{id}",
+    );
+    let second_id = second["id"].as_str().unwrap();
+    let patch = json!({"name": "Renamed"});
+    answered(
+        &cloud,
+        &cloud.call(&merchant, "PATCH", &format!("/links/{second_id}"), Some(patch)).await,
+        StatusCode::OK,
+        "PATCH",
+    );
+    answered(&cloud, &cloud.call(&merchant, "GET", "/orders", None).await, StatusCode::OK, "GET /orders");
+    let outstanding = cloud.call(&merchant, "GET", "/orders?payment_status=outstanding", None).await;
+    answered(&cloud, &outstanding, StatusCode::OK, "GET /orders by status");
+    let third = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam4"))).await;
+    answered(&cloud, &third, StatusCode::CREATED, "POST /links");
+    answered(
+        &cloud,
+        &cloud.call(&merchant, "POST", "/orders/SO-iam3/mark-paid", None).await,
+        StatusCode::OK,
+        "mark-paid",
+    );
+    answered(&cloud, &cloud.call(&merchant, "POST", "/orders/SO-iam4/reject", None).await, StatusCode::OK, "reject");
+    let third = format!("/links/{}", third.json()["id"].as_str().unwrap());
+    assert!(cloud.call(&merchant, "DELETE", &third, None).await.status.is_success(), "DELETE /links/{{id}}");
+
+    assert_eq!(cloud.refused(), Vec::<String>::new(), "calls the template's roles do not allow");
+    assert_eq!(cloud.unused_grants(), Vec::<String>::new(), "grants no call used");
+}
