@@ -187,7 +187,13 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         return respond(s, b);
     }
     if let Some(replay) = recorded.idempotency_key.as_ref().and_then(|key| state.idempotency.get(key)) {
-        if replay.params != params {
+        // Stripe compares the parameters, not the order the client wrote them in.
+        let sorted = |p: &[(String, String)]| {
+            let mut p = p.to_vec();
+            p.sort();
+            p
+        };
+        if sorted(&replay.params) != sorted(&params) {
             let (s, b) = error(
                 400,
                 "idempotency_error",

@@ -406,15 +406,23 @@ pub async fn create_link(
             return Ok(Created::New(link));
         }
     };
+    // The link this call last tried to write. The SDK retries an attempt that timed out, and
+    // that attempt may have written: a conflict then comes from our own link, which is new.
+    let mut attempted = None;
     for _ in 0..CREATE_ATTEMPTS {
         let stored = store.get_order(merchant, &order.id).await?;
         if let Some(stored) = &stored {
             check_payable(stored.payment_status)?;
             if let Some(current) = reusable_link(store, stored, config, now).await? {
-                return Ok(Created::Reused(current));
+                return Ok(if attempted.as_ref() == Some(&current.id) {
+                    Created::New(current)
+                } else {
+                    Created::Reused(current)
+                });
             }
         }
         let link = request.new_link(merchant, &settings, now, config.retention_days);
+        attempted = Some(link.id.clone());
         let next = Order {
             merchant_id: merchant.clone(),
             id: order.id.clone(),
