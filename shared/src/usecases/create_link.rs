@@ -440,7 +440,13 @@ pub async fn create_link(
             current_link_id: None,
             current_link_created_at: None,
             updated_at: now,
-            purge_at: None,
+            // The order holds the customer's details: it is kept as long as its longest-kept
+            // link. Once one of its links never expires, neither does the order (until it is
+            // settled, rejected or deleted, which set their own retention).
+            purge_at: match &stored {
+                None => link.purge_at,
+                Some(stored) => stored.purge_at.zip(link.purge_at).map(|(kept, new)| kept.max(new)),
+            },
         };
         let expected = stored.as_ref().and_then(|s| s.current_link_id.as_ref());
         match store.create_order_link(&link, &next, expected).await {

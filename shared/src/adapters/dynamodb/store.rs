@@ -239,17 +239,22 @@ impl DynamoStore {
 
     fn short_code_put(&self, link: &Link) -> Result<TransactWriteItem, StoreError> {
         let target = ShortCodeTarget { link_id: link.id.clone(), delivery_id: None };
-        self.short_code_target_put(&link.short_code, &target)
+        self.short_code_target_put(&link.short_code, &target, link.purge_at)
     }
 
+    /// A short code goes when what it points at goes: it leads to a customer's link.
     fn short_code_target_put(
         &self,
         code: &ShortCode,
         target: &ShortCodeTarget,
+        purge_at: Option<Timestamp>,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = to_item(target)?;
         item.insert("pk".into(), s(format!("SHORT#{}", code.as_str())));
         item.insert("sk".into(), s("SHORT"));
+        if let Some(ttl) = ttl_of(purge_at) {
+            item.insert("ttl".into(), ttl);
+        }
         self.put(item, "attribute_not_exists(pk)")
     }
 
@@ -411,11 +416,15 @@ impl DeliveryStore for DynamoStore {
             let mut item = to_item(delivery)?;
             item.insert("pk".into(), link_pk(&delivery.link_id));
             item.insert("sk".into(), s(format!("DELIVERY#{}", delivery.id)));
+            // A delivery holds the recipient's address: it goes with the rest of the link's data.
+            if let Some(ttl) = ttl_of(delivery.purge_at) {
+                item.insert("ttl".into(), ttl);
+            }
             let target = ShortCodeTarget { link_id: delivery.link_id.clone(), delivery_id: Some(delivery.id.clone()) };
             let items = vec![
                 TransactWriteItem::builder().put(window_put).build(),
                 self.put(item, "attribute_not_exists(pk)")?,
-                self.short_code_target_put(&delivery.short_code, &target)?,
+                self.short_code_target_put(&delivery.short_code, &target, delivery.purge_at)?,
             ];
             match self.transact(items).await {
                 Ok(()) => return Ok(Claim::Claimed),
@@ -521,6 +530,8 @@ impl LinkStore for DynamoStore {
         fields.remove("link_ids");
         fields.remove("current_link_id");
         fields.remove("current_link_created_at");
+        // Written with its TTL, or with both removed when the order is kept for good.
+        fields.remove("purge_at");
         let index = order_index(&order.merchant_id, &order.id, order.payment_status, order.updated_at);
         fields.extend(index.map(|(k, v)| (k.to_string(), v)));
         let mut update = Update::default()
@@ -531,7 +542,8 @@ impl LinkStore for DynamoStore {
             .value(":new_link", AttributeValue::L(vec![s(link.id.as_str())]))
             .value(":link", s(link.id.as_str()))
             .value(":link_at", s(link.created_at.rfc3339()))
-            .name("#ps", "payment_status");
+            .name("#ps", "payment_status")
+            .retention(order.purge_at);
         let settled;
         (update, settled) = update.one_of("settled", SETTLED.iter().map(|status| status.as_str()));
         let unsettled = format!("(attribute_not_exists(#ps) OR NOT #ps IN {settled})");
