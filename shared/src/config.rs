@@ -127,9 +127,3 @@ pub async fn aws_config() -> Result<aws_config::SdkConfig, ConfigError> {
         .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
     Ok(loader.load().await)
 }
-
-pub fn tracing_init() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).without_time().try_init();
-}

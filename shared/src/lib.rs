@@ -6,6 +6,7 @@ pub mod budgets;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod logging;
 pub mod messages;
 pub mod pages;
 pub mod ports;

@@ -28,7 +28,7 @@ fn email_domain() -> &'static str {
 
 impl Cloud {
     pub async fn start() -> Self {
-        let table = crate::moto::fresh_table(&crate::moto::dynamo().await).await;
+        let table = crate::moto::fresh_table(&crate::moto::inspector().await).await;
         let stripe = FakeStripe::start().await;
         let stack = Stack { table: &table, email_identity: email_domain() };
         let mut servers = BTreeMap::new();

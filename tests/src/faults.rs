@@ -70,7 +70,7 @@ const BOOKKEEPING: [&str; 3] = ["ttl", "purge_at", "opens"];
 /// The table as text, item by item, without bookkeeping. Read from moto directly, not through
 /// the proxy, so no fault can touch it.
 pub async fn table_state(table: &str) -> BTreeMap<String, String> {
-    let client = crate::moto::dynamo().await;
+    let client = crate::moto::inspector().await;
     let mut state = BTreeMap::new();
     let mut start = None;
     loop {

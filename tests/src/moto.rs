@@ -37,6 +37,12 @@ pub async fn dynamo() -> aws_sdk_dynamodb::Client {
     paylinks::budgets::dynamodb_client(&sdk_config().await)
 }
 
+/// A client for the tests' own look at the table (scans, raw items): the SDK's defaults, not a
+/// function's budget, so a slow moment of moto on a loaded machine fails no check.
+pub async fn inspector() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+}
+
 /// A new table, created as the template declares it, that no other test touches.
 pub async fn fresh_table(client: &aws_sdk_dynamodb::Client) -> String {
     let name = format!("paylinks-{}", paylinks::domain::random_base62(12));

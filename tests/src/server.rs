@@ -51,7 +51,7 @@ pub async fn on_real_adapters() -> TestServer {
 
 /// As `on_real_adapters`, with mail sent from `email_from` (verified in moto's SES or not).
 pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
-    let table = crate::moto::fresh_table(&crate::moto::dynamo().await).await;
+    let table = crate::moto::fresh_table(&crate::moto::inspector().await).await;
     let stripe = FakeStripe::start().await;
     let mut server = over_table(table, &stripe.base_url, email_from).await;
     server.stripe = Some(stripe);

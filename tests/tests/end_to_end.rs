@@ -234,7 +234,7 @@ async fn an_expired_link_sends_the_customer_to_the_landing_page_or_says_gone() {
     assert!(link["expires_at"].is_string());
     // Age the link past its expiry in the table itself, as time would.
     let id = link["id"].as_str().unwrap();
-    let client = paylinks_tests::moto::dynamo().await;
+    let client = paylinks_tests::moto::inspector().await;
     client
         .update_item()
         .table_name(server.table.as_deref().unwrap())

@@ -11,7 +11,7 @@ use serde_json::json;
 
 /// Every item of the table by `pk sk`: its `ttl` as DynamoDB reads it (`None`: kept for good).
 async fn ttls(table: &str) -> BTreeMap<String, Option<i64>> {
-    let client = paylinks_tests::moto::dynamo().await;
+    let client = paylinks_tests::moto::inspector().await;
     let mut found = BTreeMap::new();
     let mut start = None;
     loop {

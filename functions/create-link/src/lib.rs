@@ -103,6 +103,7 @@ async fn create(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErr
         Created::New(link) => (StatusCode::CREATED, link, false),
         Created::Reused(link) => (StatusCode::OK, link, true),
     };
+    paylinks::logging::record_link(&link.id);
     let mut view = serde_json::to_value(LinkSummary::of(link, urls, now)).expect("summaries serialise");
     view["reused"] = json!(reused);
     Ok(http::json(status, &view))

@@ -7,7 +7,7 @@ use paylinks::runtime::{dynamo_store_from_env, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    config::tracing_init();
+    paylinks::logging::init();
     let deps = create_link::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),

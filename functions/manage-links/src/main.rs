@@ -7,7 +7,7 @@ use paylinks::runtime::{dynamo_store_from_env, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    config::tracing_init();
+    paylinks::logging::init();
     let deps = manage_links::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         checkout: Arc::new(or_exit(config::stripe_from_env())),

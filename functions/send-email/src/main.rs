@@ -8,7 +8,7 @@ use paylinks::runtime::{dynamo_store, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    config::tracing_init();
+    paylinks::logging::init();
     let sdk = or_exit(config::aws_config().await);
     let deps = send_email::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),

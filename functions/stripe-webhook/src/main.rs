@@ -7,7 +7,7 @@ use paylinks::runtime::{dynamo_store_from_env, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    config::tracing_init();
+    paylinks::logging::init();
     let deps = stripe_webhook::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         secrets: or_exit(config::webhook_secrets_from_env()),

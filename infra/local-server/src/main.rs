@@ -1,12 +1,11 @@
 //! `cargo run -p local-server`: the whole service on 127.0.0.1:$PORT (default 3000).
 
 use local_server::{Options, start};
-use paylinks::config;
 use paylinks::runtime::or_exit;
 
 #[tokio::main]
 async fn main() {
-    config::tracing_init();
+    paylinks::logging::init();
     let options = or_exit(Options::from_env().await);
     let server = or_exit(start(options).await);
     println!("Payment links local server listening on {}", server.base_url);

@@ -20,7 +20,9 @@ pub fn merchant_of(request: &Request) -> Result<MerchantId, ApiError> {
     };
     let claims = claims.ok_or_else(ApiError::unauthorized)?;
     let id = claims.get("merchant_id").or_else(|| claims.get("sub")).ok_or_else(ApiError::unauthorized)?;
-    MerchantId::parse(id).map_err(|_| ApiError::unauthorized())
+    let merchant = MerchantId::parse(id).map_err(|_| ApiError::unauthorized())?;
+    crate::logging::record_merchant(&merchant);
+    Ok(merchant)
 }
 
 /// Puts verified claims where API Gateway puts them: the local server (after checking the bearer

@@ -92,6 +92,7 @@ pub async fn owned_link(
     now: Timestamp,
 ) -> Result<Link, ManageError> {
     let id = LinkId::parse(id).ok_or(ManageError::NotFound)?;
+    crate::logging::record_link(&id);
     let link = store.get_link(&id, now).await?.ok_or(ManageError::NotFound)?;
     if &link.merchant_id != merchant || link.status == LinkStatus::Deleted {
         return Err(ManageError::NotFound);

@@ -89,6 +89,7 @@ impl Redeemer<'_> {
                 }
             }
         };
+        crate::logging::record_link(&link_id);
         let Some(link) = self.store.get_link(&link_id, now).await? else {
             return Ok(if token_expired {
                 Inspection::Refused { refusal: Refusal::Expired, link: None, settings: None }

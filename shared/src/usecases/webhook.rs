@@ -100,6 +100,7 @@ pub async fn handle_event(
     let Some(link_id) = link_of(&session) else { return Ok(Handled::Ignored) };
     let Ok(session_id) = SessionId::parse(&session.id) else { return Ok(Handled::Ignored) };
     // Read without the retention cut-off: money for a link is recorded even after it ended.
+    crate::logging::record_link(&link_id);
     let link = store.get_link(&link_id, Timestamp::from_unix(i64::MIN)).await?;
     let Some(link) = link else {
         tracing::warn!(event = %event.id, "payment for a link this system does not hold; ignored");
