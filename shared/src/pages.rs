@@ -11,6 +11,7 @@ use crate::domain::Settings;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
     ("already_paid.html", include_str!("../templates/already_paid.html")),
+    ("processing.html", include_str!("../templates/processing.html")),
     ("unavailable.html", include_str!("../templates/unavailable.html")),
     ("thank_you.html", include_str!("../templates/thank_you.html")),
     ("cancelled.html", include_str!("../templates/cancelled.html")),
@@ -72,6 +73,11 @@ fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
 
 pub fn already_paid(brand: &Brand, summary: &Summary) -> String {
     render("already_paid.html", brand, context! { name => summary.name, amount => summary.amount })
+}
+
+/// A payment that takes days to clear (a bank debit) is under way: no second Checkout.
+pub fn processing(brand: &Brand, summary: &Summary) -> String {
+    render("processing.html", brand, context! { name => summary.name, amount => summary.amount })
 }
 
 pub fn expired(brand: &Brand) -> String {

@@ -113,6 +113,9 @@ async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, Re
         Inspection::AlreadyPaid { link, settings } => {
             http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
         }
+        Inspection::Processing { link, settings } => {
+            http::html(StatusCode::OK, pages::processing(&Brand::of(&settings), &summary(&link)))
+        }
         Inspection::Refused { refusal, link, settings } => {
             refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
         }
@@ -129,6 +132,7 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
     let (link, settings, status) = match inspection {
         Inspection::Payable { link, settings, .. } => (link, settings, "active"),
         Inspection::AlreadyPaid { link, settings } => (link, settings, "paid"),
+        Inspection::Processing { link, settings } => (link, settings, "processing"),
         Inspection::Refused { refusal: Refusal::Expired, .. } => {
             return Err(ApiError::new(StatusCode::GONE, "link_expired", "This payment link has expired."));
         }
@@ -160,12 +164,12 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
 async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
-        Inspection::Payable { link, settings, .. } | Inspection::AlreadyPaid { link, settings } => {
-            match &link.options.success_url {
-                Some(url) => http::redirect(url),
-                None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
-            }
-        }
+        Inspection::Payable { link, settings, .. }
+        | Inspection::AlreadyPaid { link, settings }
+        | Inspection::Processing { link, settings } => match &link.options.success_url {
+            Some(url) => http::redirect(url),
+            None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
+        },
         // The webhook may void or expire nothing the customer just paid for; thank them anyway
         // when we know the link, since Stripe only sends them here after a payment.
         Inspection::Refused {
@@ -189,6 +193,9 @@ async fn cancel(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError>
         }
         Inspection::AlreadyPaid { link, settings } => {
             http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
+        }
+        Inspection::Processing { link, settings } => {
+            http::html(StatusCode::OK, pages::processing(&Brand::of(&settings), &summary(&link)))
         }
         Inspection::Refused { refusal, link, settings } => {
             refusal_response(deps, refusal, link.as_deref(), settings.as_ref())

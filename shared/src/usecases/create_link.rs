@@ -386,6 +386,33 @@ fn check_payable(status: OrderPaymentStatus) -> Result<(), CreateLinkError> {
     Ok(())
 }
 
+/// A product link: new ids each attempt. A conflict is either a short code another link drew
+/// (drawn again) or, after the SDK retried an attempt that timed out, our own write, already
+/// there. (DynamoDB itself makes a retried transaction idempotent through its client request
+/// token; moto does not, and the check costs a read only on a conflict.)
+async fn create_product_link(
+    store: &dyn LinkStore,
+    config: &LinkConfig,
+    merchant: &MerchantId,
+    request: &CreateLink,
+    settings: &Settings,
+    now: Timestamp,
+) -> Result<Created, CreateLinkError> {
+    for _ in 0..CREATE_ATTEMPTS {
+        let link = request.new_link(merchant, settings, now, config.retention_days);
+        match store.create_link(&link).await {
+            Ok(()) => return Ok(Created::New(link)),
+            Err(StoreError::Conflict) => {
+                if let Some(written) = store.get_link(&link.id, now).await? {
+                    return Ok(Created::New(written));
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
 /// Creates the link, or returns the order's current link when it is still active and was made
 /// inside the resend window. Concurrent creates for one order race on a conditional write of the
 /// order's current link: one wins, the others see its link and reuse it.
@@ -401,9 +428,7 @@ pub async fn create_link(
     let order = match &request.subject {
         LinkSubject::Order(order) => order,
         LinkSubject::Products { .. } => {
-            let link = request.new_link(merchant, &settings, now, config.retention_days);
-            store.create_link(&link).await?;
-            return Ok(Created::New(link));
+            return create_product_link(store, config, merchant, request, &settings, now).await;
         }
     };
     // The link this call last tried to write. The SDK retries an attempt that timed out, and

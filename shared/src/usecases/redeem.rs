@@ -30,9 +30,25 @@ impl Refusal {
 /// What an open finds.
 #[derive(Debug, Clone)]
 pub enum Inspection {
-    Payable { link: Box<Link>, settings: Settings, delivery_id: Option<DeliveryId> },
-    AlreadyPaid { link: Box<Link>, settings: Settings },
-    Refused { refusal: Refusal, link: Option<Box<Link>>, settings: Option<Settings> },
+    Payable {
+        link: Box<Link>,
+        settings: Settings,
+        delivery_id: Option<DeliveryId>,
+    },
+    AlreadyPaid {
+        link: Box<Link>,
+        settings: Settings,
+    },
+    /// The order's payment is in flight (a bank debit): not payable again unless it fails.
+    Processing {
+        link: Box<Link>,
+        settings: Settings,
+    },
+    Refused {
+        refusal: Refusal,
+        link: Option<Box<Link>>,
+        settings: Option<Settings>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +133,11 @@ impl Redeemer<'_> {
             LinkStatus::Paid => Inspection::AlreadyPaid { link: Box::new(link), settings },
             _ if order_status.is_some_and(|s| s.is_settled()) => {
                 Inspection::AlreadyPaid { link: Box::new(link), settings }
+            }
+            // Checkout shows the session that started the debit as complete, and a new one could
+            // take the money twice: the customer is told to wait (a failure reopens the order).
+            _ if order_status == Some(crate::domain::OrderPaymentStatus::Processing) => {
+                Inspection::Processing { link: Box::new(link), settings }
             }
             LinkStatus::Deleted => refused(Refusal::Invalid),
             LinkStatus::Void => refused(Refusal::Void),

@@ -1,17 +1,20 @@
 //! The DynamoDB store: one table, `pk`/`sk` keys, TTL on `ttl` (epoch seconds). Every change is a
 //! conditional write or a transaction; reads are strongly consistent where a decision follows.
 //!
-//! | item | pk | sk |
-//! | --- | --- | --- |
-//! | settings | `MERCHANT#{m}` | `SETTINGS` |
-//! | order | `MERCHANT#{m}` | `ORDER#{order}` |
-//! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` |
-//! | link | `LINK#{id}` | `LINK` |
-//! | payment | `LINK#{id}` | `PAYMENT#{session}` |
-//! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` |
-//! | short code | `SHORT#{code}` | `SHORT` |
+//! | item | pk | sk | `ttl` |
+//! | --- | --- | --- | --- |
+//! | settings | `MERCHANT#{m}` | `SETTINGS` | none: the merchant's own |
+//! | order | `MERCHANT#{m}` | `ORDER#{order}` | its longest-kept link's; retention once settled |
+//! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` | 24 hours |
+//! | link | `LINK#{id}` | `LINK` | expiry + retention; retention once ended |
+//! | payment | `LINK#{id}` | `PAYMENT#{session}` | its link's |
+//! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` | its link's |
+//! | re-send window | `LINK#{id}` | `WINDOW#{recipient key}` | two days |
+//! | short code | `SHORT#{code}` | `SHORT` | its link's |
+//! | PaymentIntent lookup | `PI#{intent}` | `PI` | its payment's |
 //!
-//! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time).
+//! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time);
+//! orders by payment status through `gsi2`.
 
 mod expressions;
 mod store;
