@@ -7,6 +7,7 @@ pub mod contract;
 pub mod fake_stripe;
 pub mod faults;
 pub mod iam;
+pub mod log_capture;
 pub mod moto;
 pub mod server;
 pub mod stripe_events;

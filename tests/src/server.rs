@@ -192,6 +192,21 @@ pub fn order_link(order_id: &str) -> Value {
     })
 }
 
+/// A server on the real adapters and a new merchant who can take payments.
+pub async fn with_paying_merchant() -> (TestServer, String) {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, serde_json::json!({})).await;
+    (server, merchant)
+}
+
+/// A new link of `merchant` for an order of its own.
+pub async fn new_order_link(server: &TestServer, merchant: &str) -> Value {
+    let created = server.call(merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    created.json()
+}
+
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", paylinks::domain::random_base62(8))
 }

@@ -41,3 +41,19 @@ pub fn session_object(session_id: &str, link_id: &str, merchant: &str, payment_s
     session["customer_details"] = json!({"email": "payer@example.com", "name": "Pat Payer"});
     session
 }
+
+/// A Charge object (Stripe's fixture) of a PaymentIntent, `refunded` of `amount` given back.
+pub fn charge(payment_intent: &str, amount: i64, refunded: i64) -> Value {
+    let mut charge: Value =
+        serde_json::from_str(include_str!("../fixtures/stripe/charge.json")).expect("fixture is JSON");
+    charge["payment_intent"] = json!(payment_intent);
+    charge["amount"] = json!(amount);
+    charge["amount_refunded"] = json!(refunded);
+    charge["refunded"] = json!(refunded >= amount);
+    charge
+}
+
+/// The Checkout Session id at the end of a Checkout URL (a redirect's `Location`).
+pub fn session_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap_or_default().to_string()
+}

@@ -5,23 +5,12 @@
 use async_trait::async_trait;
 use paylinks_tests::aws_proxy::Fault;
 use paylinks_tests::faults::{Request, Scenario, every_dynamodb_step_fails_cleanly, is_retryable_fault, stripe_event};
-use paylinks_tests::server::{Reply, TestServer, on_real_adapters, order_link, unique};
+use paylinks_tests::server::{
+    Reply, TestServer, new_order_link, on_real_adapters, order_link, unique, with_paying_merchant,
+};
 use paylinks_tests::stripe_events::session_object;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn server_with_merchant() -> (TestServer, String) {
-    let server = on_real_adapters().await;
-    let merchant = unique("merchant");
-    server.enable_payments(&merchant, json!({})).await;
-    (server, merchant)
-}
-
-async fn new_link(server: &TestServer, merchant: &str) -> Value {
-    let created = server.call(merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    created.json()
-}
 
 async fn detail(server: &TestServer, merchant: &str, link: &str) -> Value {
     server.call(merchant, "GET", &format!("/links/{link}"), None).await.json()
@@ -59,7 +48,7 @@ impl Scenario for CreateLink {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn creating_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_makes_one_link() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &CreateLink { merchant }).await;
 }
 
@@ -70,7 +59,7 @@ struct SendEmail {
 #[async_trait]
 impl Scenario for SendEmail {
     async fn prepare(&self, server: &TestServer) -> Request {
-        let link = new_link(server, &self.merchant).await;
+        let link = new_order_link(server, &self.merchant).await;
         let path = format!("/links/{}/email", link["id"].as_str().unwrap());
         Request::merchant(&self.merchant, "POST", path, Some(json!({"recipients": [{"email": "ada@example.com"}]})))
     }
@@ -88,7 +77,7 @@ impl Scenario for SendEmail {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sending_an_email_under_dynamodb_faults_answers_5xx_and_the_retry_sends_one() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &SendEmail { merchant }).await;
 }
 
@@ -99,7 +88,7 @@ impl Scenario for Open {
     async fn prepare(&self, server: &TestServer) -> Request {
         let merchant = unique("merchant");
         server.enable_payments(&merchant, json!({})).await;
-        Request::Open(new_link(server, &merchant).await["url"].as_str().unwrap().to_string())
+        Request::Open(new_order_link(server, &merchant).await["url"].as_str().unwrap().to_string())
     }
 
     async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
@@ -123,7 +112,7 @@ struct Void {
 #[async_trait]
 impl Scenario for Void {
     async fn prepare(&self, server: &TestServer) -> Request {
-        let link = new_link(server, &self.merchant).await;
+        let link = new_order_link(server, &self.merchant).await;
         let path = format!("/links/{}", link["id"].as_str().unwrap());
         Request::merchant(&self.merchant, "PATCH", path, Some(json!({"active": false})))
     }
@@ -135,7 +124,7 @@ impl Scenario for Void {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn voiding_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_voids_it() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &Void { merchant }).await;
 }
 
@@ -146,7 +135,7 @@ struct Delete {
 #[async_trait]
 impl Scenario for Delete {
     async fn prepare(&self, server: &TestServer) -> Request {
-        let link = new_link(server, &self.merchant).await;
+        let link = new_order_link(server, &self.merchant).await;
         Request::merchant(&self.merchant, "DELETE", format!("/links/{}", link["id"].as_str().unwrap()), None)
     }
 
@@ -159,7 +148,7 @@ impl Scenario for Delete {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deleting_a_link_under_dynamodb_faults_answers_5xx_and_the_retry_deletes_it() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &Delete { merchant }).await;
 }
 
@@ -212,13 +201,13 @@ impl Scenario for OrderAction {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn marking_an_order_paid_under_dynamodb_faults_answers_5xx_and_the_retry_records_one_payment() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &OrderAction { merchant, action: "mark-paid", status: "paid" }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rejecting_an_order_under_dynamodb_faults_answers_5xx_and_the_retry_rejects_it() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &OrderAction { merchant, action: "reject", status: "rejected" }).await;
 }
 
@@ -230,7 +219,7 @@ struct Completed {
 #[async_trait]
 impl Scenario for Completed {
     async fn prepare(&self, server: &TestServer) -> Request {
-        let link = new_link(server, &self.merchant).await;
+        let link = new_order_link(server, &self.merchant).await;
         let session = session_object(&unique("cs_test"), link["id"].as_str().unwrap(), &self.merchant, "paid", 2500);
         stripe_event("checkout.session.completed", session)
     }
@@ -250,7 +239,7 @@ impl Scenario for Completed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_completed_checkout_under_dynamodb_faults_answers_5xx_and_stripes_retry_records_one_payment() {
-    let (server, merchant) = server_with_merchant().await;
+    let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &Completed { merchant }).await;
 }
 
@@ -258,8 +247,8 @@ async fn a_completed_checkout_under_dynamodb_faults_answers_5xx_and_stripes_retr
 /// transaction touched the order (`TransactionConflict`). That is not "already recorded".
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_payment_whose_transaction_conflicts_is_not_taken_for_a_repeat_and_stripe_is_told_to_retry() {
-    let (server, merchant) = server_with_merchant().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let link_id = link["id"].as_str().unwrap();
     let body = paylinks_tests::stripe_events::event(
         "checkout.session.completed",
@@ -278,8 +267,8 @@ async fn a_payment_whose_transaction_conflicts_is_not_taken_for_a_repeat_and_str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refund_or_a_mark_paid_whose_transaction_conflicts_answers_5xx_not_a_repeat_or_409() {
-    let (server, merchant) = server_with_merchant().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let order = link["order_id"].as_str().unwrap();
     let conflict = || Fault::TransactionCanceled(vec!["TransactionConflict", "None"]);
     server.aws().dynamodb.fail("TransactWriteItems", conflict());
@@ -305,8 +294,8 @@ async fn a_refund_or_a_mark_paid_whose_transaction_conflicts_answers_5xx_not_a_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_email_provider_that_throttles_is_retried_by_the_client_then_answers_503_and_nothing_is_recorded() {
-    let (server, merchant) = server_with_merchant().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let path = format!("/links/{}/email", link["id"].as_str().unwrap());
     let body = json!({"recipients": [{"email": "grace@example.com"}]});
     let mail = &server.aws().messaging;
@@ -315,7 +304,7 @@ async fn an_email_provider_that_throttles_is_retried_by_the_client_then_answers_
     let patient = server.call(&merchant, "POST", &path, Some(body.clone())).await;
     assert_eq!(patient.json()["deliveries"][0]["status"], "sent", "one throttle is retried: {}", patient.text);
 
-    let link = new_link(&server, &merchant).await;
+    let link = new_order_link(&server, &merchant).await;
     let path = format!("/links/{}/email", link["id"].as_str().unwrap());
     mail.take_calls();
     mail.fail("SendEmail", Fault::TooManyRequests);
@@ -333,8 +322,8 @@ async fn an_email_provider_that_throttles_is_retried_by_the_client_then_answers_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_sms_provider_that_fails_answers_503_and_the_retry_sends_one_text() {
-    let (server, merchant) = server_with_merchant().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let path = format!("/links/{}/sms", link["id"].as_str().unwrap());
     let sms = &server.aws().messaging;
     for (operation, fault) in

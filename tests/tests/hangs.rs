@@ -10,23 +10,10 @@ use std::future::Future;
 use paylinks::budgets::{self, FunctionBudget};
 use paylinks_tests::aws_proxy::Fault;
 use paylinks_tests::fake_stripe::StripeFault;
-use paylinks_tests::server::{Reply, TestServer, on_real_adapters, order_link, unique};
+use paylinks_tests::server::{Reply, new_order_link, order_link, with_paying_merchant};
 use paylinks_tests::stripe_events::{event, session_object};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-async fn ready() -> (TestServer, String) {
-    let server = on_real_adapters().await;
-    let merchant = unique("merchant");
-    server.enable_payments(&merchant, json!({})).await;
-    (server, merchant)
-}
-
-async fn new_link(server: &TestServer, merchant: &str) -> Value {
-    let created = server.call(merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    created.json()
-}
+use serde_json::json;
 
 /// The reply, which must come while the function is still alive to send it.
 async fn before_timeout(function: FunctionBudget, reply: impl Future<Output = Reply>) -> Reply {
@@ -49,8 +36,8 @@ fn retryable(reply: &Reply, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dynamodb_that_never_answers_gets_a_5xx_before_each_functions_timeout() {
-    let (server, merchant) = ready().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let id = link["id"].as_str().unwrap().to_string();
     let dynamodb = &server.aws().dynamodb;
 
@@ -78,8 +65,8 @@ async fn a_dynamodb_that_never_answers_gets_a_5xx_before_each_functions_timeout(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_email_or_sms_provider_that_never_answers_gets_a_503_and_nothing_is_recorded() {
-    let (server, merchant) = ready().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let id = link["id"].as_str().unwrap();
     let messaging = &server.aws().messaging;
     let cases = [
@@ -103,8 +90,8 @@ async fn an_email_or_sms_provider_that_never_answers_gets_a_503_and_nothing_is_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stripe_that_fails_or_never_answers_shows_the_customer_a_retry_page_and_the_retry_makes_one_session() {
-    let (server, merchant) = ready().await;
-    let link = new_link(&server, &merchant).await;
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
     let url = link["url"].as_str().unwrap();
     for fault in [StripeFault::ServerError, StripeFault::RateLimited, StripeFault::Hang] {
         server.stripe().fail(fault);

@@ -5,22 +5,9 @@
 use paylinks_tests::aws_proxy::Fault;
 use paylinks_tests::cloud::Cloud;
 use paylinks_tests::server::{order_link, unique};
-use paylinks_tests::stripe_events::event;
+use paylinks_tests::stripe_events::{charge, event, session_of};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-fn session_of(location: &str) -> String {
-    location.rsplit('/').next().unwrap().to_string()
-}
-
-fn charge(payment_intent: &str, amount: i64, refunded: i64) -> Value {
-    let mut charge: Value = serde_json::from_str(include_str!("../fixtures/stripe/charge.json")).unwrap();
-    charge["payment_intent"] = json!(payment_intent);
-    charge["amount"] = json!(amount);
-    charge["amount_refunded"] = json!(refunded);
-    charge["refunded"] = json!(refunded >= amount);
-    charge
-}
+use serde_json::json;
 
 /// The route answered `expected`; when not, which calls IAM refused says why.
 fn answered(cloud: &Cloud, reply: &paylinks_tests::server::Reply, expected: StatusCode, what: &str) {
@@ -43,25 +30,17 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
 
     // create-link, with an idempotency key and without.
     let creator = cloud.function("create-link");
-    let keyed = creator
-        .http
-        .post(creator.url("/links"))
-        .bearer_auth(creator.token(&merchant))
-        .header("idempotency-key", "iam-1")
-        .json(&order_link("SO-iam1"));
-    let link = creator.raw(keyed).await;
+    let keyed = |key: &str, order: &str| {
+        let request = creator.http.post(creator.url("/links")).bearer_auth(creator.token(&merchant));
+        creator.raw(request.header("idempotency-key", key).json(&order_link(order)))
+    };
+    let link = keyed("iam-1", "SO-iam1").await;
     answered(&cloud, &link, StatusCode::CREATED, "POST /links with a key");
     let link = link.json();
     let id = link["id"].as_str().unwrap().to_string();
     // A key whose response cannot be stored is given up, so a retry can use it again.
     creator.aws().dynamodb.fail_times("UpdateItem", 3, Fault::InternalError);
-    let keyed = creator
-        .http
-        .post(creator.url("/links"))
-        .bearer_auth(creator.token(&merchant))
-        .header("idempotency-key", "iam-2")
-        .json(&order_link("SO-iam2"));
-    let given_up = creator.raw(keyed).await;
+    let given_up = keyed("iam-2", "SO-iam2").await;
     creator.aws().dynamodb.clear();
     assert!(given_up.status.is_server_error(), "{}", given_up.text);
     let second = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam3"))).await;

@@ -2,7 +2,7 @@
 //! earnings — on DynamoDB (moto) and the fake Stripe.
 
 use paylinks_tests::server::{TestServer, on_real_adapters, order_link, unique};
-use paylinks_tests::stripe_events::{event, session_object};
+use paylinks_tests::stripe_events::{charge, event, session_object, session_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,19 +11,6 @@ async fn ready(extra: Value) -> (TestServer, String) {
     let merchant = unique("merchant");
     server.enable_payments(&merchant, extra).await;
     (server, merchant)
-}
-
-fn session_of(location: &str) -> String {
-    location.rsplit('/').next().unwrap().to_string()
-}
-
-fn charge(payment_intent: &str, amount: i64, refunded: i64) -> Value {
-    let mut charge: Value = serde_json::from_str(include_str!("../fixtures/stripe/charge.json")).unwrap();
-    charge["payment_intent"] = json!(payment_intent);
-    charge["amount"] = json!(amount);
-    charge["amount_refunded"] = json!(refunded);
-    charge["refunded"] = json!(refunded >= amount);
-    charge
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

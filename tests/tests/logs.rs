@@ -4,43 +4,23 @@
 //! link's ids, and never holds an email address, a phone number, a token or a secret, even when
 //! things go wrong (the paths that log the most).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use paylinks::logging::{LogSettings, subscriber};
+use paylinks::domain::{LinkId, MerchantId};
+use paylinks::logging::{LogSettings, record_link, record_merchant, request_span, subscriber};
 use paylinks_tests::aws_proxy::Fault;
+use paylinks_tests::log_capture::CapturedLog;
 use paylinks_tests::server::{TOKEN_SECRET, on_real_adapters, order_link, unique};
 use paylinks_tests::stripe_events::{WEBHOOK_SECRET, event, session_object};
 use paylinks_tests::template::{self, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tracing_subscriber::fmt::MakeWriter;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'w> MakeWriter<'w> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'w self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// The process's log, captured from the first call on (one subscriber per process).
-fn captured() -> &'static Captured {
-    static LOG: OnceLock<Captured> = OnceLock::new();
+fn captured() -> &'static CapturedLog {
+    static LOG: OnceLock<CapturedLog> = OnceLock::new();
     LOG.get_or_init(|| {
-        let log = Captured::default();
+        let log = CapturedLog::default();
         let settings = LogSettings { json: true, level: "INFO".into() };
         tracing::subscriber::set_global_default(subscriber(&settings, log.clone())).expect("the only subscriber");
         log
@@ -95,7 +75,7 @@ async fn log_lines_are_json_with_the_ids_and_hold_no_personal_data_or_secret() {
     server.call(&merchant, "GET", &format!("/links/{id}"), None).await;
     server.aws().dynamodb.clear();
 
-    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let text = log.text();
     let lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}")))
@@ -111,4 +91,47 @@ async fn log_lines_are_json_with_the_ids_and_hold_no_personal_data_or_secret() {
         }
         assert!(!line.contains('\u{1b}'), "ANSI escapes: {line}");
     }
+}
+
+/// What `log` writes through a subscriber of `settings`, on this thread only.
+fn lines(settings: &LogSettings, log: impl FnOnce()) -> String {
+    let captured = CapturedLog::default();
+    tracing::subscriber::with_default(subscriber(settings, captured.clone()), log);
+    captured.text()
+}
+
+#[test]
+fn a_json_line_carries_the_request_id_function_merchant_and_link_and_no_colour() {
+    let settings = LogSettings { json: true, level: "INFO".into() };
+    let text = lines(&settings, || {
+        let invoke = tracing::info_span!("Lambda runtime invoke", requestId = "req-123");
+        let _invoke = invoke.enter();
+        let request = request_span("create-link");
+        let _request = request.enter();
+        record_merchant(&MerchantId::parse("merchant-1").unwrap());
+        record_link(&LinkId::parse("pl_0123456789abcdefghijAB").unwrap());
+        tracing::warn!(reason = "a test", "something worth a look");
+        tracing::debug!("below the level: not written");
+    });
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes: {text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let line: Value = serde_json::from_str(lines[0]).expect("one JSON object per line");
+    assert_eq!(line["level"], "WARN");
+    assert_eq!(line["fields"]["message"], "something worth a look");
+    let spans = line["spans"].as_array().expect("the spans");
+    assert_eq!(spans[0]["requestId"], "req-123");
+    assert_eq!(spans[1]["function"], "create-link");
+    assert_eq!(spans[1]["merchant"], "merchant-1");
+    assert_eq!(spans[1]["link"], "pl_0123456789abcdefghijAB");
+}
+
+#[test]
+fn text_lines_have_no_colour_either_and_the_level_is_honoured() {
+    let settings = LogSettings { json: false, level: "ERROR".into() };
+    let text = lines(&settings, || {
+        tracing::warn!("filtered out");
+        tracing::error!("kept");
+    });
+    assert!(!text.contains('\u{1b}') && text.contains("kept") && !text.contains("filtered"), "{text}");
 }
