@@ -115,7 +115,7 @@ fn difference(from: &BTreeMap<String, String>, to: &BTreeMap<String, String>) ->
 }
 
 /// The faults DynamoDB can answer an operation with.
-fn dynamodb_faults(operation: &str) -> Vec<Fault> {
+pub fn dynamodb_faults(operation: &str) -> Vec<Fault> {
     let mut faults = vec![Fault::Throttling, Fault::ThroughputExceeded, Fault::InternalError];
     if operation == "TransactWriteItems" {
         faults = vec![

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use paylinks_tests::aws_proxy::Fault;
-use paylinks_tests::faults::{Request, Scenario, every_dynamodb_step_fails_cleanly, is_retryable_fault, stripe_event};
+use paylinks_tests::faults::{
+    Request, Scenario, dynamodb_faults, every_dynamodb_step_fails_cleanly, is_retryable_fault, stripe_event,
+};
 use paylinks_tests::server::{
     Reply, TestServer, new_order_link, on_real_adapters, order_link, unique, with_paying_merchant,
 };
@@ -79,6 +81,34 @@ impl Scenario for SendEmail {
 async fn sending_an_email_under_dynamodb_faults_answers_5xx_and_the_retry_sends_one() {
     let (server, merchant) = with_paying_merchant().await;
     every_dynamodb_step_fails_cleanly(&server, &SendEmail { merchant }).await;
+}
+
+struct SendSms {
+    merchant: String,
+}
+
+#[async_trait]
+impl Scenario for SendSms {
+    async fn prepare(&self, server: &TestServer) -> Request {
+        let link = new_order_link(server, &self.merchant).await;
+        let path = format!("/links/{}/sms", link["id"].as_str().unwrap());
+        Request::merchant(&self.merchant, "POST", path, Some(json!({"recipients": [{"phone": "+14155550155"}]})))
+    }
+
+    async fn exactly_one_effect(&self, server: &TestServer, request: &Request, reply: &Reply) {
+        let Request::Merchant { path, .. } = request else { unreachable!() };
+        let link = path.trim_start_matches("/links/").trim_end_matches("/sms");
+        let deliveries = detail(server, &self.merchant, link).await["deliveries"].clone();
+        assert_eq!(deliveries.as_array().unwrap().len(), 1, "one delivery: {deliveries}");
+        let status = reply.json()["deliveries"][0]["status"].clone();
+        assert!(status == "sent" || status == "deduplicated", "{status}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sending_an_sms_under_dynamodb_faults_answers_5xx_and_the_retry_sends_one() {
+    let (server, merchant) = with_paying_merchant().await;
+    every_dynamodb_step_fails_cleanly(&server, &SendSms { merchant }).await;
 }
 
 struct Open;
@@ -338,4 +368,56 @@ async fn an_sms_provider_that_fails_answers_503_and_the_retry_sends_one_text() {
     let sent = server.call(&merchant, "POST", &path, None).await;
     assert_eq!(sent.json()["deliveries"][0]["status"], "sent", "{}", sent.text);
     assert_eq!(sms.take_calls().iter().filter(|c| c.operation == "Publish" && !c.faulted).count(), 1);
+}
+
+/// A text-to-pay request with an Idempotency-Key, for a merchant of its own.
+async fn keyed_text_to_pay(server: &TestServer) -> (String, Request) {
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let body = json!({"phone": "+14155550166", "amount": 4200, "currency": "usd", "description": "Deposit"});
+    let mut request = Request::merchant(&merchant, "POST", "/text-to-pay", Some(body));
+    if let Request::Merchant { idempotency_key, .. } = &mut request {
+        *idempotency_key = Some(unique("ttp"));
+    }
+    (merchant, request)
+}
+
+/// Text-to-pay makes an order and a link before it texts: a fault after them cannot take them back,
+/// so the promise is the retry's, with the same key: one order, one link, one text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn text_to_pay_retried_with_its_key_after_any_fault_makes_one_order_and_sends_one_text() {
+    let server = on_real_adapters().await;
+    let (dynamodb, messaging) = (&server.aws().dynamodb, &server.aws().messaging);
+    let (_, request) = keyed_text_to_pay(&server).await;
+    dynamodb.take_calls();
+    assert_eq!(request.send(&server).await.status, StatusCode::CREATED);
+    let steps: Vec<String> = dynamodb.take_calls().into_iter().map(|c| c.operation).collect();
+    let mut cases: Vec<(Option<(String, u32)>, Fault)> = vec![(None, Fault::InternalError)];
+    for (step, operation) in steps.iter().enumerate() {
+        let earlier = steps[..step].iter().filter(|o| *o == operation).count() as u32;
+        for fault in dynamodb_faults(operation) {
+            cases.push((Some((operation.clone(), earlier)), fault));
+        }
+    }
+    for (step, fault) in cases {
+        let (merchant, request) = keyed_text_to_pay(&server).await;
+        messaging.take_calls();
+        match &step {
+            Some((operation, earlier)) => dynamodb.fail_after(operation, *earlier, fault.clone()),
+            None => messaging.fail("Publish", fault.clone()),
+        }
+        let faulted = request.send(&server).await;
+        dynamodb.clear();
+        messaging.clear();
+        let what = format!("{step:?} failing with {fault:?}");
+        assert!(is_retryable_fault(faulted.status), "{what}: answered {} {}", faulted.status, faulted.text);
+        let retried = request.send(&server).await;
+        assert_eq!(retried.status, StatusCode::CREATED, "{what}: the retry answered {}", retried.text);
+        let orders = server.call(&merchant, "GET", "/orders?limit=100", None).await.json();
+        assert_eq!(orders["data"].as_array().unwrap().len(), 1, "{what}: one order: {orders}");
+        let deliveries = detail(&server, &merchant, &link_id(&retried)).await["deliveries"].clone();
+        assert_eq!(deliveries.as_array().unwrap().len(), 1, "{what}: one delivery: {deliveries}");
+        let texts = messaging.take_calls().iter().filter(|c| c.operation == "Publish" && !c.faulted).count();
+        assert_eq!(texts, 1, "{what}: one text, whichever attempt sent it");
+    }
 }

@@ -39,16 +39,9 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 /// frees its key so the retry runs again.
 async fn with_idempotency(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let Some(key) = http::header(request, "idempotency-key") else {
+    let Some(key) = http::idempotency_key(request)? else {
         return create(deps, request).await.or_else(|e| Ok(e.into_response()));
     };
-    if !idempotency::valid_key(&key) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-        ));
-    }
     let fingerprint = idempotency::fingerprint("POST /links", http::body_bytes(request));
     let now = deps.clock.now();
     match idempotency::begin(deps.store.as_ref(), &merchant, &key, &fingerprint, now).await? {

@@ -13,6 +13,7 @@ use paylinks::ports::{Clock, LinkStore, SmsSender};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, Created, create_link};
 use paylinks::usecases::fields::Fields;
+use paylinks::usecases::idempotency;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
 use paylinks::usecases::send::{Sender, Transport};
 use paylinks::usecases::settings;
@@ -68,7 +69,7 @@ async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>
 async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
     let body = http::json_body(request)?;
-    let (phone, order) = text_to_pay_order(&body)?;
+    let (phone, order) = text_to_pay_order(&body, &text_to_pay_order_id(request, &merchant)?)?;
     let now = deps.clock.now();
     let link = match create_link(deps.store.as_ref(), &deps.config, &merchant, &order, now).await? {
         Created::New(link) | Created::Reused(link) => link,
@@ -90,8 +91,20 @@ async fn send_text(
     Ok(sent.remove(0))
 }
 
+/// The one-off order's id. With an `Idempotency-Key`, the same key and body always name the same
+/// order: a retry after a 5xx (the link made, the text not sent) finds that order's link inside the
+/// resend window and texts it once, instead of leaving an outstanding order nobody was told of.
+fn text_to_pay_order_id(request: &Request, merchant: &MerchantId) -> Result<String, ApiError> {
+    let Some(key) = http::idempotency_key(request)? else {
+        return Ok(format!("TTP-{}", random_base62(12)));
+    };
+    let mut named = format!("{merchant}\n{key}\n").into_bytes();
+    named.extend_from_slice(http::body_bytes(request));
+    Ok(format!("TTP-{}", &idempotency::fingerprint("POST /text-to-pay", &named)[..20]))
+}
+
 /// `{"phone", "amount", "currency", "description"}` as an order link request of one line.
-fn text_to_pay_order(body: &Value) -> Result<(PhoneE164, CreateLink), ApiError> {
+fn text_to_pay_order(body: &Value, order_id: &str) -> Result<(PhoneE164, CreateLink), ApiError> {
     let f = Fields::of(body, "")?;
     let phone = f.parsed("phone", PhoneE164::parse)?.ok_or_else(|| f.fail("phone", "is required"))?;
     let amount = f.integer("amount")?.ok_or_else(|| f.fail("amount", "is required"))?;
@@ -101,7 +114,7 @@ fn text_to_pay_order(body: &Value) -> Result<(PhoneE164, CreateLink), ApiError> 
     let order = json!({
         "name": description,
         "order": {
-            "id": format!("TTP-{}", random_base62(12)),
+            "id": order_id,
             "currency": currency.code(),
             "line_items": [{"name": description, "unit_amount": amount.minor(), "quantity": 1}],
         },

@@ -39,3 +39,15 @@ pub fn query_param(request: &Request, name: &str) -> Option<String> {
 pub fn header(request: &Request, name: &str) -> Option<String> {
     request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
+
+/// The request's `Idempotency-Key`, if it sent one that is valid.
+pub fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+    match header(request, "idempotency-key") {
+        Some(key) if !crate::usecases::idempotency::valid_key(&key) => Err(ApiError::new(
+            lambda_http::http::StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+        )),
+        key => Ok(key),
+    }
+}
