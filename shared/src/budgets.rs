@@ -153,13 +153,17 @@ pub async fn within_deadline<T>(
 ) -> T {
     use tracing::Instrument;
     let span = crate::logging::request_span(budget.binary);
-    match tokio::time::timeout(budget.deadline(), request).instrument(span).await {
-        Ok(answer) => answer,
-        Err(_) => {
-            tracing::error!(function = budget.binary, "request ran out of time; answering 5xx so the caller retries");
-            late()
+    async {
+        match tokio::time::timeout(budget.deadline(), request).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                tracing::error!("request ran out of time; answering 5xx so the caller retries");
+                late()
+            }
         }
     }
+    .instrument(span)
+    .await
 }
 
 #[cfg(test)]

@@ -38,8 +38,10 @@ pub fn subscriber<W>(settings: &LogSettings, writer: W) -> Box<dyn tracing::Subs
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    // Lambda's levels are upper case (`WARN`); EnvFilter reads either.
-    let filter = EnvFilter::try_new(settings.level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Lambda's levels are upper case (`WARN`), and it has a `FATAL` tracing does not: the nearest
+    // is `error`.
+    let level = settings.level.to_ascii_lowercase().replace("fatal", "error");
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder =
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(false).with_ansi(false);
     if settings.json {

@@ -55,6 +55,11 @@ pub enum Applied {
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_KEEP_SECONDS: i64 = 86_400;
 
+/// How long a key stays `in_progress` for the request that claimed it. Past its function's
+/// timeout that request is dead (Lambda killed it, or its deadline answered 503 without freeing
+/// the key): the same request may take the key over, instead of a day of `idempotency_in_progress`.
+pub const IDEMPOTENCY_LEASE_SECONDS: i64 = crate::budgets::CREATE_LINK.timeout_seconds as i64;
+
 /// An `Idempotency-Key` record: a state machine written with conditions, not a cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyBegin {

@@ -268,6 +268,14 @@ pub async fn an_idempotency_key_is_claimed_once_and_replays_its_response(store: 
     store.begin_idempotent(&m, &fresh, "fp", NOW).await.unwrap();
     store.abandon_idempotent(&m, &fresh).await.unwrap();
     assert_eq!(store.begin_idempotent(&m, &fresh, "fp", NOW).await.unwrap(), IdempotencyBegin::Started);
+    // A request that died holding its key (killed at its timeout) does not lock it for a day.
+    let held = paylinks::domain::random_base62(16);
+    store.begin_idempotent(&m, &held, "fp", NOW).await.unwrap();
+    let within = NOW.plus_seconds(paylinks::ports::IDEMPOTENCY_LEASE_SECONDS - 1);
+    assert_eq!(store.begin_idempotent(&m, &held, "fp", within).await.unwrap(), IdempotencyBegin::InProgress);
+    let after = NOW.plus_seconds(paylinks::ports::IDEMPOTENCY_LEASE_SECONDS + 1);
+    assert_eq!(store.begin_idempotent(&m, &held, "other", after).await.unwrap(), IdempotencyBegin::Mismatch);
+    assert_eq!(store.begin_idempotent(&m, &held, "fp", after).await.unwrap(), IdempotencyBegin::Started);
     let expired_later = NOW.plus_seconds(86_401);
     assert_eq!(store.begin_idempotent(&m, &key, "fp9", expired_later).await.unwrap(), IdempotencyBegin::Started);
 }

@@ -104,13 +104,13 @@ fn glob(pattern: &str, text: &str) -> bool {
     let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut p, mut t, mut star, mut mark) = (0, 0, None, 0);
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
+        if p < pattern.len() && pattern[p] == '*' {
             star = Some(p);
             mark = t;
             p += 1;
+        } else if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
         } else if let Some(s) = star {
             p = s + 1;
             mark += 1;
@@ -174,6 +174,7 @@ mod tests {
         assert!(glob("table/t?", "table/t1"));
         assert!(!glob("table/t", "table/t/index/gsi1"));
         assert!(action_matches("dynamodb:Get*", "dynamodb:GetItem"));
+        assert!(glob("a*b", "a*xb"), "a literal * in the text is still matched by a wildcard");
     }
 
     #[test]

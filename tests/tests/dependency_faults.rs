@@ -421,3 +421,25 @@ async fn text_to_pay_retried_with_its_key_after_any_fault_makes_one_order_and_se
         assert_eq!(texts, 1, "{what}: one text, whichever attempt sent it");
     }
 }
+
+/// Two transactions on one item at once (a webhook and a mark-paid, two opens): DynamoDB cancels
+/// one for `TransactionConflict`, having written nothing. A moment later the item is free: the
+/// store tries again rather than send Stripe away with a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_transaction_that_meets_another_for_a_moment_is_tried_again_not_failed() {
+    let (server, merchant) = with_paying_merchant().await;
+    let link = new_order_link(&server, &merchant).await;
+    let id = link["id"].as_str().unwrap();
+    let order = link["order_id"].as_str().unwrap();
+    let dynamodb = &server.aws().dynamodb;
+    dynamodb.fail_times("TransactWriteItems", 2, Fault::TransactionCanceled(vec!["None", "TransactionConflict"]));
+    let paid =
+        stripe_event("checkout.session.completed", session_object("cs_test_contended", id, &merchant, "paid", 2500));
+    let reply = paid.send(&server).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["result"], "recorded");
+    let tries = dynamodb.take_calls().iter().filter(|c| c.operation == "TransactWriteItems").count();
+    assert!(tries >= 3, "two cancelled tries, then the one that landed: {tries}");
+    assert_eq!(order_of(&server, &merchant, order).await["payment_status"], "paid");
+    assert_eq!(detail(&server, &merchant, id).await["payments"].as_array().map(Vec::len), Some(1));
+}

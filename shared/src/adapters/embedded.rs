@@ -11,8 +11,8 @@ use crate::domain::{
     OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, OrderChange, SessionOutcome,
-    SettingsStore, StoreError,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IDEMPOTENCY_LEASE_SECONDS, IdempotencyBegin, LinkStore,
+    OrderChange, SessionOutcome, SettingsStore, StoreError,
 };
 
 #[derive(Debug)]
@@ -26,6 +26,7 @@ struct IdempotencyRecord {
     fingerprint: String,
     state: IdempotencyState,
     expires_at: Timestamp,
+    lease_until: Timestamp,
 }
 
 #[derive(Debug, Default)]
@@ -423,12 +424,14 @@ impl LinkStore for EmbeddedStore {
             if record.fingerprint != fingerprint {
                 return Ok(IdempotencyBegin::Mismatch);
             }
-            return Ok(match &record.state {
-                IdempotencyState::InProgress => IdempotencyBegin::InProgress,
+            match &record.state {
+                IdempotencyState::InProgress if record.lease_until > now => return Ok(IdempotencyBegin::InProgress),
+                // Its request is dead: taken over below.
+                IdempotencyState::InProgress => {}
                 IdempotencyState::Completed { status, body } => {
-                    IdempotencyBegin::Completed { status: *status, body: body.clone() }
+                    return Ok(IdempotencyBegin::Completed { status: *status, body: body.clone() });
                 }
-            });
+            }
         }
         state.idempotency.insert(
             slot,
@@ -436,6 +439,7 @@ impl LinkStore for EmbeddedStore {
                 fingerprint: fingerprint.to_string(),
                 state: IdempotencyState::InProgress,
                 expires_at: now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS),
+                lease_until: now.plus_seconds(IDEMPOTENCY_LEASE_SECONDS),
             },
         );
         Ok(IdempotencyBegin::Started)

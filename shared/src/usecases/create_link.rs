@@ -437,6 +437,12 @@ pub async fn create_link(
     for _ in 0..CREATE_ATTEMPTS {
         let stored = store.get_order(merchant, &order.id).await?;
         if let Some(stored) = &stored {
+            if let Some(ours) = attempted.as_ref().filter(|id| stored.current_link_id.as_ref() == Some(*id))
+                && let Some(ours) = store.get_link(ours, now).await?
+            {
+                // Our write landed (whatever the resend window or the link's state now).
+                return Ok(Created::New(ours));
+            }
             check_payable(stored.payment_status)?;
             if let Some(current) = reusable_link(store, stored, config, now).await? {
                 return Ok(if attempted.as_ref() == Some(&current.id) {

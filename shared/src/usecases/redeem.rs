@@ -134,12 +134,12 @@ impl Redeemer<'_> {
             _ if order_status.is_some_and(|s| s.is_settled()) => {
                 Inspection::AlreadyPaid { link: Box::new(link), settings }
             }
+            LinkStatus::Deleted => refused(Refusal::Invalid),
             // Checkout shows the session that started the debit as complete, and a new one could
             // take the money twice: the customer is told to wait (a failure reopens the order).
             _ if order_status == Some(crate::domain::OrderPaymentStatus::Processing) => {
                 Inspection::Processing { link: Box::new(link), settings }
             }
-            LinkStatus::Deleted => refused(Refusal::Invalid),
             LinkStatus::Void => refused(Refusal::Void),
             _ if order_status == Some(crate::domain::OrderPaymentStatus::Rejected) => refused(Refusal::Void),
             LinkStatus::Expired => refused(Refusal::Expired),

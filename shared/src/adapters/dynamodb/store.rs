@@ -13,8 +13,8 @@ use crate::domain::{
     OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
 };
 use crate::ports::{
-    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IdempotencyBegin, LinkStore, OrderChange, SessionOutcome,
-    SettingsStore, StoreError,
+    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IDEMPOTENCY_LEASE_SECONDS, IdempotencyBegin, LinkStore,
+    OrderChange, SessionOutcome, SettingsStore, StoreError,
 };
 
 #[derive(Debug, Clone)]
@@ -103,6 +103,21 @@ fn failed_conditions(err: SdkError<TransactWriteItemsError, HttpResponse>) -> Re
     Err(StoreError::unavailable(err))
 }
 
+/// Tries of one transaction that other transactions keep cancelling (20, then 40 ms apart).
+const CONTENTION_TRIES: u32 = 3;
+
+/// Cancelled only for `TransactionConflict`: every other item was fine.
+fn is_contention(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            let codes: Vec<&str> =
+                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
+            codes.contains(&"TransactionConflict") && codes.iter().all(|c| matches!(*c, "None" | "TransactionConflict"))
+        }
+        _ => false,
+    }
+}
+
 fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
     failed_conditions(err).map_or_else(|fault| fault, |_| StoreError::Conflict)
 }
@@ -189,13 +204,29 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(map_transaction_error)?;
-        Ok(())
+        self.send_transaction(items).await.map_err(map_transaction_error)
+    }
+
+    /// Sends a transaction, and again when DynamoDB cancelled it only because another
+    /// transaction held one of its items (`TransactionConflict`): nothing was written, and such a
+    /// race (two opens, a webhook and a mark-paid) is over in milliseconds. The SDK does not retry
+    /// a cancellation; when the contention outlasts these tries the caller answers a 5xx.
+    async fn send_transaction(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
+        let mut pause = std::time::Duration::from_millis(20);
+        let mut tries = 1;
+        loop {
+            match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Err(err) if tries < CONTENTION_TRIES && is_contention(&err) => {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                    tries += 1;
+                }
+                other => return other.map(|_| ()),
+            }
+        }
     }
 
     /// Every item of one kind under a link (its payments, its deliveries).
@@ -361,8 +392,8 @@ impl DynamoStore {
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<Result<(), Vec<bool>>, StoreError> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(Ok(())),
+        match self.send_transaction(items).await {
+            Ok(()) => Ok(Ok(())),
             Err(err) => failed_conditions(err).map(Err),
         }
     }
@@ -492,17 +523,26 @@ impl DeliveryStore for DynamoStore {
         let window = delete(link_pk(&delivery.link_id), format!("WINDOW#{window_key}"))
             .condition_expression("attribute_not_exists(pk) OR delivery_id = :id")
             .expression_attribute_values(":id", s(delivery.id.as_str()));
-        let items = [
-            window,
-            delete(link_pk(&delivery.link_id), format!("DELIVERY#{}", delivery.id)),
-            delete(s(format!("SHORT#{}", delivery.short_code.as_str())), "SHORT".into()),
-        ]
-        .into_iter()
-        .map(|d| d.build().map(|d| TransactWriteItem::builder().delete(d).build()).map_err(StoreError::unavailable))
-        .collect::<Result<Vec<_>, _>>()?;
-        match self.transact(items).await {
-            // Another send holds the window now: this delivery's own items were never its.
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        let own = || {
+            [
+                delete(link_pk(&delivery.link_id), format!("DELIVERY#{}", delivery.id)),
+                delete(s(format!("SHORT#{}", delivery.short_code.as_str())), "SHORT".into()),
+            ]
+        };
+        let transaction = |deletes: Vec<_>| {
+            deletes
+                .into_iter()
+                .map(|d: aws_sdk_dynamodb::types::builders::DeleteBuilder| {
+                    d.build().map(|d| TransactWriteItem::builder().delete(d).build()).map_err(StoreError::unavailable)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let mut everything = vec![window];
+        everything.extend(own());
+        match self.transact(transaction(everything)?).await {
+            Ok(()) => Ok(()),
+            // Another send holds the window now: leave it, but this delivery's own items still go.
+            Err(StoreError::Conflict) => self.transact(transaction(own().into())?).await,
             Err(err) => Err(err),
         }
     }
@@ -629,7 +669,8 @@ impl LinkStore for DynamoStore {
                     _ => None,
                 };
                 let Some(sk) = text("sk") else { continue };
-                if sk == "LINK" {
+                // Resend-window markers hold no personal data and keep their own two-day TTL.
+                if sk == "LINK" || sk.starts_with("WINDOW#") {
                     continue;
                 }
                 if let Some(code) = text("short_code") {
@@ -892,9 +933,17 @@ impl LinkStore for DynamoStore {
             .item("state", s("in_progress"))
             .item("owner", s(&owner))
             .item("expires_at", n(expires.unix()))
+            .item("lease_until", n(now.plus_seconds(IDEMPOTENCY_LEASE_SECONDS).unix()))
             .item("ttl", n(expires.unix()))
-            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
+            // Free, forgotten, or held by the same request that died (its lease is over).
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at < :now \
+                 OR (#state = :in_progress AND fingerprint = :fingerprint AND lease_until < :now)",
+            )
+            .expression_attribute_names("#state", "state")
             .expression_attribute_values(":now", n(now.unix()))
+            .expression_attribute_values(":in_progress", s("in_progress"))
+            .expression_attribute_values(":fingerprint", s(fingerprint))
             .send()
             .await;
         match started {
