@@ -106,3 +106,34 @@ async fn a_stripe_that_fails_or_never_answers_shows_the_customer_a_retry_page_an
     assert_eq!(again.location, opened.location, "one session for the link");
     assert_eq!(server.stripe().sessions_created(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn voiding_or_deleting_a_link_while_stripe_fails_answers_5xx_and_the_retry_closes_the_session() {
+    let (server, merchant) = with_paying_merchant().await;
+    for change in ["void", "delete"] {
+        let link = new_order_link(&server, &merchant).await;
+        let path = format!("/links/{}", link["id"].as_str().unwrap());
+        // An open session must be closed at Stripe before the link stops being payable.
+        let session = server.open(link["url"].as_str().unwrap()).await.location.expect("a session");
+        let request = || async {
+            match change {
+                "void" => server.call(&merchant, "PATCH", &path, Some(json!({"active": false}))).await,
+                _ => server.call(&merchant, "DELETE", &path, None).await,
+            }
+        };
+        for fault in [StripeFault::ServerError, StripeFault::RateLimited, StripeFault::Hang] {
+            server.stripe().fail(fault);
+            let reply = before_timeout(budgets::MANAGE_LINKS, request()).await;
+            server.stripe().clear();
+            retryable(&reply, &format!("{change} while Stripe answers {fault:?}"));
+            // Voiding stops new opens first, then closes the session: the retry finishes it.
+            // Deleting is final, so it changes the link's status last.
+            let now = server.call(&merchant, "GET", &path, None).await.json();
+            let expected = if change == "void" { "void" } else { "active" };
+            assert_eq!(now["status"], expected, "{change} {fault:?}");
+        }
+        assert!(request().await.status.is_success(), "{change}: the retry");
+        let session_id = session.rsplit('/').next().unwrap();
+        assert_eq!(server.stripe().session(session_id).unwrap()["status"], "expired", "{change}: closed at Stripe");
+    }
+}
