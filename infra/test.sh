@@ -83,8 +83,16 @@ if [ -z "$token" ] || [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorizat
   echo "schemathesis: the local server gave no merchant token that GET /links accepts; see target/local-server.log" >&2
   exit 1
 fi
-"$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
-  --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 2
+# infra/schemathesis_hooks.py swaps half of the drawn POST /links bodies for valid ones, so the
+# stateful phase has ids to follow openapi.yaml's links with; a run that followed none fails.
+SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=infra \
+  "$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
+  --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 2 \
+  | tee target/schemathesis.log
+if grep -Eq "API Links: +0 covered" target/schemathesis.log; then
+  echo "schemathesis: the stateful phase followed no OpenAPI link; see target/schemathesis.log" >&2
+  exit 1
+fi
 
 # Every function must build for Lambda (arm64, release). cargo-lambda runs `python3 -m ziglang`
 # with the first python3 on PATH, so the venv goes first. PAYLINKS_SKIP_LAMBDA_BUILD=1 skips it
