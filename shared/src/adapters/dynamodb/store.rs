@@ -92,15 +92,27 @@ where
 /// problem wrote nothing and says nothing about the state: a retryable fault.
 /// `Ok` with, per item, whether its condition failed; `Err` for every other cancellation.
 fn failed_conditions(err: SdkError<TransactWriteItemsError, HttpResponse>) -> Result<Vec<bool>, StoreError> {
-    if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
-        let codes: Vec<&str> = cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
-        let failed: Vec<bool> = codes.iter().map(|code| *code == "ConditionalCheckFailed").collect();
-        let only_conditions = codes.iter().all(|code| matches!(*code, "None" | "ConditionalCheckFailed"));
-        if failed.contains(&true) && only_conditions {
-            return Ok(failed);
-        }
+    if let Some(codes) = cancellation_codes(&err)
+        && cancelled_only_for(&codes, "ConditionalCheckFailed")
+    {
+        return Ok(codes.iter().map(|code| *code == "ConditionalCheckFailed").collect());
     }
     Err(StoreError::unavailable(err))
+}
+
+/// A cancelled transaction's reason per item (`None` for the items that were fine).
+fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Option<Vec<&str>> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            Some(cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect())
+        }
+        _ => None,
+    }
+}
+
+/// At least one item failed for `reason`, and every other item was fine.
+fn cancelled_only_for(codes: &[&str], reason: &str) -> bool {
+    codes.contains(&reason) && codes.iter().all(|code| *code == "None" || *code == reason)
 }
 
 /// Tries of one transaction that other transactions keep cancelling (20, then 40 ms apart).
@@ -108,14 +120,7 @@ const CONTENTION_TRIES: u32 = 3;
 
 /// Cancelled only for `TransactionConflict`: every other item was fine.
 fn is_contention(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-            let codes: Vec<&str> =
-                cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
-            codes.contains(&"TransactionConflict") && codes.iter().all(|c| matches!(*c, "None" | "TransactionConflict"))
-        }
-        _ => false,
-    }
+    cancellation_codes(err).is_some_and(|codes| cancelled_only_for(&codes, "TransactionConflict"))
 }
 
 fn map_transaction_error(err: SdkError<TransactWriteItemsError, HttpResponse>) -> StoreError {
