@@ -6,13 +6,16 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DeliveryId, LinkId, Timestamp};
+use crate::domain::{DeliveryId, LinkId, MerchantId, Timestamp};
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     lid: String,
+    /// The link's merchant: the link and the merchant's settings are then read in one go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     did: Option<String>,
     iat: i64,
@@ -23,6 +26,7 @@ struct Claims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkToken {
     pub link_id: LinkId,
+    pub merchant_id: Option<MerchantId>,
     pub delivery_id: Option<DeliveryId>,
     pub expires_at: Option<Timestamp>,
 }
@@ -67,6 +71,7 @@ impl LinkTokens {
     pub fn issue(&self, token: &LinkToken, now: Timestamp) -> String {
         let claims = Claims {
             lid: token.link_id.to_string(),
+            mid: token.merchant_id.as_ref().map(ToString::to_string),
             did: token.delivery_id.as_ref().map(ToString::to_string),
             iat: now.unix(),
             exp: token.expires_at.map(Timestamp::unix),
@@ -75,9 +80,9 @@ impl LinkTokens {
             .expect("HS256 signing with an in-memory key cannot fail")
     }
 
-    /// The link of a correctly signed token, whether or not it has expired.
-    pub fn link_id_ignoring_expiry(&self, token: &str) -> Option<LinkId> {
-        self.verify(token, Timestamp::from_unix(i64::MIN)).ok().map(|t| t.link_id)
+    /// A correctly signed token, whether or not it has expired.
+    pub fn verify_ignoring_expiry(&self, token: &str) -> Option<LinkToken> {
+        self.verify(token, Timestamp::from_unix(i64::MIN)).ok()
     }
 
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<LinkToken, TokenError> {
@@ -92,11 +97,15 @@ impl LinkTokens {
             Some(did) => Some(DeliveryId::parse(&did).ok_or(TokenError::Invalid)?),
             None => None,
         };
+        let merchant_id = match claims.mid {
+            Some(mid) => Some(MerchantId::parse(&mid).map_err(|_| TokenError::Invalid)?),
+            None => None,
+        };
         let expires_at = claims.exp.map(Timestamp::from_unix);
         if expires_at.is_some_and(|exp| exp <= now) {
             return Err(TokenError::Expired);
         }
-        Ok(LinkToken { link_id, delivery_id, expires_at })
+        Ok(LinkToken { link_id, merchant_id, delivery_id, expires_at })
     }
 }
 
@@ -115,7 +124,12 @@ mod tests {
     const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
 
     fn sample() -> LinkToken {
-        LinkToken { link_id: LinkId::generate(), delivery_id: None, expires_at: Some(NOW.plus_seconds(60)) }
+        LinkToken {
+            link_id: LinkId::generate(),
+            merchant_id: Some(MerchantId::parse("m-1").unwrap()),
+            delivery_id: None,
+            expires_at: Some(NOW.plus_seconds(60)),
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use paylinks::adapters::simulated_checkout::SimulatedCheckout;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{HostName, MerchantId, Settings};
 use paylinks::http::with_merchant_claims;
-use paylinks::ports::{SettingsStore, SystemClock};
+use paylinks::ports::SystemClock;
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::WebhookSecrets;
 use paylinks_tests::server::order_link;
@@ -33,7 +33,7 @@ async fn world(config: LinkConfig) -> World {
         allowed_redirect_hosts: vec![HostName::parse("shop.example.com").unwrap()],
         ..Settings::default()
     };
-    store.put_settings(&MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
+    paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
     let tokens = Arc::new(LinkTokens::new(&SecretString::from("x".repeat(32))).unwrap());
     World { store, tokens, config }
 }

@@ -10,14 +10,14 @@ use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::MerchantId;
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::{list, manage, orders, settings};
 use serde_json::json;
 
 pub struct Deps {
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub checkout: Arc<dyn Checkout>,
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,
@@ -69,26 +69,13 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             let body = http::json_body(request)?;
             let change = manage::LinkChange::parse(&body)?;
             let now = deps.clock.now();
-            let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
-            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            manage::change(
-                deps.store.as_ref(),
-                deps.checkout.as_ref(),
-                &deps.config,
-                &merchant_settings,
-                &link,
-                &change,
-                now,
-            )
-            .await?;
+            manage::change(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant, id, &change, now)
+                .await?;
             link_detail(deps, &merchant, id).await
         }
         (Method::DELETE, ["links", id]) => {
             let now = deps.clock.now();
-            let link = manage::owned_link(deps.store.as_ref(), &merchant, id, now).await?;
-            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant_settings, &link, now)
-                .await?;
+            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant, id, now).await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         (Method::GET, ["orders"]) => {
@@ -98,22 +85,16 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
         }
         (Method::POST, ["orders", id, "mark-paid"]) => {
             let now = deps.clock.now();
-            let order = orders::mark_paid(deps.store.as_ref(), &merchant, id, now, deps.config.retention_days).await?;
+            let retention = deps.config.retention_days;
+            let order =
+                orders::mark_paid(deps.store.as_ref(), deps.checkout.as_ref(), &merchant, id, now, retention).await?;
             Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
         }
         (Method::POST, ["orders", id, "reject"]) => {
             let now = deps.clock.now();
-            let merchant_settings = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            let order = orders::reject(
-                deps.store.as_ref(),
-                deps.checkout.as_ref(),
-                &merchant_settings,
-                &merchant,
-                id,
-                now,
-                deps.config.retention_days,
-            )
-            .await?;
+            let retention = deps.config.retention_days;
+            let order =
+                orders::reject(deps.store.as_ref(), deps.checkout.as_ref(), &merchant, id, now, retention).await?;
             Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
         }
         _ => Err(ApiError::new(
@@ -126,7 +107,6 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
 
 async fn link_detail(deps: &Deps, merchant: &MerchantId, id: &str) -> Result<Response<Body>, ApiError> {
     let now = deps.clock.now();
-    let link = manage::owned_link(deps.store.as_ref(), merchant, id, now).await?;
-    let detail = manage::detail(deps.store.as_ref(), deps.urls(), link, now).await?;
+    let detail = manage::detail(deps.store.as_ref(), deps.urls(), merchant, id, now).await?;
     Ok(http::json(StatusCode::OK, &detail))
 }

@@ -11,13 +11,13 @@ use paylinks::config::LinkConfig;
 use paylinks::domain::{Link, Settings};
 use paylinks::http::{self, ApiError};
 use paylinks::pages::{self, Brand, Summary};
-use paylinks::ports::{Checkout, Clock, LinkStore};
+use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
 use serde_json::json;
 
 pub struct Deps {
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub checkout: Arc<dyn Checkout>,
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,
@@ -25,7 +25,7 @@ pub struct Deps {
 }
 
 impl Deps {
-    fn redeemer(&self) -> Redeemer<'_> {
+    fn redeemer(&self) -> Redeemer<'_, dyn Store> {
         Redeemer {
             store: self.store.as_ref(),
             checkout: self.checkout.as_ref(),
@@ -106,8 +106,8 @@ async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, Re
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
     Ok(match redeemer.inspect(presented, now, true).await? {
-        Inspection::Payable { link, settings, .. } => {
-            let session = redeemer.checkout_session(&link, &settings, now).await?;
+        Inspection::Payable { link, .. } => {
+            let session = redeemer.checkout_session(&link, now).await?;
             http::redirect(&session.url)
         }
         Inspection::AlreadyPaid { link, settings } => {
@@ -130,7 +130,7 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
         RedeemError::Checkout(e) => ApiError::from(e),
     })?;
     let (link, settings, status) = match inspection {
-        Inspection::Payable { link, settings, .. } => (link, settings, "active"),
+        Inspection::Payable { link, settings, .. } => (Box::new(link.value), settings, "active"),
         Inspection::AlreadyPaid { link, settings } => (link, settings, "paid"),
         Inspection::Processing { link, settings } => (link, settings, "processing"),
         Inspection::Refused { refusal: Refusal::Expired, .. } => {
@@ -164,12 +164,10 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
 async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
-        Inspection::Payable { link, settings, .. }
-        | Inspection::AlreadyPaid { link, settings }
-        | Inspection::Processing { link, settings } => match &link.options.success_url {
-            Some(url) => http::redirect(url),
-            None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
-        },
+        Inspection::Payable { link, settings, .. } => thanks(&link, &settings),
+        Inspection::AlreadyPaid { link, settings } | Inspection::Processing { link, settings } => {
+            thanks(&link, &settings)
+        }
         // The webhook may void or expire nothing the customer just paid for; thank them anyway
         // when we know the link, since Stripe only sends them here after a payment.
         Inspection::Refused {
@@ -181,6 +179,13 @@ async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemErro
             refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
         }
     })
+}
+
+fn thanks(link: &Link, settings: &Settings) -> Response<Body> {
+    match &link.options.success_url {
+        Some(url) => http::redirect(url),
+        None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(settings), &summary(link))),
+    }
 }
 
 /// Stripe sends the customer here when they leave Checkout: a way back to the link.

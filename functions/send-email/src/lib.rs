@@ -8,13 +8,13 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Clock, LinkStore, Mailer};
+use paylinks::ports::{Clock, Store, Mailer};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::send::{Sender, Transport};
 
 pub struct Deps {
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,

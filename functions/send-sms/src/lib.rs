@@ -9,18 +9,18 @@ use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Clock, LinkStore, SmsSender};
+use paylinks::ports::{Clock, Store, SmsSender};
 use paylinks::tokens::LinkTokens;
-use paylinks::usecases::create_link::{CreateLink, Created, create_link};
+use paylinks::usecases::create_link::{CreateLink, Created, Creator};
 use paylinks::usecases::fields::Fields;
 use paylinks::usecases::idempotency;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
 use paylinks::usecases::send::{Sender, Transport};
-use paylinks::usecases::settings;
+use paylinks::usecases::{manage, settings};
 use serde_json::{Value, json};
 
 pub struct Deps {
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,
@@ -32,7 +32,7 @@ impl Deps {
         LinkUrls { config: &self.config, tokens: &self.tokens }
     }
 
-    fn sender(&self) -> Sender<'_> {
+    fn sender(&self) -> Sender<'_, dyn Store> {
         Sender {
             store: self.store.as_ref(),
             transport: Transport::Sms(self.sms.as_ref()),
@@ -71,8 +71,12 @@ async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, A
     let body = http::json_body(request)?;
     let (phone, order) = text_to_pay_order(&body, &text_to_pay_order_id(request, &merchant)?)?;
     let now = deps.clock.now();
-    let link = match create_link(deps.store.as_ref(), &deps.config, &merchant, &order, now).await? {
-        Created::New(link) | Created::Reused(link) => link,
+    let creator = Creator { store: deps.store.as_ref(), config: &deps.config };
+    let link = match creator.create_once(&merchant, &order, now).await? {
+        Created::New(link) => *link,
+        Created::Reused(reused) => {
+            manage::owned_link(deps.store.as_ref(), &merchant, reused.current.id.as_str(), now).await?.value
+        }
     };
     let delivery = send_text(deps, &merchant, &link, phone).await?;
     let mut view = serde_json::to_value(LinkSummary::of(&link, deps.urls(), now)).expect("summaries serialise");
@@ -87,7 +91,7 @@ async fn send_text(
     phone: PhoneE164,
 ) -> Result<paylinks::usecases::send::DeliveryResult, ApiError> {
     let merchant_settings = settings::get_settings(deps.store.as_ref(), merchant).await?;
-    let mut sent = deps.sender().send(link, &merchant_settings, &[Recipient::Phone(phone)], deps.clock.now()).await?;
+    let mut sent = deps.sender().send(link, &merchant_settings, &[Recipient::Phone(phone)], None, deps.clock.now()).await?;
     Ok(sent.remove(0))
 }
 

@@ -9,13 +9,13 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Clock, LinkStore};
+use paylinks::ports::{Clock, Store};
 use paylinks::usecases::webhook::{Event, Handled, WebhookError, handle_event};
 use paylinks::webhook_signature::WebhookSecrets;
 use serde_json::json;
 
 pub struct Deps {
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub secrets: WebhookSecrets,
     pub config: LinkConfig,
     pub clock: Arc<dyn Clock>,

@@ -10,7 +10,7 @@ use paylinks::adapters::simulated_checkout::SimulatedCheckout;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{MerchantId, Settings};
 use paylinks::http::with_merchant_claims;
-use paylinks::ports::{SettingsStore, SystemClock};
+use paylinks::ports::SystemClock;
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::{WebhookSecrets, sign};
 use secrecy::SecretString;
@@ -39,7 +39,7 @@ pub fn run() {
     runtime.block_on(async {
         let store = Arc::new(EmbeddedStore::new());
         let settings = Settings { payments_enabled: true, ..Settings::default() };
-        store.put_settings(&MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
+        paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
         let tokens = Arc::new(LinkTokens::new(&SecretString::from("b".repeat(32))).unwrap());
         let config = LinkConfig::with_base_url("https://pay.example.com");
         let create = create_link::Deps {

@@ -21,7 +21,7 @@ use paylinks::adapters::sns::SnsSms;
 use paylinks::config::ConfigError;
 use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
 use paylinks::http::{self as api, ApiError};
-use paylinks::ports::{Checkout, Clock, LinkStore, Mailer, SmsSender};
+use paylinks::ports::{Checkout, Clock, Store, Mailer, SmsSender};
 use paylinks::routes::{self, Access};
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::WebhookSecrets;
@@ -49,7 +49,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub dev_merchant: String,
     pub dev_token: String,
-    pub store: Arc<dyn LinkStore>,
+    pub store: Arc<dyn Store>,
     pub merchant_auth: MerchantAuth,
     accept_loop: tokio::task::JoinHandle<()>,
 }
@@ -181,11 +181,12 @@ fn messaging(choice: &Messaging) -> Result<Messengers, ConfigError> {
 }
 
 /// The dev merchant can take (simulated) payments from the first request, as the SPEC promises.
-async fn seed_dev_merchant(store: &dyn LinkStore) -> Result<(), ConfigError> {
+async fn seed_dev_merchant(store: &dyn Store) -> Result<(), ConfigError> {
     let merchant = MerchantId::parse(DEV_MERCHANT).expect("a valid id");
     let unavailable =
         |e: paylinks::ports::StoreError| ConfigError { name: "STORE", problem: format!("is unavailable: {e}") };
-    if store.get_settings(&merchant).await.map_err(unavailable)?.is_none() {
+    let stored = paylinks::usecases::settings::read_settings(store, &merchant).await.map_err(unavailable)?;
+    if stored.is_new() {
         let settings = Settings {
             display_name: "Dev Shop".into(),
             brand_color: BrandColor::default(),
@@ -193,7 +194,12 @@ async fn seed_dev_merchant(store: &dyn LinkStore) -> Result<(), ConfigError> {
             allowed_redirect_hosts: ["localhost", "127.0.0.1"].iter().filter_map(|h| HostName::parse(h).ok()).collect(),
             ..Settings::default()
         };
-        store.put_settings(&merchant, &settings).await.map_err(unavailable)?;
+        let write = paylinks::ports::Write::Settings(merchant, paylinks::domain::Versioned::new(settings));
+        match store.commit(vec![write]).await {
+            // Another instance on the same table seeded it first.
+            Ok(()) | Err(paylinks::ports::StoreError::Conflict) => {}
+            Err(err) => return Err(unavailable(err)),
+        }
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use paylinks::adapters::dynamodb::{DynamoStore, create_table};
 use paylinks::adapters::embedded::EmbeddedStore;
 use paylinks::config::{self, ConfigError, LinkConfig};
 use paylinks::domain::random_base62;
-use paylinks::ports::{Clock, LinkStore, SystemClock};
+use paylinks::ports::{Clock, Store, SystemClock};
 use secrecy::SecretString;
 
 use crate::MerchantAuth;
@@ -17,7 +17,7 @@ pub enum StoreChoice {
 }
 
 impl StoreChoice {
-    pub async fn build(&self) -> Result<Arc<dyn LinkStore>, ConfigError> {
+    pub async fn build(&self) -> Result<Arc<dyn Store>, ConfigError> {
         match self {
             Self::Embedded => Ok(Arc::new(EmbeddedStore::new())),
             Self::Dynamo { client, table, create } => {

@@ -1,45 +1,60 @@
-//! An in-process store with the same rules as the DynamoDB one (it passes the same contract
-//! tests): every change is checked and applied under one lock, as a transaction would be.
+//! An in-process store with the DynamoDB store's semantics (it passes the same contract tests):
+//! versioned items, each commit checked whole and applied whole under one lock.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use crate::domain::{
-    Delivery, DeliveryId, DeliveryStatus, Link, LinkId, LinkStatus, MerchantId, OpenSession, Order, OrderId,
-    OrderPaymentStatus, Payment, PaymentState, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp,
+    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
+    OrderPaymentStatus, Payment, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
 };
 use crate::ports::{
-    Applied, Claim, DeliveryStore, IDEMPOTENCY_KEEP_SECONDS, IDEMPOTENCY_LEASE_SECONDS, IdempotencyBegin, LinkStore,
-    OrderChange, SessionOutcome, SettingsStore, StoreError,
+    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, StoreError, Wanted, Write,
 };
 
+/// Items of one kind, each with its version (1 once written).
 #[derive(Debug)]
-enum IdempotencyState {
-    InProgress,
-    Completed { status: u16, body: String },
+struct Table<K, V>(HashMap<K, (u64, V)>);
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
 }
 
-#[derive(Debug)]
-struct IdempotencyRecord {
-    fingerprint: String,
-    state: IdempotencyState,
-    expires_at: Timestamp,
-    lease_until: Timestamp,
+impl<K: Eq + Hash + Clone, V: Clone> Table<K, V> {
+    fn get(&self, key: &K) -> Option<Versioned<V>> {
+        self.0.get(key).map(|(version, value)| Versioned::at(value.clone(), *version))
+    }
+
+    fn is_at(&self, key: &K, version: u64) -> bool {
+        self.0.get(key).map_or(0, |(v, _)| *v) == version
+    }
+
+    fn put(&mut self, key: K, item: &Versioned<V>) {
+        self.0.insert(key, (item.version + 1, item.value.clone()));
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.values().map(|(_, value)| value)
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    settings: HashMap<MerchantId, Settings>,
-    orders: HashMap<(MerchantId, OrderId), Order>,
-    links: HashMap<LinkId, Link>,
+    settings: Table<MerchantId, Settings>,
+    orders: Table<(MerchantId, OrderId), Order>,
+    links: Table<LinkId, Link>,
+    payments: Table<(LinkId, SessionId), Payment>,
+    intents: Table<String, IntentRecord>,
+    deliveries: Table<(LinkId, DeliveryId), Delivery>,
+    windows: Table<(LinkId, String), SendWindow>,
+    idempotency: Table<(MerchantId, String), IdempotencyRecord>,
     short_codes: HashMap<ShortCode, ShortCodeTarget>,
-    payments: HashMap<SessionId, Payment>,
-    deliveries: HashMap<DeliveryId, Delivery>,
-    /// (link, recipient window key) → the delivery that holds the window and when it began.
-    send_windows: HashMap<(LinkId, String), (DeliveryId, Timestamp)>,
-    idempotency: HashMap<(MerchantId, String), IdempotencyRecord>,
+    opens: HashMap<String, u64>,
 }
 
 #[derive(Debug, Default)]
@@ -53,289 +68,182 @@ impl EmbeddedStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock leaves whole items behind (each change is applied at
-        // once), so the data is still consistent: keep serving.
+        // A panic while holding the lock leaves whole items behind (a commit is applied only
+        // after all of it was checked), so the data is still consistent: keep serving.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-fn is_retained(purge_at: Option<Timestamp>, now: Timestamp) -> bool {
-    purge_at.is_none_or(|at| at > now)
+fn order_key(order: &Order) -> (MerchantId, OrderId) {
+    (order.merchant_id.clone(), order.id.clone())
 }
 
-#[async_trait]
-impl SettingsStore for EmbeddedStore {
-    async fn get_settings(&self, merchant: &MerchantId) -> Result<Option<Settings>, StoreError> {
-        Ok(self.lock().settings.get(merchant).cloned())
-    }
-
-    async fn put_settings(&self, merchant: &MerchantId, settings: &Settings) -> Result<(), StoreError> {
-        self.lock().settings.insert(merchant.clone(), settings.clone());
-        Ok(())
-    }
+fn payment_key(payment: &Payment) -> (LinkId, SessionId) {
+    (payment.link_id.clone(), payment.session_id.clone())
 }
 
-#[async_trait]
-impl DeliveryStore for EmbeddedStore {
-    async fn claim_delivery(
-        &self,
-        delivery: &Delivery,
-        window_key: &str,
-        window_cutoff: Timestamp,
-    ) -> Result<Claim, StoreError> {
-        let mut state = self.lock();
-        let slot = (delivery.link_id.clone(), window_key.to_string());
-        if let Some((holder, started)) = state.send_windows.get(&slot)
-            && *started > window_cutoff
-            && let Some(existing) = state.deliveries.get(holder)
-        {
-            return Ok(Claim::Existing(Box::new(existing.clone())));
-        }
-        if state.deliveries.contains_key(&delivery.id) || state.short_codes.contains_key(&delivery.short_code) {
-            return Err(StoreError::Conflict);
-        }
-        state.send_windows.insert(slot, (delivery.id.clone(), delivery.created_at));
-        state.short_codes.insert(
-            delivery.short_code.clone(),
-            ShortCodeTarget { link_id: delivery.link_id.clone(), delivery_id: Some(delivery.id.clone()) },
-        );
-        state.deliveries.insert(delivery.id.clone(), delivery.clone());
-        Ok(Claim::Claimed)
-    }
+fn delivery_key(delivery: &Delivery) -> (LinkId, DeliveryId) {
+    (delivery.link_id.clone(), delivery.id.clone())
+}
 
-    async fn finish_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let stored = state.deliveries.get_mut(&delivery.id).ok_or(StoreError::Conflict)?;
-        stored.status = delivery.status;
-        stored.message_id = delivery.message_id.clone();
-        stored.error = delivery.error.clone();
-        if delivery.status == DeliveryStatus::Failed {
-            let slot = (delivery.link_id.clone(), window_key.to_string());
-            if state.send_windows.get(&slot).is_some_and(|(holder, _)| holder == &delivery.id) {
-                state.send_windows.remove(&slot);
-            }
-        }
-        Ok(())
-    }
+fn window_key(window: &SendWindow) -> (LinkId, String) {
+    (window.link_id.clone(), window.key.clone())
+}
 
-    async fn release_delivery(&self, delivery: &Delivery, window_key: &str) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let slot = (delivery.link_id.clone(), window_key.to_string());
-        if state.send_windows.get(&slot).is_some_and(|(holder, _)| holder == &delivery.id) {
-            state.send_windows.remove(&slot);
-        }
-        state.short_codes.remove(&delivery.short_code);
-        state.deliveries.remove(&delivery.id);
-        Ok(())
-    }
+fn idempotency_key(record: &IdempotencyRecord) -> (MerchantId, String) {
+    (record.merchant_id.clone(), record.key.clone())
+}
 
-    async fn list_deliveries(&self, link: &LinkId) -> Result<Vec<Delivery>, StoreError> {
-        let state = self.lock();
-        let mut deliveries: Vec<Delivery> = state.deliveries.values().filter(|d| &d.link_id == link).cloned().collect();
-        deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
-        Ok(deliveries)
+/// The item a write names, to refuse one item twice in a commit as DynamoDB does.
+fn item_name(write: &Write) -> String {
+    match write {
+        Write::Link(link) => format!("link {}", link.id),
+        Write::LinkFollowsOrder { link, .. } => format!("link {link}"),
+        Write::Order(order) => format!("order {}/{}", order.merchant_id, order.id),
+        Write::Payment(p) => format!("payment {}/{}", p.link_id, p.session_id),
+        Write::Intent(i) => format!("intent {}", i.intent),
+        Write::Delivery(d) | Write::DropDelivery(d) => format!("delivery {}/{}", d.link_id, d.id),
+        Write::Window(w) | Write::DropWindow(w) => format!("window {}/{}", w.link_id, w.key),
+        Write::Settings(merchant, _) => format!("settings {merchant}"),
+        Write::Idempotency(r) => format!("idempotency {}/{}", r.merchant_id, r.key),
+        Write::ShortCode(code, _) | Write::DropShortCode(code) => format!("short code {}", code.as_str()),
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("a commit names {0} twice")]
+struct TwiceInOneCommit(String);
+
+impl State {
+    fn holds(&self, write: &Write) -> bool {
+        match write {
+            Write::Link(link) => self.links.is_at(&link.id, link.version),
+            Write::LinkFollowsOrder { .. } | Write::DropShortCode(_) => true,
+            Write::Order(order) => self.orders.is_at(&order_key(order), order.version),
+            Write::Payment(p) => self.payments.is_at(&payment_key(p), p.version),
+            Write::Intent(i) => self.intents.is_at(&i.intent, i.version),
+            Write::Delivery(d) | Write::DropDelivery(d) => self.deliveries.is_at(&delivery_key(d), d.version),
+            Write::Window(w) | Write::DropWindow(w) => self.windows.is_at(&window_key(w), w.version),
+            Write::Settings(merchant, s) => self.settings.is_at(merchant, s.version),
+            Write::Idempotency(r) => self.idempotency.is_at(&idempotency_key(r), r.version),
+            Write::ShortCode(code, _) => !self.short_codes.contains_key(code),
+        }
+    }
+
+    fn apply(&mut self, write: Write) {
+        match write {
+            Write::Link(link) => self.links.put(link.id.clone(), &link),
+            Write::LinkFollowsOrder { link, status, purge_at } => self.follow_order(&link, status, purge_at),
+            Write::Order(order) => self.orders.put(order_key(&order), &order),
+            Write::Payment(p) => self.payments.put(payment_key(&p), &p),
+            Write::Intent(i) => self.intents.put(i.intent.clone(), &i),
+            Write::Delivery(d) => self.deliveries.put(delivery_key(&d), &d),
+            Write::Window(w) => self.windows.put(window_key(&w), &w),
+            Write::Settings(merchant, s) => self.settings.put(merchant, &s),
+            Write::Idempotency(r) => self.idempotency.put(idempotency_key(&r), &r),
+            Write::ShortCode(code, target) => {
+                self.short_codes.insert(code, target);
+            }
+            Write::DropDelivery(d) => {
+                self.deliveries.0.remove(&delivery_key(&d));
+            }
+            Write::DropWindow(w) => {
+                self.windows.0.remove(&window_key(&w));
+            }
+            Write::DropShortCode(code) => {
+                self.short_codes.remove(&code);
+            }
+        }
+    }
+
+    fn follow_order(&mut self, link: &LinkId, status: OrderPaymentStatus, purge_at: Option<Timestamp>) {
+        if let Some((version, stored)) = self.links.0.get_mut(link) {
+            *version += 1;
+            stored.order_status = Some(status);
+            if purge_at.is_some() {
+                stored.purge_at = purge_at;
+            }
+        }
+    }
+
+    fn opens(&self, name: &str) -> u64 {
+        self.opens.get(name).copied().unwrap_or_default()
+    }
+}
+
 #[async_trait]
-impl LinkStore for EmbeddedStore {
-    async fn get_order(&self, merchant: &MerchantId, order: &OrderId) -> Result<Option<Order>, StoreError> {
-        Ok(self.lock().orders.get(&(merchant.clone(), order.clone())).cloned())
-    }
-
-    async fn create_order_link(
-        &self,
-        link: &Link,
-        order: &Order,
-        expected_current: Option<&LinkId>,
-    ) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let key = (order.merchant_id.clone(), order.id.clone());
-        if let Some(stored) = state.orders.get(&key) {
-            if stored.current_link_id.as_ref() != expected_current || stored.payment_status.is_settled() {
-                return Err(StoreError::Conflict);
-            }
-        } else if expected_current.is_some() {
-            return Err(StoreError::Conflict);
-        }
-        if state.links.contains_key(&link.id) || state.short_codes.contains_key(&link.short_code) {
-            return Err(StoreError::Conflict);
-        }
-        let mut next = order.clone();
-        next.link_ids = state.orders.get(&key).map(|o| o.link_ids.clone()).unwrap_or_default();
-        next.link_ids.push(link.id.clone());
-        next.current_link_id = Some(link.id.clone());
-        next.current_link_created_at = Some(link.created_at);
-        state.orders.insert(key, next);
-        state
-            .short_codes
-            .insert(link.short_code.clone(), ShortCodeTarget { link_id: link.id.clone(), delivery_id: None });
-        state.links.insert(link.id.clone(), link.clone());
-        Ok(())
-    }
-
-    async fn create_link(&self, link: &Link) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        if state.links.contains_key(&link.id) || state.short_codes.contains_key(&link.short_code) {
-            return Err(StoreError::Conflict);
-        }
-        state
-            .short_codes
-            .insert(link.short_code.clone(), ShortCodeTarget { link_id: link.id.clone(), delivery_id: None });
-        state.links.insert(link.id.clone(), link.clone());
-        Ok(())
-    }
-
-    async fn get_link(&self, id: &LinkId, now: Timestamp) -> Result<Option<Link>, StoreError> {
+impl Read for EmbeddedStore {
+    async fn read(&self, wanted: &Wanted) -> Result<Found, StoreError> {
         let state = self.lock();
-        Ok(state.links.get(id).filter(|l| is_retained(l.purge_at, now)).cloned())
+        Ok(Found {
+            link: wanted.link.as_ref().and_then(|id| state.links.get(id)),
+            settings: wanted.settings.as_ref().and_then(|m| state.settings.get(m)),
+            order: wanted.order.as_ref().and_then(|key| state.orders.get(key)),
+            payment: wanted.payment.as_ref().and_then(|key| state.payments.get(key)),
+            intent: wanted.intent.as_ref().and_then(|i| state.intents.get(i)),
+            links: wanted.links.iter().filter_map(|id| state.links.get(id)).collect(),
+            windows: wanted.windows.iter().filter_map(|key| state.windows.get(key)).collect(),
+            idempotency: wanted.idempotency.as_ref().and_then(|key| state.idempotency.get(key)),
+            short_code: wanted.short_code.as_ref().and_then(|code| state.short_codes.get(code).cloned()),
+        })
     }
+}
 
-    async fn resolve_short_code(
-        &self,
-        code: &ShortCode,
-        now: Timestamp,
-    ) -> Result<Option<ShortCodeTarget>, StoreError> {
-        let _ = now;
-        Ok(self.lock().short_codes.get(code).cloned())
-    }
-
-    async fn set_link_status(
-        &self,
-        id: &LinkId,
-        from: &[LinkStatus],
-        to: LinkStatus,
-        purge_at: Option<Timestamp>,
-    ) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
-        if !from.contains(&link.status) {
-            return Err(StoreError::Conflict);
-        }
-        link.status = to;
-        link.purge_at = purge_at;
-        Ok(())
-    }
-
-    async fn rename_link(&self, id: &LinkId, name: &str) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
-        link.name = name.to_string();
-        Ok(())
-    }
-
-    async fn retain_link_data(&self, link: &Link, purge_at: Option<Timestamp>) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        for delivery in state.deliveries.values_mut().filter(|d| d.link_id == link.id) {
-            delivery.purge_at = purge_at;
-        }
-        for payment in state.payments.values_mut().filter(|p| p.link_id == link.id) {
-            payment.purge_at = purge_at;
-        }
-        Ok(())
-    }
-
-    async fn record_open(&self, id: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
-        link.opens += 1;
-        if let Some(delivery) = delivery.and_then(|d| state.deliveries.get_mut(d)) {
-            delivery.opens += 1;
-        }
-        Ok(())
-    }
-
-    async fn attach_session(&self, id: &LinkId, expected_seq: u32, session: &OpenSession) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let link = state.links.get_mut(id).ok_or(StoreError::Conflict)?;
-        if link.session_seq != expected_seq || link.status != LinkStatus::Active {
-            return Err(StoreError::Conflict);
-        }
-        link.session_seq += 1;
-        link.session = Some(session.clone());
-        Ok(())
-    }
-
-    async fn forget_session(&self, id: &LinkId, session: &SessionId) -> Result<bool, StoreError> {
-        let mut state = self.lock();
-        let Some(link) = state.links.get_mut(id) else { return Ok(false) };
-        if link.session.as_ref().map(|s| &s.id) != Some(session) {
-            return Ok(false);
-        }
-        link.session = None;
-        Ok(true)
-    }
-
-    async fn apply_session_outcome(&self, outcome: &SessionOutcome) -> Result<Applied, StoreError> {
-        let mut state = self.lock();
-        let payment = &outcome.payment;
-        let existing = state.payments.get(&payment.session_id).map(|p| p.state);
-        let applies = match payment.state {
-            PaymentState::Paid => existing != Some(PaymentState::Paid),
-            PaymentState::Processing => existing.is_none(),
-            PaymentState::Failed => matches!(existing, None | Some(PaymentState::Processing)),
-        };
-        if !applies {
-            return Ok(Applied::Unchanged);
-        }
-        state.payments.insert(payment.session_id.clone(), payment.clone());
-        if payment.state == PaymentState::Paid
-            && let Some(link) = state.links.get_mut(&payment.link_id)
-        {
-            link.collected += payment.amount.minor();
-            if outcome.closes_link {
-                link.status = LinkStatus::Paid;
-                link.session = None;
-                link.purge_at = payment.purge_at;
+#[async_trait]
+impl Commit for EmbeddedStore {
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut names = std::collections::HashSet::new();
+        for write in &writes {
+            let name = item_name(write);
+            if !names.insert(name.clone()) {
+                return Err(StoreError::unavailable(TwiceInOneCommit(name)));
             }
         }
-        if let Some(order_id) = &payment.order_id
-            && let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone()))
-            && let Some(next) = order.payment_status.after_payment(payment.state)
-        {
-            order.payment_status = next;
-            order.updated_at = payment.recorded_at;
-            if next == OrderPaymentStatus::Paid {
-                order.purge_at = payment.purge_at;
-            }
+        let mut state = self.lock();
+        if !writes.iter().all(|write| state.holds(write)) {
+            return Err(StoreError::Conflict);
         }
-        Ok(Applied::Changed)
+        for write in writes {
+            state.apply(write);
+        }
+        Ok(())
     }
+}
 
-    async fn list_payments(&self, link: &LinkId) -> Result<Vec<Payment>, StoreError> {
+#[async_trait]
+impl CountOpens for EmbeddedStore {
+    async fn count_open(&self, link: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        for name in std::iter::once(link.to_string()).chain(delivery.map(ToString::to_string)) {
+            *state.opens.entry(name).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ReadLinkRecords for EmbeddedStore {
+    async fn link_records(&self, id: &LinkId) -> Result<LinkRecords, StoreError> {
         let state = self.lock();
-        let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == link).cloned().collect();
+        let mut link = state.links.get(id);
+        if let Some(link) = &mut link {
+            link.opens = state.opens(id.as_str());
+        }
+        let mut payments: Vec<Payment> = state.payments.values().filter(|p| &p.link_id == id).cloned().collect();
         Payment::sort_chronologically(&mut payments);
-        Ok(payments)
+        let mut deliveries: Vec<Delivery> = state
+            .deliveries
+            .values()
+            .filter(|d| &d.link_id == id)
+            .map(|d| Delivery { opens: state.opens(d.id.as_str()), ..d.clone() })
+            .collect();
+        deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(LinkRecords { link, payments, deliveries })
     }
+}
 
-    async fn find_payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError> {
-        let state = self.lock();
-        Ok(state.payments.values().find(|p| p.payment_intent.as_deref() == Some(payment_intent)).cloned())
-    }
-
-    async fn record_refund(
-        &self,
-        payment: &Payment,
-        refunded_total: i64,
-        order_status: OrderPaymentStatus,
-        at: Timestamp,
-    ) -> Result<Applied, StoreError> {
-        let mut state = self.lock();
-        let stored = state.payments.get_mut(&payment.session_id).ok_or(StoreError::Conflict)?;
-        if stored.refunded >= refunded_total {
-            return Ok(Applied::Unchanged);
-        }
-        stored.refunded = refunded_total;
-        if let Some(order_id) = &payment.order_id
-            && let Some(order) = state.orders.get_mut(&(payment.merchant_id.clone(), order_id.clone()))
-        {
-            order.payment_status = order_status;
-            order.updated_at = at;
-        }
-        Ok(Applied::Changed)
-    }
-
+#[async_trait]
+impl ListOrders for EmbeddedStore {
     async fn orders_page(
         &self,
         merchant: &MerchantId,
@@ -359,36 +267,10 @@ impl LinkStore for EmbeddedStore {
         page.truncate(limit);
         Ok(page)
     }
+}
 
-    async fn set_order_status(
-        &self,
-        merchant: &MerchantId,
-        order: &OrderId,
-        change: &OrderChange<'_>,
-    ) -> Result<(), StoreError> {
-        let OrderChange { from, to, at, manual_payment, purge_at } = *change;
-        let mut state = self.lock();
-        let key = (merchant.clone(), order.clone());
-        let stored = state.orders.get(&key).ok_or(StoreError::Conflict)?;
-        if !from.contains(&stored.payment_status) {
-            return Err(StoreError::Conflict);
-        }
-        if let Some(payment) = manual_payment {
-            if state.payments.contains_key(&payment.session_id) {
-                return Err(StoreError::Conflict);
-            }
-            state.payments.insert(payment.session_id.clone(), payment.clone());
-            if let Some(link) = state.links.get_mut(&payment.link_id) {
-                link.collected_manual += payment.amount.minor();
-            }
-        }
-        let stored = state.orders.get_mut(&key).expect("checked above");
-        stored.payment_status = to;
-        stored.updated_at = at;
-        stored.purge_at = purge_at;
-        Ok(())
-    }
-
+#[async_trait]
+impl ListLinks for EmbeddedStore {
     async fn links_page(
         &self,
         merchant: &MerchantId,
@@ -409,57 +291,5 @@ impl LinkStore for EmbeddedStore {
         page.sort_by(|a, b| b.1.cmp(&a.1));
         page.truncate(limit);
         Ok(page)
-    }
-
-    async fn begin_idempotent(
-        &self,
-        merchant: &MerchantId,
-        key: &str,
-        fingerprint: &str,
-        now: Timestamp,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let mut state = self.lock();
-        let slot = (merchant.clone(), key.to_string());
-        if let Some(record) = state.idempotency.get(&slot).filter(|r| r.expires_at > now) {
-            if record.fingerprint != fingerprint {
-                return Ok(IdempotencyBegin::Mismatch);
-            }
-            match &record.state {
-                IdempotencyState::InProgress if record.lease_until > now => return Ok(IdempotencyBegin::InProgress),
-                // Its request is dead: taken over below.
-                IdempotencyState::InProgress => {}
-                IdempotencyState::Completed { status, body } => {
-                    return Ok(IdempotencyBegin::Completed { status: *status, body: body.clone() });
-                }
-            }
-        }
-        state.idempotency.insert(
-            slot,
-            IdempotencyRecord {
-                fingerprint: fingerprint.to_string(),
-                state: IdempotencyState::InProgress,
-                expires_at: now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS),
-                lease_until: now.plus_seconds(IDEMPOTENCY_LEASE_SECONDS),
-            },
-        );
-        Ok(IdempotencyBegin::Started)
-    }
-
-    async fn complete_idempotent(
-        &self,
-        merchant: &MerchantId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let record = state.idempotency.get_mut(&(merchant.clone(), key.to_string())).ok_or(StoreError::Conflict)?;
-        record.state = IdempotencyState::Completed { status, body: body.to_string() };
-        Ok(())
-    }
-
-    async fn abandon_idempotent(&self, merchant: &MerchantId, key: &str) -> Result<(), StoreError> {
-        self.lock().idempotency.remove(&(merchant.clone(), key.to_string()));
-        Ok(())
     }
 }

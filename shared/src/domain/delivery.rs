@@ -85,8 +85,48 @@ pub struct Delivery {
     pub error: Option<String>,
     pub short_code: ShortCode,
     pub created_at: Timestamp,
-    #[serde(default)]
+    /// A counter kept apart from the delivery's state, filled in on the reads that ask for it.
+    #[serde(default, skip_serializing)]
     pub opens: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
+}
+
+impl Delivery {
+    pub fn sent(&mut self, message_id: String) {
+        self.status = DeliveryStatus::Sent;
+        self.message_id = Some(message_id);
+    }
+
+    pub fn failed(&mut self, code: &str) {
+        self.status = DeliveryStatus::Failed;
+        self.error = Some(code.to_string());
+    }
+}
+
+/// The re-send window of one recipient of a link on one channel: the delivery that holds it.
+/// A second send inside the window gets that delivery back instead of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendWindow {
+    pub link_id: LinkId,
+    /// `Recipient::window_key`: hashed, no address.
+    pub key: String,
+    pub delivery: Delivery,
+    /// Until when a pending delivery's request may still be running. Past it (its function's
+    /// timeout) the request is dead, and a retry may take the window over.
+    pub lease_until: Timestamp,
+}
+
+impl SendWindow {
+    /// Whether the window still holds against a send at `now`: its delivery was made after
+    /// `cutoff` (now minus the resend window), did not fail, and is not a pending one whose
+    /// request died.
+    pub fn holds(&self, now: Timestamp, cutoff: Timestamp) -> bool {
+        self.delivery.created_at > cutoff
+            && match self.delivery.status {
+                DeliveryStatus::Sent => true,
+                DeliveryStatus::Failed => false,
+                DeliveryStatus::Pending => self.lease_until > now,
+            }
+    }
 }

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, PhoneE164, SessionId, ShortCode, Timestamp,
+    Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, OrderPaymentStatus, PhoneE164, SessionId,
+    ShortCode, StripeAccount, Timestamp,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,7 +145,9 @@ pub struct Link {
     /// How many sessions were attached so far: the next session's Stripe idempotency key.
     #[serde(default)]
     pub session_seq: u32,
-    #[serde(default)]
+    /// A counter kept apart from the link's state (many customers open at once): filled in on
+    /// reads that ask for it, never written with the link.
+    #[serde(default, skip_serializing)]
     pub opens: u64,
     /// Money taken for the link through Stripe, in its currency's minor unit.
     #[serde(default)]
@@ -155,37 +158,23 @@ pub struct Link {
     /// When the store may forget the link (DynamoDB TTL); `None` while it can still be paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
-}
-
-impl Link {
-    /// The status a customer and a merchant see now: an active link past its expiry is expired,
-    /// whatever the store still holds.
-    pub fn status_at(&self, now: Timestamp) -> LinkStatus {
-        match (self.status, self.expires_at) {
-            (LinkStatus::Active, Some(expiry)) if expiry <= now => LinkStatus::Expired,
-            (status, _) => status,
-        }
-    }
-
-    /// The open session, unless it is about to close: a customer needs a minute to pay.
-    pub fn usable_session(&self, now: Timestamp) -> Option<&OpenSession> {
-        self.session.as_ref().filter(|s| s.expires_at > now.plus_seconds(60))
-    }
-
-    /// Where the link sits in its merchant's newest-first list: creation time, then id.
-    pub fn list_position(&self) -> String {
-        format!("{:012}#{}", self.created_at.unix(), self.id)
-    }
-
-    pub fn is_recurring(&self) -> bool {
-        self.line_items.iter().any(|item| item.recurring.is_some())
-    }
+    /// The Stripe account the link's sessions are made on: the merchant's when the link was made.
+    /// Its events count only from that account, whatever the settings say later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stripe_account: Option<StripeAccount>,
+    /// The payment status of the link's order, written with every change of the order, so a
+    /// customer's open needs the link alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_status: Option<OrderPaymentStatus>,
 }
 
 /// Where a short code leads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShortCodeTarget {
     pub link_id: LinkId,
+    /// The link's merchant, so the link and its merchant's settings are read together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_id: Option<MerchantId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<DeliveryId>,
 }

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, Currency, Customer, LinkId, MerchantId, OrderId, PaymentState, Timestamp};
+use super::{Amount, Currency, Customer, Link, LinkId, MerchantId, OrderId, ShortCode, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,28 +50,45 @@ impl OrderPaymentStatus {
         matches!(self, Self::Paid | Self::Refunded | Self::PartiallyRefunded)
     }
 
+    /// Nothing is to be collected for it: its links stop working.
+    pub fn ends_links(self) -> bool {
+        matches!(self, Self::Rejected | Self::NotTracked | Self::Deleted)
+    }
+
     /// How a session's payment moves the order; `None` leaves it as it is. A late or repeated
-    /// event never takes a settled order back.
-    pub fn after_payment(self, payment: PaymentState) -> Option<Self> {
+    /// event never takes a settled order back, and a rejected order stays rejected (the payment
+    /// is flagged for a person to refund).
+    pub fn after_payment(self, payment: super::PaymentState) -> Option<Self> {
+        use super::PaymentState;
         match payment {
-            PaymentState::Paid if !self.is_settled() => Some(Self::Paid),
-            PaymentState::Processing if !self.is_settled() => Some(Self::Processing),
+            _ if self.is_settled() || self.ends_links() => None,
+            PaymentState::Paid => Some(Self::Paid),
+            PaymentState::Processing => Some(Self::Processing),
             PaymentState::Failed if self == Self::Processing => Some(Self::Outstanding),
-            _ => None,
+            PaymentState::Failed => None,
         }
     }
 }
 
-impl Order {
-    /// Where the order sits in the newest-changed-first list of its status.
-    pub fn status_position(&self) -> String {
-        Self::status_position_of(self.updated_at, &self.id)
-    }
+/// Why an order cannot take a link or a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("the order is already paid")]
+    AlreadyPaid,
+    #[error("the order is not tracked for payment, deleted or rejected")]
+    NotPayable,
+}
 
-    pub fn status_position_of(updated_at: Timestamp, id: &OrderId) -> String {
-        // Inverted time, fixed width: ascending text order is newest first.
-        format!("{:013}#{}", 9_999_999_999_999 - updated_at.unix(), id)
-    }
+/// The order's newest link, as much of it as a reused create answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentLink {
+    pub id: LinkId,
+    pub short_code: ShortCode,
+    pub name: String,
+    pub amount: Amount,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,11 +108,121 @@ pub struct Order {
     pub link_ids: Vec<LinkId>,
     /// The newest link made for the order: reused while it is active and inside the resend window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_link_id: Option<LinkId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_link_created_at: Option<Timestamp>,
+    pub current_link: Option<CurrentLink>,
     pub updated_at: Timestamp,
     /// When the store may forget the order: set once it is settled or rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
+}
+
+impl Order {
+    /// Whether a link may still be made for an order in `status`.
+    pub fn check_payable(status: OrderPaymentStatus) -> Result<(), OrderError> {
+        if status.is_settled() {
+            return Err(OrderError::AlreadyPaid);
+        }
+        if status.ends_links() {
+            return Err(OrderError::NotPayable);
+        }
+        Ok(())
+    }
+
+    /// Makes `link` the order's current link. The order holds the customer's details: it is kept
+    /// as long as its longest-kept link, and for good once one of its links never expires.
+    pub fn add_link(&mut self, link: &Link) -> Result<(), OrderError> {
+        Self::check_payable(self.payment_status)?;
+        self.purge_at = if self.link_ids.is_empty() {
+            link.purge_at
+        } else {
+            self.purge_at.zip(link.purge_at).map(|(kept, new)| kept.max(new))
+        };
+        self.link_ids.push(link.id.clone());
+        self.current_link = Some(CurrentLink {
+            id: link.id.clone(),
+            short_code: link.short_code.clone(),
+            name: link.name.clone(),
+            amount: link.amount,
+            created_at: link.created_at,
+            expires_at: link.expires_at,
+        });
+        Ok(())
+    }
+
+    /// The current link, while a new create should hand it back instead of minting another:
+    /// made inside the resend window and not yet expired.
+    pub fn reusable_link(&self, now: Timestamp, resend_window_seconds: i64) -> Option<&CurrentLink> {
+        self.current_link.as_ref().filter(|current| {
+            current.created_at.plus_seconds(resend_window_seconds) > now && current.expires_at.is_none_or(|e| e > now)
+        })
+    }
+
+    /// A link of the order was voided or deleted: it is no longer the one to hand back.
+    pub fn link_ended(&mut self, id: &LinkId) -> bool {
+        let current = self.current_link.as_ref().is_some_and(|c| &c.id == id);
+        if current {
+            self.current_link = None;
+        }
+        current
+    }
+
+    /// Moves the order after a session's payment. Returns whether it moved.
+    pub fn after_payment(&mut self, payment: &super::Payment, retention_days: i64) -> bool {
+        let Some(next) = self.payment_status.after_payment(payment.state) else { return false };
+        self.move_to(next, payment.recorded_at);
+        if next == OrderPaymentStatus::Paid {
+            self.purge_at = Some(payment.recorded_at.plus_days(retention_days));
+        }
+        true
+    }
+
+    /// Paid outside the platform. A rejected order may still be marked paid (the customer paid
+    /// after all); a settled one may not.
+    pub fn mark_paid(&mut self, now: Timestamp, retention_days: i64) -> Result<(), OrderError> {
+        if self.payment_status.is_settled() {
+            return Err(OrderError::AlreadyPaid);
+        }
+        self.move_to(OrderPaymentStatus::Paid, now);
+        self.purge_at = Some(now.plus_days(retention_days));
+        Ok(())
+    }
+
+    /// The order will not be paid. `false`: it was rejected already.
+    pub fn reject(&mut self, now: Timestamp, retention_days: i64) -> Result<bool, OrderError> {
+        match self.payment_status {
+            status if status.is_settled() => Err(OrderError::AlreadyPaid),
+            OrderPaymentStatus::Rejected => Ok(false),
+            _ => {
+                self.move_to(OrderPaymentStatus::Rejected, now);
+                self.purge_at = Some(now.plus_days(retention_days));
+                Ok(true)
+            }
+        }
+    }
+
+    /// A refund of one of its payments: only a settled order turns (partially) refunded.
+    pub fn after_refund(&mut self, fully: bool, at: Timestamp) -> bool {
+        let next = if fully { OrderPaymentStatus::Refunded } else { OrderPaymentStatus::PartiallyRefunded };
+        let moves = self.payment_status.is_settled()
+            && self.payment_status != OrderPaymentStatus::Refunded
+            && self.payment_status != next;
+        if moves {
+            self.move_to(next, at);
+        }
+        moves
+    }
+
+    fn move_to(&mut self, status: OrderPaymentStatus, at: Timestamp) {
+        self.payment_status = status;
+        self.updated_at = at;
+    }
+
+    /// Where the order sits in the newest-changed-first list of its status.
+    pub fn status_position(&self) -> String {
+        Self::status_position_of(self.updated_at, &self.id)
+    }
+
+    pub fn status_position_of(updated_at: Timestamp, id: &OrderId) -> String {
+        // Inverted time, fixed width: ascending text order is newest first.
+        format!("{:013}#{}", 9_999_999_999_999 - updated_at.unix(), id)
+    }
 }

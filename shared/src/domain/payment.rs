@@ -57,3 +57,77 @@ impl Payment {
         payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
     }
 }
+
+impl Payment {
+    /// Whether this state, from a webhook event, moves the payment stored for its session:
+    /// `Paid` once (from nothing, processing or failed), `Processing` only first, `Failed` only
+    /// from nothing or processing. Events repeat and arrive in any order; this is what makes one
+    /// payment per session of them.
+    pub fn supersedes(&self, stored: Option<&Payment>) -> bool {
+        let stored = stored.map(|p| p.state);
+        match self.state {
+            PaymentState::Paid => stored != Some(PaymentState::Paid),
+            PaymentState::Processing => stored.is_none(),
+            PaymentState::Failed => matches!(stored, None | Some(PaymentState::Processing)),
+        }
+    }
+
+    /// Raises the refunded total (never lowers it: refund events repeat and reorder). Returns
+    /// whether it rose.
+    pub fn raise_refunded(&mut self, total: i64) -> bool {
+        let rises = total > self.refunded;
+        if rises {
+            self.refunded = total;
+        }
+        rises
+    }
+
+    /// A refund of `refunded` from a charge of `charge_amount` gives all of this payment back.
+    pub fn is_fully_refunded_by(&self, refunded: i64, charge_amount: i64) -> bool {
+        refunded >= charge_amount.min(self.amount.minor())
+    }
+}
+
+/// Where a Stripe PaymentIntent's refunds go: the payment it paid, once it is known. A refund
+/// that arrives before its payment is kept here and applied when the payment lands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentRecord {
+    pub intent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentKey>,
+    /// The refunded total and the charge's amount of a refund that came first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_refund: Option<(i64, i64)>,
+    /// The Stripe account the intent's events came from (`None`: the platform's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
+}
+
+/// How to find a payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentKey {
+    pub link_id: LinkId,
+    pub session_id: SessionId,
+    pub merchant_id: MerchantId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+}
+
+impl PaymentKey {
+    pub fn of(payment: &Payment) -> Self {
+        Self {
+            link_id: payment.link_id.clone(),
+            session_id: payment.session_id.clone(),
+            merchant_id: payment.merchant_id.clone(),
+            order_id: payment.order_id.clone(),
+        }
+    }
+}
+
+impl IntentRecord {
+    /// How long a refund for an intent this system never saw a payment for is kept: Stripe
+    /// retries an event for three days, so the payment lands well inside it if it is ours.
+    pub const EARLY_REFUND_DAYS: i64 = 30;
+}

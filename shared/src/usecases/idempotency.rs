@@ -1,10 +1,8 @@
-//! `Idempotency-Key` for merchant writes: the first response to a key is stored and replayed to
-//! every retry of the same request; the key is claimed with a conditional write.
+//! `Idempotency-Key` for merchant writes: the first response to a key is stored with what the
+//! request changed, in the same transaction, and replayed to every retry of the same request.
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{MerchantId, Timestamp};
-use crate::ports::{IdempotencyBegin, LinkStore, StoreError};
 
 pub const MAX_KEY_LEN: usize = 255;
 
@@ -19,14 +17,4 @@ pub fn fingerprint(route: &str, body: &[u8]) -> String {
 
 pub fn valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_LEN && key.bytes().all(|b| b.is_ascii_graphic())
-}
-
-pub async fn begin(
-    store: &dyn LinkStore,
-    merchant: &MerchantId,
-    key: &str,
-    fingerprint: &str,
-    now: Timestamp,
-) -> Result<IdempotencyBegin, StoreError> {
-    store.begin_idempotent(merchant, key, fingerprint, now).await
 }

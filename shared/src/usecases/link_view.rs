@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::config::LinkConfig;
-use crate::domain::{Link, Timestamp};
+use crate::domain::{Link, LinkId, LinkKind, MerchantId, ShortCode, Timestamp};
 use crate::tokens::{LinkToken, LinkTokens};
 
 /// Builds the URLs customers open.
@@ -17,8 +17,23 @@ impl LinkUrls<'_> {
     /// The link's own token. Issued "at" the link's creation, so the same link always has the
     /// same URL, and the token expires when the link does.
     pub fn token(&self, link: &Link) -> String {
-        let claims = LinkToken { link_id: link.id.clone(), delivery_id: None, expires_at: link.expires_at };
-        self.tokens.issue(&claims, link.created_at)
+        self.token_of(&link.id, &link.merchant_id, link.created_at, link.expires_at)
+    }
+
+    pub fn token_of(
+        &self,
+        id: &LinkId,
+        merchant: &MerchantId,
+        created_at: Timestamp,
+        expires_at: Option<Timestamp>,
+    ) -> String {
+        let claims = LinkToken {
+            link_id: id.clone(),
+            merchant_id: Some(merchant.clone()),
+            delivery_id: None,
+            expires_at,
+        };
+        self.tokens.issue(&claims, created_at)
     }
 
     pub fn pay_url_for_token(&self, token: &str) -> String {
@@ -30,7 +45,11 @@ impl LinkUrls<'_> {
     }
 
     pub fn short_url(&self, link: &Link) -> String {
-        format!("{}/p/{}", self.config.public_base_url, link.short_code.as_str())
+        self.short_url_of(&link.short_code)
+    }
+
+    pub fn short_url_of(&self, code: &ShortCode) -> String {
+        format!("{}/p/{}", self.config.public_base_url, code.as_str())
     }
 }
 
@@ -45,7 +64,7 @@ pub struct Earnings {
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkSummary {
     pub id: String,
-    pub kind: crate::domain::LinkKind,
+    pub kind: LinkKind,
     pub status: &'static str,
     pub url: String,
     pub short_url: String,
@@ -77,6 +96,29 @@ impl LinkSummary {
                 manual: link.collected_manual,
                 currency: link.currency.code().to_string(),
             },
+        }
+    }
+}
+
+impl LinkSummary {
+    /// The order's link made inside the resend window, from what the order keeps of it.
+    pub fn of_reused(reused: &crate::usecases::create_link::ReusedLink, urls: LinkUrls<'_>) -> Self {
+        let current = &reused.current;
+        let token = urls.token_of(&current.id, &reused.merchant_id, current.created_at, current.expires_at);
+        Self {
+            id: current.id.to_string(),
+            kind: LinkKind::Order,
+            status: crate::domain::LinkStatus::Active.as_str(),
+            url: urls.pay_url_for_token(&token),
+            short_url: urls.short_url_of(&current.short_code),
+            amount: current.amount.minor(),
+            currency: reused.currency.code().to_string(),
+            name: current.name.clone(),
+            order_id: Some(reused.order_id.to_string()),
+            created_at: current.created_at,
+            expires_at: current.expires_at,
+            // A link that took money closed its order: it would not be reused.
+            earnings: Earnings { stripe: 0, manual: 0, currency: reused.currency.code().to_string() },
         }
     }
 }

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::link_view::{LinkSummary, LinkUrls};
 use crate::domain::{LinkKind, LinkStatus, MerchantId, Timestamp};
 use crate::http::ApiError;
-use crate::ports::{LinkStore, StoreError};
+use crate::ports::{ListLinks, StoreError};
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
@@ -98,8 +98,8 @@ pub struct LinkPage {
     pub next_cursor: Option<String>,
 }
 
-pub async fn list_links(
-    store: &dyn LinkStore,
+pub async fn list_links<S: ListLinks + ?Sized>(
+    store: &S,
     urls: LinkUrls<'_>,
     merchant: &MerchantId,
     filter: &LinkFilter,

@@ -5,12 +5,13 @@ use serde_json::Value;
 
 use super::fields::Fields;
 use super::link_view::{LinkSummary, LinkUrls};
+use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    Link, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Settings, Timestamp, ValidationError,
+    Link, LinkError, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Timestamp, ValidationError, Versioned,
 };
 use crate::http::ApiError;
-use crate::ports::{Checkout, CheckoutError, LinkStore, StoreError};
+use crate::ports::{Checkout, CheckoutError, Commit, Read, ReadLinkRecords, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManageError {
@@ -24,6 +25,15 @@ pub enum ManageError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
+}
+
+impl From<LinkError> for ManageError {
+    fn from(err: LinkError) -> Self {
+        match err {
+            LinkError::AlreadyPaid => Self::AlreadyPaid,
+            LinkError::Deleted | LinkError::NotPayable => Self::NotFound,
+        }
+    }
 }
 
 impl From<ManageError> for ApiError {
@@ -84,20 +94,23 @@ pub struct LinkDetail {
     pub payments: Vec<PaymentView>,
 }
 
-/// The merchant's link, or `NotFound` for another merchant's (ids cannot be probed) or a deleted one.
-pub async fn owned_link(
-    store: &dyn LinkStore,
+/// Whether `link` is the merchant's, and not deleted: another merchant's id is not found, so
+/// ids cannot be probed.
+fn is_owned(link: &Link, merchant: &MerchantId) -> bool {
+    &link.merchant_id == merchant && link.status != LinkStatus::Deleted
+}
+
+/// The merchant's link, or `NotFound`.
+pub async fn owned_link<S: Read + ?Sized>(
+    store: &S,
     merchant: &MerchantId,
     id: &str,
     now: Timestamp,
-) -> Result<Link, ManageError> {
+) -> Result<Versioned<Link>, ManageError> {
     let id = LinkId::parse(id).ok_or(ManageError::NotFound)?;
     crate::logging::record_link(&id);
-    let link = store.get_link(&id, now).await?.ok_or(ManageError::NotFound)?;
-    if &link.merchant_id != merchant || link.status == LinkStatus::Deleted {
-        return Err(ManageError::NotFound);
-    }
-    Ok(link)
+    let wanted = Wanted { link: Some(id), ..Wanted::default() };
+    retained(store.read(&wanted).await?.link, now).filter(|l| is_owned(l, merchant)).ok_or(ManageError::NotFound)
 }
 
 /// One message sent for the link, and how often its own URL was opened.
@@ -115,14 +128,19 @@ pub struct DeliveryView {
     pub sent_at: Timestamp,
 }
 
-pub async fn detail(
-    store: &dyn LinkStore,
+/// `GET /links/{id}`: the link and everything under it, in one query.
+pub async fn detail<S: ReadLinkRecords + ?Sized>(
+    store: &S,
     urls: LinkUrls<'_>,
-    link: Link,
+    merchant: &MerchantId,
+    id: &str,
     now: Timestamp,
 ) -> Result<LinkDetail, ManageError> {
-    let payments = store.list_payments(&link.id).await?;
-    let deliveries = store.list_deliveries(&link.id).await?;
+    let id = LinkId::parse(id).ok_or(ManageError::NotFound)?;
+    crate::logging::record_link(&id);
+    let records = store.link_records(&id).await?;
+    let link = retained(records.link, now).filter(|l| is_owned(l, merchant)).ok_or(ManageError::NotFound)?.value;
+    let payments = records.payments;
     Ok(LinkDetail {
         summary: LinkSummary::of(&link, urls, now),
         line_items: link.line_items.clone(),
@@ -130,20 +148,21 @@ pub async fn detail(
         landing_page_url: link.landing_page_url.clone(),
         options: link.options.clone(),
         opens: link.opens,
-        deliveries: deliveries
+        deliveries: records
+            .deliveries
             .into_iter()
             .map(|d| DeliveryView {
-                id: d.id.to_string(),
-                channel: d.channel,
-                recipient: d.recipient.clone(),
-                status: d.status,
-                message_id: d.message_id,
-                error: d.error,
-                opens: d.opens,
                 paid: payments.iter().any(|p| {
                     p.state == PaymentState::Paid
                         && p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&d.recipient))
                 }),
+                id: d.id.to_string(),
+                channel: d.channel,
+                recipient: d.recipient,
+                status: d.status,
+                message_id: d.message_id,
+                error: d.error,
+                opens: d.opens,
                 sent_at: d.created_at,
             })
             .collect(),
@@ -169,96 +188,103 @@ impl LinkChange {
     }
 }
 
-/// Renames, voids or reactivates. Voiding also closes the link's open Checkout Session at Stripe,
-/// so a customer who still has the Stripe page open cannot pay a void link.
-pub async fn change(
-    store: &dyn LinkStore,
+/// What a merchant does to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Void,
+    Reactivate,
+    Delete,
+}
+
+/// What managing a link may ask of the store.
+pub trait ManageStore: Read + Commit {}
+
+impl<T: Read + Commit + ?Sized> ManageStore for T {}
+
+/// Renames, voids or reactivates.
+pub async fn change<S: ManageStore + ?Sized>(
+    store: &S,
     checkout: &dyn Checkout,
     config: &LinkConfig,
-    settings: &Settings,
-    link: &Link,
+    merchant: &MerchantId,
+    id: &str,
     change: &LinkChange,
     now: Timestamp,
 ) -> Result<(), ManageError> {
-    if let Some(active) = change.active {
-        if link.status == LinkStatus::Paid {
-            return Err(ManageError::AlreadyPaid);
-        }
-        if active {
-            // A session closed while the link was void must not be handed out again.
-            close_session(store, checkout, settings, link).await?;
-            let purge_at = link.expires_at.map(|e| e.plus_days(config.retention_days));
-            move_link(store, link, &[LinkStatus::Void, LinkStatus::Active], LinkStatus::Active, purge_at, now).await?;
-        } else {
-            let purge_at = Some(now.plus_days(config.retention_days));
-            move_link(store, link, &[LinkStatus::Active, LinkStatus::Void], LinkStatus::Void, purge_at, now).await?;
-            close_session(store, checkout, settings, link).await?;
-        }
-    }
-    if let Some(name) = &change.name {
-        store.rename_link(&link.id, name).await?;
-    }
-    Ok(())
+    let to = change.active.map(|active| if active { Move::Reactivate } else { Move::Void });
+    apply(store, checkout, config, merchant, id, to, change.name.as_deref(), now).await
 }
 
 /// Deleting is final: the link stops being payable and disappears from the merchant's views.
-pub async fn delete(
-    store: &dyn LinkStore,
+pub async fn delete<S: ManageStore + ?Sized>(
+    store: &S,
     checkout: &dyn Checkout,
     config: &LinkConfig,
-    settings: &Settings,
-    link: &Link,
+    merchant: &MerchantId,
+    id: &str,
     now: Timestamp,
 ) -> Result<(), ManageError> {
-    let from = [LinkStatus::Active, LinkStatus::Void, LinkStatus::Paid];
-    let purge_at = Some(now.plus_days(config.retention_days));
-    // The link's own status changes last: a fault before it leaves the link as it was (its
-    // session closed, its data's deadline set, both harmless to repeat), and the retry deletes it.
-    close_session(store, checkout, settings, link).await?;
-    store.retain_link_data(link, purge_at).await?;
-    match store.set_link_status(&link.id, &from, LinkStatus::Deleted, purge_at).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::Conflict) => Err(ManageError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    apply(store, checkout, config, merchant, id, Some(Move::Delete), None, now).await
 }
 
-/// Changes the link's status and, with it, how long the link and everything it owns are kept.
-async fn move_link(
-    store: &dyn LinkStore,
-    link: &Link,
-    from: &[LinkStatus],
-    to: LinkStatus,
-    purge_at: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<(), ManageError> {
-    match store.set_link_status(&link.id, from, to, purge_at).await {
-        Ok(()) => Ok(store.retain_link_data(link, purge_at).await?),
-        Err(StoreError::Conflict) => Err(conflict_reason(store, link, now).await),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Expires the link's open session at Stripe, then forgets it; a retry after a Stripe fault
-/// finds it still recorded and tries again.
-async fn close_session(
-    store: &dyn LinkStore,
+/// Closes the link's open session at Stripe before the change is committed: a customer who
+/// still has the Stripe page open cannot pay a void or deleted link, and a reactivated link does
+/// not hand out a session that was closed. A session attached meanwhile makes the commit
+/// conflict; it is closed on the next round, so none attached up to the change stays open.
+#[allow(clippy::too_many_arguments)]
+async fn apply<S: ManageStore + ?Sized>(
+    store: &S,
     checkout: &dyn Checkout,
-    settings: &Settings,
-    link: &Link,
+    config: &LinkConfig,
+    merchant: &MerchantId,
+    id: &str,
+    to: Option<Move>,
+    name: Option<&str>,
+    now: Timestamp,
 ) -> Result<(), ManageError> {
-    if let Some(session) = &link.session {
-        checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await?;
-        store.forget_session(&link.id, &session.id).await?;
+    let retention = config.retention_days;
+    for _ in attempts() {
+        let mut link = owned_link(store, merchant, id, now).await?;
+        let mut order = None;
+        if let Some(to) = to {
+            if to == Move::Reactivate && link.status == LinkStatus::Paid {
+                return Err(ManageError::AlreadyPaid);
+            }
+            let ends = to != Move::Reactivate;
+            if (ends || link.status == LinkStatus::Void) && link.status != LinkStatus::Paid {
+                if let Some(session) = link.session.take() {
+                    checkout.expire_session(link.stripe_account.as_ref(), &session.id).await?;
+                }
+            }
+            match to {
+                Move::Void => {
+                    link.void(now, retention)?;
+                }
+                Move::Reactivate => {
+                    link.reactivate(retention)?;
+                }
+                Move::Delete => {
+                    link.delete(now, retention);
+                }
+            }
+            if ends && let Some(order_id) = &link.order_id {
+                let wanted = Wanted { order: Some((merchant.clone(), order_id.clone())), ..Wanted::default() };
+                order = store.read(&wanted).await?.order.filter(|o| o.current_link.as_ref().is_some_and(|c| c.id == link.id));
+                if let Some(order) = &mut order {
+                    order.link_ended(&link.id);
+                }
+            }
+        }
+        if let Some(name) = name {
+            link.name = name.to_string();
+        }
+        let mut writes = vec![Write::Link(link)];
+        writes.extend(order.map(Write::Order));
+        match store.commit(writes).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(())
-}
-
-/// Why a conditional status change failed: the link was paid or deleted in the meantime.
-async fn conflict_reason(store: &dyn LinkStore, link: &Link, now: Timestamp) -> ManageError {
-    match store.get_link(&link.id, now).await {
-        Ok(Some(fresh)) if fresh.status == LinkStatus::Paid => ManageError::AlreadyPaid,
-        Ok(_) => ManageError::NotFound,
-        Err(e) => e.into(),
-    }
+    Err(StoreError::Conflict.into())
 }

@@ -1,4 +1,5 @@
-//! What the product does, as plain logic over the ports: no HTTP, no SDK types.
+//! What the product does, as plain logic over the ports: read what a request needs, let the
+//! domain decide, commit what it decided; on a conflict, read again and decide again.
 
 pub mod create_link;
 pub mod fields;
@@ -11,3 +12,15 @@ pub mod redeem;
 pub mod send;
 pub mod settings;
 pub mod webhook;
+
+/// How often a use case reads, decides and commits again after another request committed first.
+const ATTEMPTS: usize = 6;
+
+fn attempts() -> std::ops::Range<usize> {
+    0..ATTEMPTS
+}
+
+/// A stored link the store may already have forgotten (past its retention) is gone.
+fn retained(link: Option<crate::domain::Versioned<crate::domain::Link>>, now: crate::domain::Timestamp) -> Option<crate::domain::Versioned<crate::domain::Link>> {
+    link.filter(|l| l.purge_at.is_none_or(|at| at > now))
+}

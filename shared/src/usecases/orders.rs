@@ -5,12 +5,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
+use super::attempts;
 use crate::domain::{
-    MerchantId, Order, OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState, SessionId, Settings,
-    Timestamp, random_base62,
+    Link, MerchantId, Order, OrderError as Refused, OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState,
+    SessionId, Timestamp, Versioned, random_base62,
 };
 use crate::http::ApiError;
-use crate::ports::{Checkout, LinkStore, OrderChange, StoreError};
+use crate::ports::{Checkout, Commit, ListOrders, Read, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -20,6 +21,14 @@ pub enum OrderError {
     AlreadyPaid,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<Refused> for OrderError {
+    fn from(err: Refused) -> Self {
+        match err {
+            Refused::AlreadyPaid | Refused::NotPayable => Self::AlreadyPaid,
+        }
+    }
 }
 
 impl From<OrderError> for ApiError {
@@ -132,8 +141,8 @@ fn is_order_position(status: Option<OrderPaymentStatus>, position: &str) -> bool
     OrderId::parse(id).is_ok()
 }
 
-pub async fn list_orders(
-    store: &dyn LinkStore,
+pub async fn list_orders<S: ListOrders + ?Sized>(
+    store: &S,
     merchant: &MerchantId,
     filter: &OrderFilter,
 ) -> Result<(Vec<OrderView>, Option<String>), StoreError> {
@@ -142,34 +151,92 @@ pub async fn list_orders(
     Ok((page.iter().map(|(o, _)| OrderView::of(o)).collect(), next))
 }
 
-async fn owned_order(store: &dyn LinkStore, merchant: &MerchantId, id: &str) -> Result<Order, OrderError> {
-    let id = OrderId::parse(id).map_err(|_| OrderError::NotFound)?;
-    store.get_order(merchant, &id).await?.ok_or(OrderError::NotFound)
+/// What managing an order may ask of the store.
+pub trait OrderStore: Read + Commit {}
+
+impl<T: Read + Commit + ?Sized> OrderStore for T {}
+
+/// How the merchant settles an order outside the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    MarkPaid,
+    Reject,
 }
 
-/// The merchant's order, as long as no money has been taken for it.
-async fn unsettled_order(store: &dyn LinkStore, merchant: &MerchantId, id: &str) -> Result<Order, OrderError> {
-    let order = owned_order(store, merchant, id).await?;
-    if order.payment_status.is_settled() {
-        return Err(OrderError::AlreadyPaid);
-    }
-    Ok(order)
-}
-
-/// Paid outside the platform: the order turns paid, its links stop taking money, and a manual
-/// payment is recorded (not counted as earnings through Stripe).
-pub async fn mark_paid(
-    store: &dyn LinkStore,
+/// Paid outside the platform: the order turns paid, its links stop taking money (their open
+/// Checkout Sessions are closed), and a manual payment is recorded on its current link (not
+/// counted as earnings through Stripe).
+pub async fn mark_paid<S: OrderStore + ?Sized>(
+    store: &S,
+    checkout: &dyn Checkout,
     merchant: &MerchantId,
     id: &str,
     now: Timestamp,
     retention_days: i64,
 ) -> Result<Order, OrderError> {
-    let order = unsettled_order(store, merchant, id).await?;
-    let manual = order.current_link_id.as_ref().map(|link_id| Payment {
+    settle(store, checkout, merchant, id, Settle::MarkPaid, now, retention_days).await
+}
+
+/// The order will not be paid: its links stop working, and open Stripe pages are closed.
+pub async fn reject<S: OrderStore + ?Sized>(
+    store: &S,
+    checkout: &dyn Checkout,
+    merchant: &MerchantId,
+    id: &str,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<Order, OrderError> {
+    settle(store, checkout, merchant, id, Settle::Reject, now, retention_days).await
+}
+
+async fn settle<S: OrderStore + ?Sized>(
+    store: &S,
+    checkout: &dyn Checkout,
+    merchant: &MerchantId,
+    id: &str,
+    how: Settle,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<Order, OrderError> {
+    let id = OrderId::parse(id).map_err(|_| OrderError::NotFound)?;
+    for _ in attempts() {
+        let wanted = Wanted { order: Some((merchant.clone(), id.clone())), ..Wanted::default() };
+        let mut order = store.read(&wanted).await?.order.ok_or(OrderError::NotFound)?;
+        match how {
+            Settle::MarkPaid => order.mark_paid(now, retention_days)?,
+            // Rejected before: its links are looked at again, for sessions a fault left open.
+            Settle::Reject => _ = order.reject(now, retention_days)?,
+        }
+        let wanted = Wanted { links: order.link_ids.clone(), ..Wanted::default() };
+        let mut links = store.read(&wanted).await?.links;
+        let manual = (how == Settle::MarkPaid).then(|| manual_payment(&order, now, retention_days)).flatten();
+        for link in &mut links {
+            link.follow_order(order.payment_status, now, retention_days);
+            if let Some(payment) = manual.as_ref().filter(|p| p.link_id == link.id) {
+                link.collected_manual += payment.amount.minor();
+            }
+        }
+        let mut writes: Vec<Write> = links.iter().cloned().map(Write::Link).collect();
+        writes.extend(manual.map(|p| Write::Payment(Versioned::new(p))));
+        writes.push(Write::Order(order.clone()));
+        match store.commit(writes).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => continue,
+            Err(err) => return Err(err.into()),
+        }
+        close_sessions(store, checkout, links.into_iter().map(Versioned::committed).collect()).await;
+        return Ok(order.value);
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// The manual payment on the order's current link, if it has one.
+fn manual_payment(order: &Order, now: Timestamp, retention_days: i64) -> Option<Payment> {
+    let link_id = order.current_link.as_ref().map(|c| c.id.clone()).or_else(|| order.link_ids.last().cloned())?;
+    Some(Payment {
         session_id: SessionId::parse(&format!("manual_{}", random_base62(20))).expect("a valid id"),
-        link_id: link_id.clone(),
-        merchant_id: merchant.clone(),
+        link_id,
+        merchant_id: order.merchant_id.clone(),
         order_id: Some(order.id.clone()),
         state: PaymentState::Paid,
         source: PaymentSource::Manual,
@@ -183,50 +250,26 @@ pub async fn mark_paid(
         payment_intent: None,
         refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
-    });
-    let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing, OrderPaymentStatus::Rejected];
-    let purge_at = Some(now.plus_days(retention_days));
-    let change =
-        OrderChange { from: &from, to: OrderPaymentStatus::Paid, at: now, manual_payment: manual.as_ref(), purge_at };
-    match store.set_order_status(merchant, &order.id, &change).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Err(OrderError::AlreadyPaid),
-        Err(e) => return Err(e.into()),
-    }
-    // The order as written, without reading it back: nothing can fail after the one write.
-    Ok(Order { payment_status: OrderPaymentStatus::Paid, updated_at: now, purge_at, ..order })
+    })
 }
 
-/// The order will not be paid: its links stop working, and open Stripe pages are closed.
-pub async fn reject(
-    store: &dyn LinkStore,
-    checkout: &dyn Checkout,
-    settings: &Settings,
-    merchant: &MerchantId,
-    id: &str,
-    now: Timestamp,
-    retention_days: i64,
-) -> Result<Order, OrderError> {
-    let order = unsettled_order(store, merchant, id).await?;
-    if order.payment_status != OrderPaymentStatus::Rejected {
-        let from = [OrderPaymentStatus::Outstanding, OrderPaymentStatus::Processing];
-        let purge_at = Some(now.plus_days(retention_days));
-        let change =
-            OrderChange { from: &from, to: OrderPaymentStatus::Rejected, at: now, manual_payment: None, purge_at };
-        match store.set_order_status(merchant, &order.id, &change).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(OrderError::AlreadyPaid),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    for link_id in &order.link_ids {
-        if let Some(session) = store.get_link(link_id, now).await?.and_then(|l| l.session) {
-            if let Err(err) = checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await {
-                tracing::warn!(link = %link_id, error = %err, "could not close a rejected order's Checkout Session");
-            } else {
-                store.forget_session(link_id, &session.id).await?;
+/// Closes the open Checkout Sessions of an order's ended links, then forgets them. Best effort:
+/// the order's change stands; a payment through a session that could not be closed is recorded
+/// and flagged, and a repeated reject tries again.
+async fn close_sessions<S: OrderStore + ?Sized>(store: &S, checkout: &dyn Checkout, links: Vec<Versioned<Link>>) {
+    let mut closed = Vec::new();
+    for mut link in links {
+        let Some(session) = link.session.take() else { continue };
+        match checkout.expire_session(link.stripe_account.as_ref(), &session.id).await {
+            Ok(()) => closed.push(Write::Link(link)),
+            Err(err) => {
+                tracing::warn!(link = %link.id, error = %err, "could not close an ended order's Checkout Session")
             }
         }
     }
-    owned_order(store, merchant, id).await
+    if !closed.is_empty()
+        && let Err(err) = store.commit(closed).await
+    {
+        tracing::warn!(error = %err, "closed Checkout Sessions stay recorded on their links");
+    }
 }

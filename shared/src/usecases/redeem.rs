@@ -1,37 +1,27 @@
 //! A customer opens a link (`/pay`, `/p/{code}`, `/pay/resolve`): the same checks everywhere, then
 //! Checkout — through the link's open session when it has one, so concurrent opens make one.
+//! An open reads the link and its merchant's settings together, counts itself, and (the first
+//! time) attaches a session: three round trips at most.
 
+use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    DeliveryId, Link, LinkKind, LinkStatus, OpenSession, RecurringInterval, Settings, ShortCode, Timestamp,
+    DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, RecurringInterval, Settings, ShortCode,
+    Timestamp, Versioned,
 };
-use crate::ports::{Checkout, CheckoutError, CheckoutLine, LinkStore, NewCheckoutSession, StoreError};
+use crate::ports::{
+    Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Wanted, Write,
+};
 use crate::tokens::{LinkTokens, TokenError};
 use crate::usecases::link_view::LinkUrls;
 
-/// Why a link cannot be paid, as the landing page's `payment_link_error` says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    Expired,
-    Void,
-    Invalid,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::Void => "void",
-            Self::Invalid => "invalid",
-        }
-    }
-}
+pub use crate::domain::Refusal;
 
 /// What an open finds.
 #[derive(Debug, Clone)]
 pub enum Inspection {
     Payable {
-        link: Box<Link>,
+        link: Box<Versioned<Link>>,
         settings: Settings,
         delivery_id: Option<DeliveryId>,
     },
@@ -59,9 +49,13 @@ pub enum RedeemError {
     Checkout(#[from] CheckoutError),
 }
 
-#[derive(Clone, Copy)]
-pub struct Redeemer<'a> {
-    pub store: &'a dyn LinkStore,
+/// What an open may ask of the store.
+pub trait OpenStore: Read + Commit + CountOpens {}
+
+impl<T: Read + Commit + CountOpens + ?Sized> OpenStore for T {}
+
+pub struct Redeemer<'a, S: OpenStore + ?Sized> {
+    pub store: &'a S,
     pub checkout: &'a dyn Checkout,
     pub tokens: &'a LinkTokens,
     pub config: &'a LinkConfig,
@@ -74,9 +68,74 @@ pub enum Presented<'a> {
     ShortCode(&'a str),
 }
 
-impl Redeemer<'_> {
+/// Which link a customer named, as far as the token or short code tells.
+struct Named {
+    link_id: LinkId,
+    merchant_id: Option<MerchantId>,
+    delivery_id: Option<DeliveryId>,
+    token_expired: bool,
+}
+
+impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
     pub fn urls(&self) -> LinkUrls<'_> {
         LinkUrls { config: self.config, tokens: self.tokens }
+    }
+
+    async fn named(&self, presented: Presented<'_>, now: Timestamp) -> Result<Result<Named, Refusal>, StoreError> {
+        Ok(match presented {
+            Presented::Token(token) => match self.tokens.verify(token, now) {
+                Ok(t) => Ok(Named {
+                    link_id: t.link_id,
+                    merchant_id: t.merchant_id,
+                    delivery_id: t.delivery_id,
+                    token_expired: false,
+                }),
+                Err(TokenError::Invalid) => Err(Refusal::Invalid),
+                // Still find the link, so the customer lands on its merchant's page.
+                Err(TokenError::Expired) => match self.tokens.verify_ignoring_expiry(token) {
+                    Some(t) => Ok(Named {
+                        link_id: t.link_id,
+                        merchant_id: t.merchant_id,
+                        delivery_id: None,
+                        token_expired: true,
+                    }),
+                    None => Err(Refusal::Expired),
+                },
+            },
+            Presented::ShortCode(code) => {
+                let Some(code) = ShortCode::parse(code) else { return Ok(Err(Refusal::Invalid)) };
+                let wanted = Wanted { short_code: Some(code), ..Wanted::default() };
+                match self.store.read(&wanted).await?.short_code {
+                    Some(target) => Ok(Named {
+                        link_id: target.link_id,
+                        merchant_id: target.merchant_id,
+                        delivery_id: target.delivery_id,
+                        token_expired: false,
+                    }),
+                    None => Err(Refusal::Invalid),
+                }
+            }
+        })
+    }
+
+    /// The link and its merchant's settings, read together when the token names the merchant.
+    async fn link_and_settings(
+        &self,
+        named: &Named,
+        now: Timestamp,
+    ) -> Result<Option<(Versioned<Link>, Settings)>, StoreError> {
+        let wanted =
+            Wanted { link: Some(named.link_id.clone()), settings: named.merchant_id.clone(), ..Wanted::default() };
+        let found = self.store.read(&wanted).await?;
+        let Some(link) = retained(found.link, now) else { return Ok(None) };
+        let settings = match found.settings {
+            Some(settings) if named.merchant_id.as_ref() == Some(&link.merchant_id) => settings.value,
+            Some(_) => Settings::default(),
+            // A token issued before tokens named their merchant: one more read.
+            None if named.merchant_id.is_none() => super::settings::get_settings(self.store, &link.merchant_id).await?,
+            None => Settings::default(),
+        };
+        Ok(Some((link, settings)))
     }
 
     /// Finds the link and judges it, counting the open when asked.
@@ -86,110 +145,76 @@ impl Redeemer<'_> {
         now: Timestamp,
         count_open: bool,
     ) -> Result<Inspection, RedeemError> {
-        let invalid = || Inspection::Refused { refusal: Refusal::Invalid, link: None, settings: None };
-        let (link_id, delivery_id, token_expired) = match presented {
-            Presented::Token(token) => match self.tokens.verify(token, now) {
-                Ok(t) => (t.link_id, t.delivery_id, false),
-                Err(TokenError::Invalid) => return Ok(invalid()),
-                // Still find the link, so the customer lands on its merchant's page.
-                Err(TokenError::Expired) => match self.tokens.link_id_ignoring_expiry(token) {
-                    Some(id) => (id, None, true),
-                    None => return Ok(Inspection::Refused { refusal: Refusal::Expired, link: None, settings: None }),
-                },
-            },
-            Presented::ShortCode(code) => {
-                let Some(code) = ShortCode::parse(code) else { return Ok(invalid()) };
-                match self.store.resolve_short_code(&code, now).await? {
-                    Some(target) => (target.link_id, target.delivery_id, false),
-                    None => return Ok(invalid()),
-                }
-            }
+        let refused = |refusal| Inspection::Refused { refusal, link: None, settings: None };
+        let named = match self.named(presented, now).await? {
+            Ok(named) => named,
+            Err(refusal) => return Ok(refused(refusal)),
         };
-        crate::logging::record_link(&link_id);
-        let Some(link) = self.store.get_link(&link_id, now).await? else {
-            return Ok(if token_expired {
-                Inspection::Refused { refusal: Refusal::Expired, link: None, settings: None }
-            } else {
-                invalid()
-            });
+        crate::logging::record_link(&named.link_id);
+        let Some((link, settings)) = self.link_and_settings(&named, now).await? else {
+            return Ok(refused(if named.token_expired { Refusal::Expired } else { Refusal::Invalid }));
         };
-        if count_open && link.status != LinkStatus::Deleted {
-            self.store.record_open(&link.id, delivery_id.as_ref()).await?;
+        let openable = link.openable(now);
+        if count_open && openable != Openable::Refused(Refusal::Invalid) {
+            self.store.count_open(&link.id, named.delivery_id.as_ref()).await?;
         }
-        let settings = self.store.get_settings(&link.merchant_id).await?.unwrap_or_default();
-        let order_status = match (&link.order_id, link.kind) {
-            (Some(order_id), LinkKind::Order) => {
-                self.store.get_order(&link.merchant_id, order_id).await?.map(|o| o.payment_status)
+        let shown = Box::new(link.value.clone());
+        Ok(match openable {
+            Openable::AlreadyPaid => Inspection::AlreadyPaid { link: shown, settings },
+            Openable::Processing => Inspection::Processing { link: shown, settings },
+            Openable::Refused(refusal) => Inspection::Refused { refusal, link: Some(shown), settings: Some(settings) },
+            Openable::Payable if named.token_expired => {
+                Inspection::Refused { refusal: Refusal::Expired, link: Some(shown), settings: Some(settings) }
             }
-            _ => None,
-        };
-        let status = link.status_at(now);
-        let refused = |refusal| Inspection::Refused {
-            refusal,
-            link: Some(Box::new(link.clone())),
-            settings: Some(settings.clone()),
-        };
-        Ok(match status {
-            LinkStatus::Paid => Inspection::AlreadyPaid { link: Box::new(link), settings },
-            _ if order_status.is_some_and(|s| s.is_settled()) => {
-                Inspection::AlreadyPaid { link: Box::new(link), settings }
+            Openable::Payable => {
+                Inspection::Payable { link: Box::new(link), settings, delivery_id: named.delivery_id }
             }
-            LinkStatus::Deleted => refused(Refusal::Invalid),
-            // Checkout shows the session that started the debit as complete, and a new one could
-            // take the money twice: the customer is told to wait (a failure reopens the order).
-            _ if order_status == Some(crate::domain::OrderPaymentStatus::Processing) => {
-                Inspection::Processing { link: Box::new(link), settings }
-            }
-            LinkStatus::Void => refused(Refusal::Void),
-            _ if order_status == Some(crate::domain::OrderPaymentStatus::Rejected) => refused(Refusal::Void),
-            LinkStatus::Expired => refused(Refusal::Expired),
-            _ if token_expired => refused(Refusal::Expired),
-            LinkStatus::Active => Inspection::Payable { link: Box::new(link), settings, delivery_id },
         })
     }
 
     /// The Checkout Session the customer should be sent to.
-    pub async fn checkout_session(
-        &self,
-        link: &Link,
-        settings: &Settings,
-        now: Timestamp,
-    ) -> Result<OpenSession, RedeemError> {
+    pub async fn checkout_session(&self, link: &Versioned<Link>, now: Timestamp) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
             // Reusable links: every customer gets a session of their own.
-            let request =
-                self.session_request(link, settings, now, format!("{}-{}", link.id, crate::domain::random_base62(16)));
+            let request = self.session_request(link, now, format!("{}-{}", link.id, crate::domain::random_base62(16)));
             return Ok(self.checkout.create_session(&request).await?);
         }
         let mut link = link.clone();
-        for _ in 0..4 {
+        for _ in attempts() {
             if let Some(session) = link.usable_session(now) {
                 return Ok(session.clone());
             }
-            let request = self.session_request(&link, settings, now, String::new());
+            let request = self.session_request(&link, now, String::new());
             let created = match self.checkout.create_session(&request).await {
                 Ok(session) => Some(session),
+                // Another open is making the same session: read again to find it.
                 Err(CheckoutError::IdempotencyConflict) => None,
                 Err(err) => return Err(err.into()),
             };
-            if let Some(session) = created {
-                match self.store.attach_session(&link.id, link.session_seq, &session).await {
-                    Ok(()) => return Ok(session),
-                    Err(StoreError::Conflict) => {}
-                    Err(err) => return Err(err.into()),
-                }
-                // Another open attached its session first: send this customer there too, and
-                // close ours if Stripe made a second one.
-                let winner = self.store.get_link(&link.id, now).await?;
-                if let Some(won) = winner.as_ref().and_then(|l| l.usable_session(now))
-                    && won.id != session.id
-                {
-                    let _ = self.checkout.expire_session(settings.stripe_account.as_ref(), &session.id).await;
+            if let Some(session) = &created {
+                let mut next = link.clone();
+                if next.attach_session(session.clone(), now).is_ok() {
+                    match self.store.commit(vec![Write::Link(next)]).await {
+                        Ok(()) => return Ok(session.clone()),
+                        Err(StoreError::Conflict) => {}
+                        Err(err) => return Err(err.into()),
+                    }
                 }
             }
-            match self.store.get_link(&link.id, now).await? {
-                Some(fresh) if fresh.status_at(now) == LinkStatus::Active => link = fresh,
-                _ => return Err(StoreError::Conflict.into()),
+            let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
+            let fresh = retained(self.store.read(&wanted).await?.link, now);
+            let payable = fresh.as_ref().filter(|f| f.openable(now) == Openable::Payable);
+            let theirs = payable.and_then(|f| f.usable_session(now)).map(|s| s.id.clone());
+            if let Some(ours) = &created
+                && theirs.as_ref() != Some(&ours.id)
+            {
+                // Stripe made a second session (another open attached first), or the link was
+                // voided while ours was made: nobody may pay through ours.
+                let _ = self.checkout.expire_session(link.stripe_account.as_ref(), &ours.id).await;
+            }
+            match payable {
+                Some(fresh) => link = fresh.clone(),
+                None => return Err(StoreError::Conflict.into()),
             }
         }
         Err(StoreError::Conflict.into())
@@ -197,7 +222,7 @@ impl Redeemer<'_> {
 
     /// A request that is the same for every concurrent open of the link: same parameters, same
     /// idempotency key, so Stripe answers all of them with one session.
-    fn session_request(&self, link: &Link, settings: &Settings, now: Timestamp, key: String) -> NewCheckoutSession {
+    fn session_request(&self, link: &Link, now: Timestamp, key: String) -> NewCheckoutSession {
         let expires_at = session_expiry(link, now);
         let token = self.urls().token(link);
         let base = &self.config.public_base_url;
@@ -229,7 +254,7 @@ impl Redeemer<'_> {
             link_id: link.id.clone(),
             merchant_id: link.merchant_id.clone(),
             delivery_id: None,
-            account: settings.stripe_account.clone(),
+            account: link.stripe_account.clone(),
             currency: link.currency,
             lines,
             subscription: link.is_recurring(),

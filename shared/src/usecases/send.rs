@@ -1,25 +1,43 @@
 //! `POST /links/{id}/email`, `POST /links/{id}/sms`: one message per recipient, each with a URL of
 //! its own (so opens can be told apart), and no second message to the same recipient on the same
-//! channel inside the re-send window — decided by a conditional write, not a read.
+//! channel inside the re-send window — decided by a versioned write of the window, not a read.
+//! One read for the link, its merchant's settings and every recipient's window; one claim per
+//! recipient; one commit for how the sends ended.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::fields::Fields;
 use super::link_view::LinkUrls;
+use super::{attempts, retained};
 use crate::domain::{
-    Channel, Customer, Delivery, DeliveryId, DeliveryStatus, Email, Link, LinkStatus, PhoneE164, Recipient, Settings,
-    ShortCode, Timestamp, ValidationError,
+    Channel, Customer, Delivery, DeliveryId, DeliveryStatus, Email, Link, LinkStatus, MerchantId, PhoneE164, Recipient,
+    SendWindow, Settings, ShortCode, ShortCodeTarget, Timestamp, ValidationError, Versioned,
 };
 use crate::http::ApiError;
 use crate::messages;
-use crate::ports::{Claim, EmailMessage, LinkStore, Mailer, SendError, SmsMessage, SmsSender, StoreError};
+use crate::ports::{
+    Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write,
+};
 use crate::tokens::LinkToken;
 
 pub const MAX_RECIPIENTS: usize = 50;
 
+/// How long a pending delivery holds its window for the request that claimed it: the longest a
+/// send function may run. Past it that request is dead, and a retry may send.
+pub const SEND_LEASE_SECONDS: i64 = {
+    let (email, sms) = (crate::budgets::SEND_EMAIL.timeout_seconds, crate::budgets::SEND_SMS.timeout_seconds);
+    (if email > sms { email } else { sms }) as i64
+};
+
+/// Recipients whose outcomes go in one commit: two items each (three for a release), inside
+/// DynamoDB's hundred items per transaction.
+const FINISHED_PER_COMMIT: usize = 25;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendLinkError {
+    #[error("no such link")]
+    NotFound,
     #[error("the link is not active")]
     LinkNotActive,
     #[error(transparent)]
@@ -35,6 +53,7 @@ pub enum SendLinkError {
 impl From<SendLinkError> for ApiError {
     fn from(err: SendLinkError) -> Self {
         match err {
+            SendLinkError::NotFound => ApiError::not_found("link"),
             SendLinkError::LinkNotActive => {
                 ApiError::conflict("link_not_active", "The link is void, paid, deleted or expired: it cannot be sent.")
             }
@@ -61,23 +80,22 @@ pub struct DeliveryResult {
     pub segments: Option<usize>,
 }
 
-/// The recipients of a send: those in the body, or the order's customer.
-pub fn parse_recipients(
-    body: &Value,
-    channel: Channel,
-    customer: Option<&Customer>,
-) -> Result<Vec<Recipient>, ValidationError> {
+/// The link's customer as the recipient of a send that names none.
+pub fn default_recipient(channel: Channel, customer: Option<&Customer>) -> Result<Vec<Recipient>, ValidationError> {
+    let default = customer.and_then(|c| match channel {
+        Channel::Email => c.email.clone().map(|email| Recipient::Email { email, name: c.name.clone() }),
+        Channel::Sms => c.phone.clone().map(Recipient::Phone),
+    });
+    let what = if channel == Channel::Email { "an email" } else { "a phone number" };
+    default.map(|r| vec![r]).ok_or_else(|| {
+        ValidationError::new("recipients", format!("are required: the link's customer has no {what}"))
+    })
+}
+
+/// The recipients the body names, or `None` for the link's customer.
+pub fn parse_recipients(body: &Value, channel: Channel) -> Result<Option<Vec<Recipient>>, ValidationError> {
     let f = Fields::of(body, "")?;
-    let Some(list) = f.array("recipients")? else {
-        let default = customer.and_then(|c| match channel {
-            Channel::Email => c.email.clone().map(|email| Recipient::Email { email, name: c.name.clone() }),
-            Channel::Sms => c.phone.clone().map(Recipient::Phone),
-        });
-        let what = if channel == Channel::Email { "an email" } else { "a phone number" };
-        return default.map(|r| vec![r]).ok_or_else(|| {
-            ValidationError::new("recipients", format!("are required: the link's customer has no {what}"))
-        });
-    };
+    let Some(list) = f.array("recipients")? else { return Ok(None) };
     if list.is_empty() || list.len() > MAX_RECIPIENTS {
         return Err(ValidationError::new("recipients", format!("must list 1 to {MAX_RECIPIENTS} recipients")));
     }
@@ -99,7 +117,7 @@ pub fn parse_recipients(
             recipients.push(recipient);
         }
     }
-    Ok(recipients)
+    Ok(Some(recipients))
 }
 
 #[derive(Clone, Copy)]
@@ -117,28 +135,41 @@ impl Transport<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
-pub struct Sender<'a> {
-    pub store: &'a dyn LinkStore,
+/// What a send may ask of the store.
+pub trait SendStore: Read + Commit {}
+
+impl<T: Read + Commit + ?Sized> SendStore for T {}
+
+pub struct Sender<'a, S: SendStore + ?Sized> {
+    pub store: &'a S,
     pub transport: Transport<'a>,
     pub urls: LinkUrls<'a>,
     pub resend_window_seconds: i64,
 }
 
-impl Sender<'_> {
+/// A claimed delivery and how its send ended.
+struct Sent {
+    window: Versioned<SendWindow>,
+    delivery: Versioned<Delivery>,
+    /// `false`: the provider failed for now, and the claim is undone.
+    keep: bool,
+}
+
+impl<S: SendStore + ?Sized> Sender<'_, S> {
     /// The URL a delivery carries: the token URL in an email, the short URL in an SMS.
     fn url_of(&self, link: &Link, delivery: &Delivery) -> String {
         match delivery.channel {
             Channel::Email => {
                 let token = LinkToken {
                     link_id: link.id.clone(),
+                    merchant_id: Some(link.merchant_id.clone()),
                     delivery_id: Some(delivery.id.clone()),
                     expires_at: link.expires_at,
                 };
                 // Issued "at" the delivery, so a deduplicated send hands back the very same URL.
                 self.urls.pay_url_for_token(&self.urls.tokens.issue(&token, delivery.created_at))
             }
-            Channel::Sms => format!("{}/p/{}", self.urls.config.public_base_url, delivery.short_code.as_str()),
+            Channel::Sms => self.urls.short_url_of(&delivery.short_code),
         }
     }
 
@@ -146,82 +177,192 @@ impl Sender<'_> {
     /// customer), one message each. The answer is the route's whole response body.
     pub async fn send_link(
         &self,
-        merchant: &crate::domain::MerchantId,
+        merchant: &MerchantId,
         link_id: &str,
         body: &Value,
         now: Timestamp,
     ) -> Result<Value, ApiError> {
-        let link = super::manage::owned_link(self.store, merchant, link_id, now).await?;
-        let recipients = parse_recipients(body, self.transport.channel(), link.customer.as_ref())?;
-        let settings = super::settings::get_settings(self.store, merchant).await?;
-        let deliveries = self.send(&link, &settings, &recipients, now).await?;
+        let named = parse_recipients(body, self.transport.channel())?;
+        let id = crate::domain::LinkId::parse(link_id).ok_or(SendLinkError::NotFound)?;
+        crate::logging::record_link(&id);
+        let mut wanted = Wanted { link: Some(id.clone()), settings: Some(merchant.clone()), ..Wanted::default() };
+        wanted.windows = named.iter().flatten().map(|r| (id.clone(), r.window_key())).collect();
+        let found = self.store.read(&wanted).await.map_err(SendLinkError::from)?;
+        let link = retained(found.link, now)
+            .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
+            .ok_or(SendLinkError::NotFound)?;
+        let recipients = match named {
+            Some(recipients) => recipients,
+            None => default_recipient(self.transport.channel(), link.customer.as_ref())?,
+        };
+        let settings = found.settings.map(|s| s.value).unwrap_or_default();
+        let windows = (wanted.windows.len() == recipients.len()).then_some(found.windows);
+        let deliveries = self.send(&link, &settings, &recipients, windows, now).await?;
         Ok(serde_json::json!({"url": self.urls.pay_url(&link), "deliveries": deliveries}))
     }
 
+    /// Sends to each recipient, or hands back the delivery that holds their window. `windows`:
+    /// the recipients' windows when already read.
     pub async fn send(
         &self,
         link: &Link,
         settings: &Settings,
         recipients: &[Recipient],
+        windows: Option<Vec<Versioned<SendWindow>>>,
         now: Timestamp,
     ) -> Result<Vec<DeliveryResult>, SendLinkError> {
         if link.status_at(now) != LinkStatus::Active {
             return Err(SendLinkError::LinkNotActive);
         }
+        let windows = match windows {
+            Some(windows) => windows,
+            None => {
+                let keys = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
+                self.store.read(&Wanted { windows: keys, ..Wanted::default() }).await?.windows
+            }
+        };
         let mut results = Vec::with_capacity(recipients.len());
+        let mut finished = Vec::new();
+        let mut failure = None;
         for recipient in recipients {
-            results.push(self.send_one(link, settings, recipient, now).await?);
+            let key = recipient.window_key();
+            let window = windows.iter().find(|w| w.key == key).cloned();
+            let claimed = match self.claim(link, recipient, window, now).await {
+                Ok(Ok(claimed)) => claimed,
+                Ok(Err(existing)) => {
+                    results.push(self.result(link, &existing, "deduplicated", None));
+                    continue;
+                }
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
+            };
+            let (sent, result) = self.deliver_one(link, settings, recipient, claimed).await;
+            let keep = sent.keep;
+            finished.push(sent);
+            match result {
+                Ok(result) => results.push(result),
+                Err(err) => failure = Some(err),
+            }
+            if !keep {
+                break;
+            }
         }
-        Ok(results)
+        self.finish(finished).await?;
+        match failure {
+            Some(err) => Err(err),
+            None => Ok(results),
+        }
     }
 
-    async fn send_one(
+    /// Claims the recipient's window with a new pending delivery, or returns the delivery that
+    /// holds it.
+    async fn claim(
+        &self,
+        link: &Link,
+        recipient: &Recipient,
+        mut window: Option<Versioned<SendWindow>>,
+        now: Timestamp,
+    ) -> Result<Result<(Versioned<SendWindow>, Versioned<Delivery>), Delivery>, SendLinkError> {
+        let key = recipient.window_key();
+        let cutoff = now.plus_seconds(-self.resend_window_seconds);
+        for _ in attempts() {
+            if let Some(held) = window.as_ref().filter(|w| w.holds(now, cutoff)) {
+                return Ok(Err(held.delivery.clone()));
+            }
+            let delivery = Delivery {
+                id: DeliveryId::generate(),
+                link_id: link.id.clone(),
+                merchant_id: link.merchant_id.clone(),
+                channel: self.transport.channel(),
+                recipient: recipient.address(),
+                status: DeliveryStatus::Pending,
+                message_id: None,
+                error: None,
+                short_code: ShortCode::generate(),
+                created_at: now,
+                opens: 0,
+                purge_at: link.purge_at,
+            };
+            let claim = SendWindow {
+                link_id: link.id.clone(),
+                key: key.clone(),
+                delivery: delivery.clone(),
+                lease_until: now.plus_seconds(SEND_LEASE_SECONDS),
+            };
+            let claim = Versioned::at(claim, window.as_ref().map_or(0, |w| w.version));
+            let target = ShortCodeTarget {
+                link_id: link.id.clone(),
+                merchant_id: Some(link.merchant_id.clone()),
+                delivery_id: Some(delivery.id.clone()),
+            };
+            let writes = vec![
+                Write::Window(claim.clone()),
+                Write::Delivery(Versioned::new(delivery.clone())),
+                Write::ShortCode(delivery.short_code.clone(), target),
+            ];
+            match self.store.commit(writes).await {
+                Ok(()) => return Ok(Ok((claim.committed(), Versioned::new(delivery).committed()))),
+                Err(StoreError::Conflict) => {}
+                Err(err) => return Err(err.into()),
+            }
+            let wanted = Wanted { windows: vec![(link.id.clone(), key.clone())], ..Wanted::default() };
+            window = self.store.read(&wanted).await?.windows.pop();
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Sends one claimed delivery.
+    async fn deliver_one(
         &self,
         link: &Link,
         settings: &Settings,
         recipient: &Recipient,
-        now: Timestamp,
-    ) -> Result<DeliveryResult, SendLinkError> {
-        let mut delivery = Delivery {
-            id: DeliveryId::generate(),
-            link_id: link.id.clone(),
-            merchant_id: link.merchant_id.clone(),
-            channel: self.transport.channel(),
-            recipient: recipient.address(),
-            status: DeliveryStatus::Pending,
-            message_id: None,
-            error: None,
-            short_code: ShortCode::generate(),
-            created_at: now,
-            opens: 0,
-            purge_at: link.purge_at,
-        };
-        let window_key = recipient.window_key();
-        let cutoff = now.plus_seconds(-self.resend_window_seconds);
-        if let Claim::Existing(existing) = self.store.claim_delivery(&delivery, &window_key, cutoff).await? {
-            return Ok(self.result(link, &existing, "deduplicated", None));
-        }
+        (mut window, mut delivery): (Versioned<SendWindow>, Versioned<Delivery>),
+    ) -> (Sent, Result<DeliveryResult, SendLinkError>) {
         let url = self.url_of(link, &delivery);
         let (outcome, segments) = self.deliver(link, settings, recipient, &url).await;
-        match outcome {
+        let keep = match outcome {
             Ok(message_id) => {
-                delivery.status = DeliveryStatus::Sent;
-                delivery.message_id = Some(message_id);
+                delivery.sent(message_id);
+                true
             }
             Err(err @ SendError::Transient(_)) => {
                 tracing::warn!(link = %link.id, delivery = %delivery.id, code = err.code(), "the provider failed for now");
-                self.store.release_delivery(&delivery, &window_key).await?;
-                return Err(SendLinkError::ProviderUnavailable(err));
+                let sent = Sent { window, delivery, keep: false };
+                return (sent, Err(SendLinkError::ProviderUnavailable(err)));
             }
             Err(SendError::Permanent(code)) => {
                 tracing::warn!(link = %link.id, delivery = %delivery.id, code, "a message could not be sent");
-                delivery.status = DeliveryStatus::Failed;
-                delivery.error = Some(code.to_string());
+                delivery.failed(code);
+                true
             }
-        }
-        self.store.finish_delivery(&delivery, &window_key).await?;
+        };
+        window.delivery = delivery.value.clone();
         let status = if delivery.status == DeliveryStatus::Sent { "sent" } else { "failed" };
-        Ok(self.result(link, &delivery, status, segments))
+        let result = self.result(link, &delivery, status, segments);
+        (Sent { window, delivery, keep }, Ok(result))
+    }
+
+    /// Records how the sends ended. A failed send frees its window (a retry sends again); one the
+    /// provider could not take for now is undone whole, so the caller's retry starts afresh.
+    async fn finish(&self, finished: Vec<Sent>) -> Result<(), SendLinkError> {
+        for chunk in finished.chunks(FINISHED_PER_COMMIT) {
+            let mut writes = Vec::new();
+            for sent in chunk {
+                if sent.keep {
+                    writes.push(Write::Delivery(sent.delivery.clone()));
+                    writes.push(Write::Window(sent.window.clone()));
+                } else {
+                    writes.push(Write::DropShortCode(sent.delivery.short_code.clone()));
+                    writes.push(Write::DropDelivery(sent.delivery.clone()));
+                    writes.push(Write::DropWindow(sent.window.clone()));
+                }
+            }
+            self.store.commit(writes).await?;
+        }
+        Ok(())
     }
 
     /// Renders and sends, retrying transient faults a bounded number of times.

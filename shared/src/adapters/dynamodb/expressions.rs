@@ -12,36 +12,18 @@ pub fn n(number: impl ToString) -> AttributeValue {
     AttributeValue::N(number.to_string())
 }
 
-/// An update that writes each attribute of `item` (but the keys) with placeholders `#a0`/`:a0`…,
-/// so whole domain objects can be written by `UpdateItem` inside a transaction.
+/// An `UpdateItem` expression with its placeholders, for the few writes that are not a whole
+/// versioned item: counters, and an order's status onto a link.
 #[derive(Debug, Default)]
 pub struct Update {
-    pub sets: Vec<String>,
-    pub removes: Vec<String>,
-    pub names: HashMap<String, String>,
-    pub values: Item,
+    sets: Vec<String>,
+    names: HashMap<String, String>,
+    values: Item,
 }
 
 impl Update {
-    pub fn set_all(mut self, item: Item) -> Self {
-        for (i, (name, value)) in item.into_iter().enumerate() {
-            if name == "pk" || name == "sk" {
-                continue;
-            }
-            self.names.insert(format!("#a{i}"), name);
-            self.values.insert(format!(":a{i}"), value);
-            self.sets.push(format!("#a{i} = :a{i}"));
-        }
-        self
-    }
-
     pub fn set(mut self, expression: &str) -> Self {
         self.sets.push(expression.to_string());
-        self
-    }
-
-    pub fn remove(mut self, attribute: &str) -> Self {
-        self.removes.push(attribute.to_string());
         self
     }
 
@@ -63,39 +45,8 @@ impl Update {
             .value(":ttl", n(at.unix()))
     }
 
-    /// Keeps the item for as long as it is wanted: no TTL.
-    pub fn keep_forever(self) -> Self {
-        self.remove("purge_at").remove("#ttl").name("#ttl", "ttl")
-    }
-
-    /// Keeps the item until `at`, or for good with `None`.
-    pub fn retention(self, at: Option<crate::domain::Timestamp>) -> Self {
-        match at {
-            Some(at) => self.keep_until(at),
-            None => self.keep_forever(),
-        }
-    }
-
-    /// Binds `values` as `:{prefix}0`, `:{prefix}1`… and returns the list for an `IN (…)`.
-    pub fn one_of<'v>(mut self, prefix: &str, values: impl IntoIterator<Item = &'v str>) -> (Self, String) {
-        let mut placeholders = Vec::new();
-        for (i, value) in values.into_iter().enumerate() {
-            let placeholder = format!(":{prefix}{i}");
-            self.values.insert(placeholder.clone(), s(value));
-            placeholders.push(placeholder);
-        }
-        (self, format!("({})", placeholders.join(", ")))
-    }
-
     pub fn expression(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.sets.is_empty() {
-            parts.push(format!("SET {}", self.sets.join(", ")));
-        }
-        if !self.removes.is_empty() {
-            parts.push(format!("REMOVE {}", self.removes.join(", ")));
-        }
-        parts.join(" ")
+        format!("SET {}", self.sets.join(", "))
     }
 
     pub fn names(&self) -> Option<HashMap<String, String>> {

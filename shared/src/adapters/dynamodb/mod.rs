@@ -7,18 +7,23 @@
 //! | order | `MERCHANT#{m}` | `ORDER#{order}` | its longest-kept link's; retention once settled |
 //! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` | 24 hours |
 //! | link | `LINK#{id}` | `LINK` | expiry + retention; retention once ended |
-//! | payment | `LINK#{id}` | `PAYMENT#{session}` | its link's |
-//! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` | its link's |
+//! | opens of the link, of a delivery | `LINK#{id}` | `OPENS`, `OPENS#{delivery}` | none |
+//! | payment | `LINK#{id}` | `PAYMENT#{session}` | its own |
+//! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` | its link's when sent |
 //! | re-send window | `LINK#{id}` | `WINDOW#{recipient key}` | two days |
-//! | short code | `SHORT#{code}` | `SHORT` | its link's |
-//! | PaymentIntent lookup | `PI#{intent}` | `PI` | its payment's |
+//! | short code | `SHORT#{code}` | `SHORT` | none |
+//! | PaymentIntent | `PI#{intent}` | `PI` | its payment's, or 30 days for an early refund |
 //!
+//! Every versioned item carries `version`: a write is conditioned on the version it was read at.
 //! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time);
 //! orders by payment status through `gsi2`.
 
 mod expressions;
+mod items;
+mod pages;
 mod store;
 mod table;
+mod transactions;
 
 pub use store::DynamoStore;
 pub use table::create_table;

@@ -1,22 +1,17 @@
-//! `POST /links`: validate, check the merchant and order may be paid, then mint a link — or hand
-//! back the order's link made inside the resend window, decided by a conditional write.
+//! A `POST /links` body, validated, and the link it asks for.
 
-use lambda_http::http::StatusCode;
 use serde_json::Value;
 
-use super::fields::{Fields, web_url};
-use crate::config::LinkConfig;
+use crate::usecases::fields::{Fields, web_url};
 use crate::domain::{
     AdjustableQuantity, Amount, CollectAddress, Currency, Customer, Email, LineItem, Link, LinkId, LinkKind,
     LinkOptions, LinkStatus, MerchantId, Order, OrderId, OrderPaymentStatus, PhoneE164, RecurringInterval, Settings,
     ShortCode, Timestamp, ValidationError,
 };
-use crate::http::ApiError;
-use crate::ports::{LinkStore, StoreError};
+use super::CreateLinkError;
 
 const MAX_ITEMS: usize = 100;
 const MAX_QUANTITY: i64 = 10_000;
-const CREATE_ATTEMPTS: usize = 8;
 
 /// How long a link lives, as the request says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,61 +49,6 @@ pub struct CreateLink {
     pub landing_page_url: Option<url::Url>,
     pub options: LinkOptions,
     success_url: Option<url::Url>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CreateLinkError {
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
-    #[error("{field} points at a host outside allowed_redirect_hosts")]
-    RedirectHostNotAllowed { field: &'static str },
-    #[error("payments are not enabled")]
-    PaymentsNotEnabled,
-    #[error("the customer cannot pay by card")]
-    CustomerCannotPayByCard,
-    #[error("the order is already paid")]
-    OrderAlreadyPaid,
-    #[error("the order cannot be paid")]
-    OrderNotPayable,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<CreateLinkError> for ApiError {
-    fn from(err: CreateLinkError) -> Self {
-        match err {
-            CreateLinkError::Invalid(e) => ApiError::validation(e),
-            CreateLinkError::RedirectHostNotAllowed { field } => {
-                let mut e = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "redirect_host_not_allowed",
-                    format!("{field} must point at one of the merchant's allowed_redirect_hosts."),
-                );
-                e.field = Some(field.to_string());
-                e
-            }
-            CreateLinkError::PaymentsNotEnabled => {
-                ApiError::conflict("payments_not_enabled", "Payments are not enabled in the merchant's settings.")
-            }
-            CreateLinkError::CustomerCannotPayByCard => ApiError::conflict(
-                "customer_cannot_pay_by_card",
-                "The customer pays on invoice terms and cannot pay by card.",
-            ),
-            CreateLinkError::OrderAlreadyPaid => {
-                ApiError::conflict("order_already_paid", "The order has already been paid.")
-            }
-            CreateLinkError::OrderNotPayable => {
-                ApiError::conflict("order_not_payable", "The order is not tracked for payment, deleted or rejected.")
-            }
-            CreateLinkError::Store(e) => ApiError::from(e),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Created {
-    New(Link),
-    Reused(Link),
 }
 
 fn parse_line_items(
@@ -314,7 +254,7 @@ impl CreateLink {
     }
 
     /// The merchant's rules, in the order a merchant would want to hear about them.
-    fn check_eligible(&self, settings: &Settings) -> Result<(), CreateLinkError> {
+    pub(super) fn check_eligible(&self, settings: &Settings) -> Result<(), CreateLinkError> {
         if !settings.payments_enabled {
             return Err(CreateLinkError::PaymentsNotEnabled);
         }
@@ -328,7 +268,7 @@ impl CreateLink {
             return Err(CreateLinkError::CustomerCannotPayByCard);
         }
         if let LinkSubject::Order(order) = &self.subject {
-            check_payable(order.payment_status)?;
+            Order::check_payable(order.payment_status)?;
         }
         Ok(())
     }
@@ -342,7 +282,7 @@ impl CreateLink {
         minutes.map(|m| now.plus_seconds(i64::from(m) * 60))
     }
 
-    fn new_link(&self, merchant: &MerchantId, settings: &Settings, now: Timestamp, retention_days: i64) -> Link {
+    pub(super) fn new_link(&self, merchant: &MerchantId, settings: &Settings, now: Timestamp, retention_days: i64) -> Link {
         let (kind, order_id, amount, currency, line_items) = match &self.subject {
             LinkSubject::Order(o) => (LinkKind::Order, Some(o.id.clone()), o.amount, o.currency, o.line_items.clone()),
             LinkSubject::Products { currency, items, amount } => {
@@ -372,135 +312,9 @@ impl CreateLink {
             collected: 0,
             collected_manual: 0,
             purge_at: expires_at.map(|e| e.plus_days(retention_days)),
+            stripe_account: settings.stripe_account.clone(),
+            order_status: None,
         }
     }
 }
 
-fn check_payable(status: OrderPaymentStatus) -> Result<(), CreateLinkError> {
-    if status.is_settled() {
-        return Err(CreateLinkError::OrderAlreadyPaid);
-    }
-    if matches!(status, OrderPaymentStatus::NotTracked | OrderPaymentStatus::Deleted | OrderPaymentStatus::Rejected) {
-        return Err(CreateLinkError::OrderNotPayable);
-    }
-    Ok(())
-}
-
-/// A product link: new ids each attempt. A conflict is either a short code another link drew
-/// (drawn again) or, after the SDK retried an attempt that timed out, our own write, already
-/// there. (DynamoDB itself makes a retried transaction idempotent through its client request
-/// token; moto does not, and the check costs a read only on a conflict.)
-async fn create_product_link(
-    store: &dyn LinkStore,
-    config: &LinkConfig,
-    merchant: &MerchantId,
-    request: &CreateLink,
-    settings: &Settings,
-    now: Timestamp,
-) -> Result<Created, CreateLinkError> {
-    for _ in 0..CREATE_ATTEMPTS {
-        let link = request.new_link(merchant, settings, now, config.retention_days);
-        match store.create_link(&link).await {
-            Ok(()) => return Ok(Created::New(link)),
-            Err(StoreError::Conflict) => {
-                if let Some(written) = store.get_link(&link.id, now).await? {
-                    return Ok(Created::New(written));
-                }
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
-}
-
-/// Creates the link, or returns the order's current link when it is still active and was made
-/// inside the resend window. Concurrent creates for one order race on a conditional write of the
-/// order's current link: one wins, the others see its link and reuse it.
-pub async fn create_link(
-    store: &dyn LinkStore,
-    config: &LinkConfig,
-    merchant: &MerchantId,
-    request: &CreateLink,
-    now: Timestamp,
-) -> Result<Created, CreateLinkError> {
-    let settings = store.get_settings(merchant).await?.unwrap_or_default();
-    request.check_eligible(&settings)?;
-    let order = match &request.subject {
-        LinkSubject::Order(order) => order,
-        LinkSubject::Products { .. } => {
-            return create_product_link(store, config, merchant, request, &settings, now).await;
-        }
-    };
-    // The link this call last tried to write. The SDK retries an attempt that timed out, and
-    // that attempt may have written: a conflict then comes from our own link, which is new.
-    let mut attempted = None;
-    for _ in 0..CREATE_ATTEMPTS {
-        let stored = store.get_order(merchant, &order.id).await?;
-        if let Some(stored) = &stored {
-            if let Some(ours) = attempted.as_ref().filter(|id| stored.current_link_id.as_ref() == Some(*id))
-                && let Some(ours) = store.get_link(ours, now).await?
-            {
-                // Our write landed (whatever the resend window or the link's state now).
-                return Ok(Created::New(ours));
-            }
-            check_payable(stored.payment_status)?;
-            if let Some(current) = reusable_link(store, stored, config, now).await? {
-                return Ok(if attempted.as_ref() == Some(&current.id) {
-                    Created::New(current)
-                } else {
-                    Created::Reused(current)
-                });
-            }
-        }
-        let link = request.new_link(merchant, &settings, now, config.retention_days);
-        attempted = Some(link.id.clone());
-        let next = Order {
-            merchant_id: merchant.clone(),
-            id: order.id.clone(),
-            // A payment this system saw in flight outranks what the merchant's system believes.
-            payment_status: match stored.as_ref().map(|s| s.payment_status) {
-                Some(OrderPaymentStatus::Processing) => OrderPaymentStatus::Processing,
-                _ => OrderPaymentStatus::Outstanding,
-            },
-            amount: order.amount,
-            currency: order.currency,
-            customer: request.customer.clone(),
-            invoice_number: order.invoice_number.clone(),
-            invoice_url: order.invoice_url.clone(),
-            link_ids: Vec::new(),
-            current_link_id: None,
-            current_link_created_at: None,
-            updated_at: now,
-            // The order holds the customer's details: it is kept as long as its longest-kept
-            // link. Once one of its links never expires, neither does the order (until it is
-            // settled, rejected or deleted, which set their own retention).
-            purge_at: match &stored {
-                None => link.purge_at,
-                Some(stored) => stored.purge_at.zip(link.purge_at).map(|(kept, new)| kept.max(new)),
-            },
-        };
-        let expected = stored.as_ref().and_then(|s| s.current_link_id.as_ref());
-        match store.create_order_link(&link, &next, expected).await {
-            Ok(()) => return Ok(Created::New(link)),
-            Err(StoreError::Conflict) => continue,
-            Err(err) => return Err(err.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
-}
-
-async fn reusable_link(
-    store: &dyn LinkStore,
-    order: &Order,
-    config: &LinkConfig,
-    now: Timestamp,
-) -> Result<Option<Link>, StoreError> {
-    let (Some(id), Some(created_at)) = (&order.current_link_id, order.current_link_created_at) else {
-        return Ok(None);
-    };
-    if created_at.plus_seconds(config.resend_window_seconds) <= now {
-        return Ok(None);
-    }
-    let link = store.get_link(id, now).await?;
-    Ok(link.filter(|l| l.status_at(now) == LinkStatus::Active))
-}

@@ -1,0 +1,194 @@
+//! What may happen to a link, decided here and nowhere else: stores only persist the result.
+
+use super::{
+    Link, LinkKind, LinkStatus, OpenSession, OrderPaymentStatus, Payment, PaymentSource, PaymentState, SessionId,
+    Timestamp,
+};
+
+/// Why a link cannot be paid, as the landing page's `payment_link_error` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Expired,
+    Void,
+    Invalid,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Void => "void",
+            Self::Invalid => "invalid",
+        }
+    }
+}
+
+/// What a customer who opens the link finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openable {
+    Payable,
+    AlreadyPaid,
+    /// The order's payment is in flight (a bank debit): not payable again unless it fails.
+    Processing,
+    Refused(Refusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the link is paid")]
+    AlreadyPaid,
+    #[error("the link is deleted")]
+    Deleted,
+    #[error("the link cannot be paid now")]
+    NotPayable,
+}
+
+impl Link {
+    /// The status a customer and a merchant see now: an active link past its expiry is expired,
+    /// and an active link of an order that was paid or rejected elsewhere is paid or void.
+    pub fn status_at(&self, now: Timestamp) -> LinkStatus {
+        match (self.status, self.order_status) {
+            (LinkStatus::Active, Some(order)) if order.is_settled() => LinkStatus::Paid,
+            (LinkStatus::Active, Some(order)) if order.ends_links() => LinkStatus::Void,
+            (LinkStatus::Active, _) if self.expires_at.is_some_and(|e| e <= now) => LinkStatus::Expired,
+            (status, _) => status,
+        }
+    }
+
+    pub fn openable(&self, now: Timestamp) -> Openable {
+        match self.status_at(now) {
+            LinkStatus::Paid => Openable::AlreadyPaid,
+            LinkStatus::Deleted => Openable::Refused(Refusal::Invalid),
+            // Checkout shows the session that started the debit as complete, and a new one could
+            // take the money twice: the customer is told to wait (a failure reopens the order).
+            _ if self.order_status == Some(OrderPaymentStatus::Processing) => Openable::Processing,
+            LinkStatus::Void => Openable::Refused(Refusal::Void),
+            LinkStatus::Expired => Openable::Refused(Refusal::Expired),
+            LinkStatus::Active => Openable::Payable,
+        }
+    }
+
+    /// The open session, unless it is about to close: a customer needs a minute to pay.
+    pub fn usable_session(&self, now: Timestamp) -> Option<&OpenSession> {
+        self.session.as_ref().filter(|s| s.expires_at > now.plus_seconds(60))
+    }
+
+    /// Makes `session` the one every open is sent to. Only a payable link takes one, so a void
+    /// that committed first leaves the caller to close the session it made.
+    pub fn attach_session(&mut self, session: OpenSession, now: Timestamp) -> Result<(), LinkError> {
+        if self.openable(now) != Openable::Payable {
+            return Err(LinkError::NotPayable);
+        }
+        self.session = Some(session);
+        self.session_seq += 1;
+        Ok(())
+    }
+
+    /// Forgets the session if it is the open one. Returns whether it was.
+    pub fn forget_session(&mut self, id: &SessionId) -> bool {
+        let open = self.session.as_ref().is_some_and(|s| &s.id == id);
+        if open {
+            self.session = None;
+        }
+        open
+    }
+
+    /// Deactivates. The open session stays recorded until it is closed at Stripe, so a retry
+    /// after a Stripe fault still knows what to close. `false`: it was void already.
+    pub fn void(&mut self, now: Timestamp, retention_days: i64) -> Result<bool, LinkError> {
+        match self.status {
+            LinkStatus::Paid => Err(LinkError::AlreadyPaid),
+            LinkStatus::Deleted => Err(LinkError::Deleted),
+            LinkStatus::Void => Ok(false),
+            LinkStatus::Active | LinkStatus::Expired => {
+                self.status = LinkStatus::Void;
+                self.purge_at = Some(now.plus_days(retention_days));
+                Ok(true)
+            }
+        }
+    }
+
+    /// Reactivates a void link and drops the session recorded on it: the caller closes that one
+    /// at Stripe first, since it must not be handed out again. `false`: it was active already.
+    pub fn reactivate(&mut self, retention_days: i64) -> Result<bool, LinkError> {
+        match self.status {
+            LinkStatus::Paid => Err(LinkError::AlreadyPaid),
+            LinkStatus::Deleted => Err(LinkError::Deleted),
+            LinkStatus::Active | LinkStatus::Expired => Ok(false),
+            LinkStatus::Void => {
+                self.status = LinkStatus::Active;
+                self.session = None;
+                self.purge_at = self.expires_at.map(|e| e.plus_days(retention_days));
+                Ok(true)
+            }
+        }
+    }
+
+    /// Deleting is final. `false`: it was deleted already.
+    pub fn delete(&mut self, now: Timestamp, retention_days: i64) -> bool {
+        if self.status == LinkStatus::Deleted {
+            return false;
+        }
+        self.status = LinkStatus::Deleted;
+        self.purge_at = Some(now.plus_days(retention_days));
+        true
+    }
+
+    /// Why a person should look at a payment made through this link now, if they should: money
+    /// that arrives for a link that was not payable is recorded, never dropped, and flagged.
+    pub fn flag_for_payment(&self, now: Timestamp) -> Option<&'static str> {
+        match (self.status, self.order_status) {
+            (LinkStatus::Deleted, _) => Some("link_deleted"),
+            (LinkStatus::Void, _) => Some("link_void"),
+            (LinkStatus::Paid, _) => Some("already_paid"),
+            (_, Some(order)) if order.is_settled() => Some("already_paid"),
+            (_, Some(OrderPaymentStatus::Rejected)) => Some("order_rejected"),
+            (_, Some(order)) if order.ends_links() => Some("order_not_payable"),
+            _ if self.expires_at.is_some_and(|e| e <= now) => Some("link_expired"),
+            _ => None,
+        }
+    }
+
+    /// What a session's payment does to its link. A paid order link closes, unless the payment
+    /// was flagged: a void, deleted or expired link keeps its status (and is never silently
+    /// reactivated), while the money still counts. A failed payment frees its session, so the
+    /// customer's next open makes a new one.
+    pub fn take_payment(&mut self, payment: &Payment, retention_days: i64) {
+        match payment.state {
+            PaymentState::Paid => {
+                if payment.source == PaymentSource::Stripe {
+                    self.collected += payment.amount.minor();
+                } else {
+                    self.collected_manual += payment.amount.minor();
+                }
+                if self.kind == LinkKind::Order && payment.flag.is_none() {
+                    self.status = LinkStatus::Paid;
+                    self.session = None;
+                    self.purge_at = Some(payment.recorded_at.plus_days(retention_days));
+                }
+            }
+            PaymentState::Failed => {
+                self.forget_session(&payment.session_id);
+            }
+            PaymentState::Processing => {}
+        }
+    }
+
+    /// The order moved: its links say so, and an order that ended ends the retention clock of
+    /// its links too.
+    pub fn follow_order(&mut self, status: OrderPaymentStatus, at: Timestamp, retention_days: i64) {
+        self.order_status = Some(status);
+        if status.is_settled() || status.ends_links() {
+            self.purge_at = Some(at.plus_days(retention_days));
+        }
+    }
+
+    /// Where the link sits in its merchant's newest-first list: creation time, then id.
+    pub fn list_position(&self) -> String {
+        format!("{:012}#{}", self.created_at.unix(), self.id)
+    }
+
+    pub fn is_recurring(&self) -> bool {
+        self.line_items.iter().any(|item| item.recurring.is_some())
+    }
+}

@@ -1,0 +1,15 @@
+//! The narrow capabilities the use cases need. Adapters implement them; handlers ask only for
+//! the ones they use.
+
+mod checkout;
+mod clock;
+mod messaging;
+mod store;
+
+pub use checkout::{Checkout, CheckoutError, CheckoutLine, NewCheckoutSession};
+pub use clock::{Clock, SystemClock};
+pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
+pub use store::{
+    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, Store, StoreError, Wanted,
+    Write,
+};

@@ -1,0 +1,141 @@
+//! What the use cases ask of storage: read what a request needs in one round trip, commit what
+//! the domain decided in one transaction. A store checks versions and writes; it decides nothing.
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
+    OrderPaymentStatus, Payment, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
+};
+
+/// Why a store call did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Something was written since it was read (or already exists); nothing was written.
+    #[error("the item changed concurrently or is not in the expected state")]
+    Conflict,
+    /// The store could not be reached or refused the request; nothing may be assumed written.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(err))
+    }
+}
+
+/// The keys of everything one request needs, read together (strongly consistent).
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub link: Option<LinkId>,
+    pub settings: Option<MerchantId>,
+    pub order: Option<(MerchantId, OrderId)>,
+    pub payment: Option<(LinkId, SessionId)>,
+    pub intent: Option<String>,
+    pub links: Vec<LinkId>,
+    pub windows: Vec<(LinkId, String)>,
+    pub idempotency: Option<(MerchantId, String)>,
+    pub short_code: Option<ShortCode>,
+}
+
+/// What a read found, each with the version it was read at. Retention is the reader's to judge
+/// (`purge_at`): DynamoDB's TTL deletes lazily.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub link: Option<Versioned<Link>>,
+    pub settings: Option<Versioned<Settings>>,
+    pub order: Option<Versioned<Order>>,
+    pub payment: Option<Versioned<Payment>>,
+    pub intent: Option<Versioned<IntentRecord>>,
+    pub links: Vec<Versioned<Link>>,
+    pub windows: Vec<Versioned<SendWindow>>,
+    pub idempotency: Option<Versioned<IdempotencyRecord>>,
+    pub short_code: Option<ShortCodeTarget>,
+}
+
+/// One item of a commit. A versioned item is written only if it is still at the version it was
+/// read at (version 0: only if it does not exist), and then as the next version.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Link(Versioned<Link>),
+    /// The order's status onto one of its links that was not read: the order's own versioned
+    /// write in the same commit orders these. A link that is no longer stored is left alone.
+    LinkFollowsOrder { link: LinkId, status: OrderPaymentStatus, purge_at: Option<Timestamp> },
+    Order(Versioned<Order>),
+    Payment(Versioned<Payment>),
+    Intent(Versioned<IntentRecord>),
+    Delivery(Versioned<Delivery>),
+    Window(Versioned<SendWindow>),
+    Settings(MerchantId, Versioned<Settings>),
+    Idempotency(Versioned<IdempotencyRecord>),
+    /// Only if no code of that name exists.
+    ShortCode(ShortCode, ShortCodeTarget),
+    /// A claim undone: these go, if still at the version read.
+    DropDelivery(Versioned<Delivery>),
+    DropWindow(Versioned<SendWindow>),
+    DropShortCode(ShortCode),
+}
+
+#[async_trait]
+pub trait Read: Send + Sync {
+    async fn read(&self, wanted: &Wanted) -> Result<Found, StoreError>;
+}
+
+#[async_trait]
+pub trait Commit: Send + Sync {
+    /// All of it or none of it; `Conflict` when any item was not as read.
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}
+
+/// Opens are counters, apart from the versioned state: many customers open at once.
+#[async_trait]
+pub trait CountOpens: Send + Sync {
+    async fn count_open(&self, link: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError>;
+}
+
+/// Everything stored under one link, opens counted in.
+#[derive(Debug, Clone, Default)]
+pub struct LinkRecords {
+    pub link: Option<Versioned<Link>>,
+    pub payments: Vec<Payment>,
+    pub deliveries: Vec<Delivery>,
+}
+
+#[async_trait]
+pub trait ReadLinkRecords: Send + Sync {
+    async fn link_records(&self, link: &LinkId) -> Result<LinkRecords, StoreError>;
+}
+
+#[async_trait]
+pub trait ListLinks: Send + Sync {
+    /// The merchant's links created in `[from, to]`, newest first, strictly older than `before`
+    /// (a position from an earlier page), at most `limit` of them, each with its position.
+    /// Read from the merchant's index, never by scanning the table.
+    async fn links_page(
+        &self,
+        merchant: &MerchantId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Link, String)>, StoreError>;
+}
+
+#[async_trait]
+pub trait ListOrders: Send + Sync {
+    /// The merchant's orders, most recently changed first when filtered by status (through the
+    /// status index), else by order id; strictly after `after` (a position from an earlier page).
+    async fn orders_page(
+        &self,
+        merchant: &MerchantId,
+        status: Option<OrderPaymentStatus>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Order, String)>, StoreError>;
+}
+
+/// Everything a function may ask of one store; each use case names only the parts it uses.
+pub trait Store: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders {}
+
+impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders> Store for T {}

@@ -1,0 +1,145 @@
+//! A Checkout Session's payment: read the link, its stored payment and its PaymentIntent in one
+//! go (a repeat ends there), the order in a second, and commit everything in a third.
+
+use super::{Event, Handled, SessionObject, WebhookError, WebhookStore, from_links_account, link_of};
+use crate::domain::{
+    Amount, Currency, IntentRecord, Link, Order, Payment, PaymentKey, PaymentSource, PaymentState, SessionId,
+    Timestamp, Versioned,
+};
+use crate::ports::{Found, StoreError, Wanted, Write};
+use crate::usecases::attempts;
+
+pub(super) async fn record<S: WebhookStore + ?Sized>(
+    store: &S,
+    event: &Event,
+    session: &SessionObject,
+    state: PaymentState,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<Handled, WebhookError> {
+    let (Some(link_id), Ok(session_id)) = (link_of(session), SessionId::parse(&session.id)) else {
+        return Ok(Handled::Ignored);
+    };
+    crate::logging::record_link(&link_id);
+    for _ in attempts() {
+        let wanted = Wanted {
+            link: Some(link_id.clone()),
+            payment: Some((link_id.clone(), session_id.clone())),
+            intent: session.payment_intent.clone(),
+            ..Wanted::default()
+        };
+        // Read without the retention cut-off: money for a link is recorded even after it ended.
+        let found = store.read(&wanted).await?;
+        let Some(link) = &found.link else {
+            tracing::warn!(event = %event.id, "payment for a link this system does not hold; ignored");
+            return Ok(Handled::Ignored);
+        };
+        if session.metadata.get("merchant_id").is_some_and(|m| m != link.merchant_id.as_str()) {
+            tracing::warn!(event = %event.id, "session names another merchant than its link; ignored");
+            return Ok(Handled::Ignored);
+        }
+        if !from_links_account(event, link) {
+            return Ok(Handled::Ignored);
+        }
+        let incoming = payment_of(session, link, session_id.clone(), state, now);
+        if !incoming.supersedes(found.payment.as_ref().map(|p| &p.value)) {
+            return Ok(Handled::Duplicate);
+        }
+        let order = match &link.order_id {
+            Some(order_id) => {
+                let wanted = Wanted { order: Some((link.merchant_id.clone(), order_id.clone())), ..Wanted::default() };
+                store.read(&wanted).await?.order
+            }
+            None => None,
+        };
+        let writes = decide(found.clone(), order, incoming, event, now, retention_days);
+        match store.commit(writes).await {
+            Ok(()) => return Ok(Handled::Recorded),
+            Err(StoreError::Conflict) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// The payment as the event tells it, at what Stripe charged (a promotion code lowers it,
+/// `no_payment_required` makes it zero).
+fn payment_of(session: &SessionObject, link: &Link, session_id: SessionId, state: PaymentState, now: Timestamp) -> Payment {
+    let details = session.customer_details.as_ref();
+    Payment {
+        session_id,
+        link_id: link.id.clone(),
+        merchant_id: link.merchant_id.clone(),
+        order_id: link.order_id.clone(),
+        state,
+        source: PaymentSource::Stripe,
+        amount: session.amount_total.and_then(|a| Amount::charged(a).ok()).unwrap_or(link.amount),
+        currency: session.currency.as_deref().and_then(|c| Currency::parse(c).ok()).unwrap_or(link.currency),
+        customer_email: details.and_then(|d| d.email.clone()),
+        customer_name: details.and_then(|d| d.name.clone()),
+        recorded_at: now,
+        flag: link.flag_for_payment(now).map(str::to_string),
+        failure: (state == PaymentState::Failed).then(|| "async_payment_failed".to_string()),
+        payment_intent: session.payment_intent.clone(),
+        refunded: 0,
+        purge_at: None,
+    }
+}
+
+/// What the payment changes: itself, its link, its order (and through the order every other link
+/// of it), and its PaymentIntent's record, with a refund that came first applied.
+fn decide(
+    found: Found,
+    order: Option<Versioned<Order>>,
+    mut payment: Payment,
+    event: &Event,
+    now: Timestamp,
+    retention_days: i64,
+) -> Vec<Write> {
+    let mut link = found.link.expect("checked by the caller");
+    if let Some(flag) = &payment.flag {
+        tracing::warn!(event = %event.id, link = %link.id, flag, "payment arrived for a link that is not payable; recorded and flagged");
+    }
+    let stored = found.payment;
+    payment.refunded = stored.as_ref().map_or(0, |p| p.refunded);
+    let mut writes = Vec::new();
+    let mut early_refund_fully = None;
+    if let Some(intent) = payment.payment_intent.clone() {
+        let mut record = found.intent.unwrap_or_else(|| {
+            Versioned::new(IntentRecord { intent, payment: None, early_refund: None, account: None, purge_at: None })
+        });
+        if let Some((refunded, charge_amount)) = record.early_refund.take()
+            && record.account == event.account
+        {
+            payment.raise_refunded(refunded);
+            early_refund_fully = Some(payment.is_fully_refunded_by(refunded, charge_amount));
+        }
+        record.payment = Some(PaymentKey::of(&payment));
+        record.account = event.account.clone();
+        record.purge_at = None;
+        writes.push(Write::Intent(record));
+    }
+    link.take_payment(&payment, retention_days);
+    if let Some(mut order) = order {
+        let moved = order.after_payment(&payment, retention_days);
+        let refunded = early_refund_fully.is_some_and(|fully| order.after_refund(fully, now));
+        link.follow_order(order.payment_status, now, retention_days);
+        if moved || refunded {
+            let ended = order.payment_status.is_settled() || order.payment_status.ends_links();
+            for sibling in order.link_ids.iter().filter(|id| **id != link.id) {
+                writes.push(Write::LinkFollowsOrder {
+                    link: sibling.clone(),
+                    status: order.payment_status,
+                    purge_at: ended.then(|| now.plus_days(retention_days)),
+                });
+            }
+            writes.push(Write::Order(order));
+        }
+    }
+    // Kept as long as its link.
+    payment.purge_at = link.purge_at;
+    let version = stored.map_or(0, |p| p.version);
+    writes.push(Write::Payment(Versioned::at(payment, version)));
+    writes.push(Write::Link(link));
+    writes
+}
