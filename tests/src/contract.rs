@@ -153,7 +153,8 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         body: "{}".into(),
         expires_at: NOW.plus_seconds(86_400),
     };
-    let target = ShortCodeTarget { link_id: l.id.clone(), merchant_id: Some(m.clone()), delivery_id: None };
+    let target =
+        ShortCodeTarget { link_id: l.id.clone(), merchant_id: Some(m.clone()), delivery_id: None, purge_at: None };
     let wanted = Wanted {
         link: Some(l.id.clone()),
         settings: Some(m.clone()),
@@ -217,7 +218,8 @@ pub async fn a_write_at_a_stale_version_writes_nothing_of_its_commit(store: &dyn
 pub async fn a_short_code_is_taken_once(store: &dyn Store) {
     let m = merchant("m-short");
     let code = ShortCode::generate();
-    let target = |id: LinkId| ShortCodeTarget { link_id: id, merchant_id: Some(m.clone()), delivery_id: None };
+    let target =
+        |id: LinkId| ShortCodeTarget { link_id: id, merchant_id: Some(m.clone()), delivery_id: None, purge_at: None };
     store.commit(vec![Write::ShortCode(code.clone(), target(LinkId::generate()))]).await.unwrap();
     assert!(is_conflict(store.commit(vec![Write::ShortCode(code.clone(), target(LinkId::generate()))]).await));
     store.commit(vec![Write::DropShortCode(code.clone())]).await.unwrap();
@@ -231,7 +233,8 @@ pub async fn an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_lef
     let gone = LinkId::generate();
     let o = order(&m, "SO-follow");
     let purge = NOW.plus_days(90);
-    let follow = |link: LinkId| Write::LinkFollowsOrder { link, status: OrderPaymentStatus::Paid, purge_at: Some(purge) };
+    let follow =
+        |link: LinkId| Write::LinkFollowsOrder { link, status: OrderPaymentStatus::Paid, purge_at: Some(purge) };
     store.commit(vec![follow(read.id.clone()), follow(gone.clone()), Write::Order(Versioned::new(o))]).await.unwrap();
     let followed = read_link(store, &read.id).await.unwrap();
     assert_eq!((followed.order_status, followed.purge_at), (Some(OrderPaymentStatus::Paid), Some(purge)));
@@ -254,7 +257,11 @@ pub async fn opens_are_counted_apart_from_versions(store: &dyn Store) {
     assert_eq!((stored.opens, stored.version), (4, 1), "a counted open is not a change of state");
     assert_eq!(records.deliveries[0].opens, 1);
     store.commit(vec![Write::Link(l)]).await.unwrap();
-    assert_eq!(store.link_records(&stored.id).await.unwrap().link.unwrap().opens, 4, "writing the link keeps its opens");
+    assert_eq!(
+        store.link_records(&stored.id).await.unwrap().link.unwrap().opens,
+        4,
+        "writing the link keeps its opens"
+    );
 }
 
 pub async fn a_claim_is_undone_only_as_it_was_read(store: &dyn Store) {
@@ -262,7 +269,10 @@ pub async fn a_claim_is_undone_only_as_it_was_read(store: &dyn Store) {
     let l = stored_link(store, &m).await;
     let d = delivery(&l);
     let w = window(&d);
-    store.commit(vec![Write::Delivery(Versioned::new(d.clone())), Write::Window(Versioned::new(w.clone()))]).await.unwrap();
+    store
+        .commit(vec![Write::Delivery(Versioned::new(d.clone())), Write::Window(Versioned::new(w.clone()))])
+        .await
+        .unwrap();
     let mut taken_over = Versioned::at(w.clone(), 1);
     taken_over.lease_until = NOW.plus_seconds(60);
     store.commit(vec![Write::Window(taken_over)]).await.unwrap();

@@ -97,7 +97,10 @@ async fn a_payment_that_arrives_for_a_void_link_is_recorded_and_flagged() {
     assert_eq!(server.deliver(&body).await.json()["result"], "recorded");
     let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
     assert_eq!(detail["payments"][0]["flag"], "link_void");
-    assert_eq!(detail["status"], "paid", "money was taken: the order is paid");
+    assert_eq!(detail["status"], "void", "a payment never silently reactivates a void link");
+    assert_eq!(detail["earnings"]["stripe"], 2500, "the money counts");
+    let orders = server.call(&merchant, "GET", "/orders?payment_status=paid", None).await.json();
+    assert_eq!(orders["data"][0]["id"], "SO-late", "money was taken: the order is paid");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -241,6 +244,18 @@ async fn an_expired_link_sends_the_customer_to_the_landing_page_or_says_gone() {
         .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("LINK#{id}")))
         .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("LINK".into()))
         .update_expression("SET expires_at = :past")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":past", aws_sdk_dynamodb::types::AttributeValue::S("2020-01-01T00:00:00Z".into()))
+        .send()
+        .await
+        .unwrap();
+    // The order keeps what a reused create answers with, its current link's expiry among it.
+    client
+        .update_item()
+        .table_name(server.table.as_deref().unwrap())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("MERCHANT#{merchant}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("ORDER#SO-old".into()))
+        .update_expression("SET current_link.expires_at = :past")
         .condition_expression("attribute_exists(pk)")
         .expression_attribute_values(":past", aws_sdk_dynamodb::types::AttributeValue::S("2020-01-01T00:00:00Z".into()))
         .send()

@@ -33,7 +33,9 @@ async fn world(config: LinkConfig) -> World {
         allowed_redirect_hosts: vec![HostName::parse("shop.example.com").unwrap()],
         ..Settings::default()
     };
-    paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
+    paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings)
+        .await
+        .unwrap();
     let tokens = Arc::new(LinkTokens::new(&SecretString::from("x".repeat(32))).unwrap());
     World { store, tokens, config }
 }

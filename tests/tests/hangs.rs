@@ -41,7 +41,8 @@ async fn a_dynamodb_that_never_answers_gets_a_5xx_before_each_functions_timeout(
     let id = link["id"].as_str().unwrap().to_string();
     let dynamodb = &server.aws().dynamodb;
 
-    dynamodb.fail("GetItem", Fault::Hang);
+    dynamodb.fail("BatchGetItem", Fault::Hang);
+    dynamodb.fail("Query", Fault::Hang);
     let create =
         before_timeout(budgets::CREATE_LINK, server.call(&merchant, "POST", "/links", Some(order_link("SO-hang"))));
     retryable(&create.await, "POST /links");

@@ -38,11 +38,12 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &link, StatusCode::CREATED, "POST /links with a key");
     let link = link.json();
     let id = link["id"].as_str().unwrap().to_string();
-    // A key whose response cannot be stored is given up, so a retry can use it again.
-    creator.aws().dynamodb.fail_times("UpdateItem", 3, Fault::InternalError);
+    // A key is kept with the link it made: a fault keeps neither, and the retry makes both.
+    creator.aws().dynamodb.fail_times("TransactWriteItems", 3, Fault::InternalError);
     let given_up = keyed("iam-2", "SO-iam2").await;
     creator.aws().dynamodb.clear();
     assert!(given_up.status.is_server_error(), "{}", given_up.text);
+    answered(&cloud, &keyed("iam-2", "SO-iam2").await, StatusCode::CREATED, "the retry with the same key");
     let second = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam3"))).await;
     answered(&cloud, &second, StatusCode::CREATED, "POST /links");
     let second = second.json();
@@ -107,6 +108,15 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &cloud.open(&sibling(url, "complete")).await, StatusCode::OK, "GET /pay/complete");
     let refund = event("charge.refunded", charge(&payment_intent, 2500, 1000));
     answered(&cloud, &cloud.deliver(&refund).await, StatusCode::OK, "refunded");
+    // An order with an earlier, voided link: its payment moves that link too, without reading it.
+    let earlier = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
+    let earlier = format!("/links/{}", earlier["id"].as_str().unwrap());
+    let voided = cloud.call(&merchant, "PATCH", &earlier, Some(json!({"active": false}))).await;
+    answered(&cloud, &voided, StatusCode::OK, "PATCH active false");
+    let later = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
+    let session = session_of(cloud.open(later["url"].as_str().unwrap()).await.location.as_deref().unwrap());
+    let paid = cloud.stripe.complete(&session, "paid", "iam@example.com", "Ida");
+    answered(&cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid again");
 
     // manage-links: links and orders.
     answered(&cloud, &cloud.call(&merchant, "GET", "/links", None).await, StatusCode::OK, "GET /links");

@@ -84,8 +84,28 @@ async fn refunds_turn_the_order_partially_refunded_then_refunded_and_never_back(
     assert_eq!(status().await, "refunded");
     let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
     assert_eq!(detail["payments"][0]["refunded"], 2500);
-    let unknown = server.deliver(&event("charge.refunded", charge("pi_unknown", 100, 100))).await;
-    assert_eq!(unknown.json()["result"], "ignored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_that_arrives_before_its_payment_is_kept_and_applied_when_the_payment_lands() {
+    let (server, merchant) = ready(json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-early-refund"))).await.json();
+    let id = link["id"].as_str().unwrap();
+    let early = server.deliver(&event("charge.refunded", charge("pi_early_1", 2500, 1000))).await;
+    assert_eq!(early.json()["result"], "kept_for_its_payment");
+    let again = server.deliver(&event("charge.refunded", charge("pi_early_1", 2500, 1000))).await;
+    assert_eq!(again.json()["result"], "duplicate");
+    let mut paid = session_object("cs_test_early_refund", id, &merchant, "paid", 2500);
+    paid["payment_intent"] = json!("pi_early_1");
+    assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+    let orders = server.call(&merchant, "GET", "/orders", None).await.json();
+    assert_eq!(orders["data"][0]["payment_status"], "partially_refunded");
+    let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+    assert_eq!(detail["payments"][0]["refunded"], 1000);
+    let rest = server.deliver(&event("charge.refunded", charge("pi_early_1", 2500, 2500))).await;
+    assert_eq!(rest.json()["result"], "recorded");
+    let orders = server.call(&merchant, "GET", "/orders", None).await.json();
+    assert_eq!(orders["data"][0]["payment_status"], "refunded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -70,7 +70,7 @@ async fn log_lines_are_json_with_the_ids_and_hold_no_personal_data_or_secret() {
     let mut paid = session_object("cs_test_logs", &id, &merchant, "paid", 2500);
     paid["customer_details"] = json!({"email": email, "name": "Private Person", "phone": phone});
     server.deliver(&event("checkout.session.completed", paid)).await;
-    server.aws().dynamodb.fail("GetItem", Fault::InternalError);
+    server.aws().dynamodb.fail("BatchGetItem", Fault::InternalError);
     server.open(&url).await;
     server.call(&merchant, "GET", &format!("/links/{id}"), None).await;
     server.aws().dynamodb.clear();

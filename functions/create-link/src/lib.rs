@@ -36,7 +36,11 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 }
 
 /// The response to a create, as the route answers it.
-fn respond(deps: &Deps, outcome: &Result<Created, CreateLinkError>, now: paylinks::domain::Timestamp) -> Response<Body> {
+fn respond(
+    deps: &Deps,
+    outcome: &Result<Created, CreateLinkError>,
+    now: paylinks::domain::Timestamp,
+) -> Response<Body> {
     let urls = LinkUrls { config: &deps.config, tokens: &deps.tokens };
     let (status, view) = match outcome {
         Ok(Created::New(link)) => (StatusCode::CREATED, LinkSummary::of(link, urls, now)),

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Clock, Store, Mailer};
+use paylinks::ports::{Clock, Mailer, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::send::{Sender, Transport};

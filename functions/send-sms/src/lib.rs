@@ -9,7 +9,7 @@ use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
 use paylinks::http::{self, ApiError};
-use paylinks::ports::{Clock, Store, SmsSender};
+use paylinks::ports::{Clock, SmsSender, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, Created, Creator};
 use paylinks::usecases::fields::Fields;
@@ -91,7 +91,8 @@ async fn send_text(
     phone: PhoneE164,
 ) -> Result<paylinks::usecases::send::DeliveryResult, ApiError> {
     let merchant_settings = settings::get_settings(deps.store.as_ref(), merchant).await?;
-    let mut sent = deps.sender().send(link, &merchant_settings, &[Recipient::Phone(phone)], None, deps.clock.now()).await?;
+    let mut sent =
+        deps.sender().send(link, &merchant_settings, &[Recipient::Phone(phone)], None, deps.clock.now()).await?;
     Ok(sent.remove(0))
 }
 

@@ -62,6 +62,7 @@ async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiEr
         Handled::Recorded => "recorded",
         Handled::Duplicate => "duplicate",
         Handled::SessionForgotten => "session_forgotten",
+        Handled::KeptForItsPayment => "kept_for_its_payment",
         Handled::Ignored => "ignored",
     };
     tracing::info!(event = %event.id, kind = %event.kind, result, "webhook handled");

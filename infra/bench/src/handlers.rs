@@ -39,7 +39,9 @@ pub fn run() {
     runtime.block_on(async {
         let store = Arc::new(EmbeddedStore::new());
         let settings = Settings { payments_enabled: true, ..Settings::default() };
-        paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings).await.unwrap();
+        paylinks::usecases::settings::save_settings(store.as_ref(), &MerchantId::parse("m1").unwrap(), &settings)
+            .await
+            .unwrap();
         let tokens = Arc::new(LinkTokens::new(&SecretString::from("b".repeat(32))).unwrap());
         let config = LinkConfig::with_base_url("https://pay.example.com");
         let create = create_link::Deps {

@@ -21,7 +21,7 @@ use paylinks::adapters::sns::SnsSms;
 use paylinks::config::ConfigError;
 use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
 use paylinks::http::{self as api, ApiError};
-use paylinks::ports::{Checkout, Clock, Store, Mailer, SmsSender};
+use paylinks::ports::{Checkout, Clock, Mailer, SmsSender, Store};
 use paylinks::routes::{self, Access};
 use paylinks::tokens::LinkTokens;
 use paylinks::webhook_signature::WebhookSecrets;

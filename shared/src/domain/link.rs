@@ -177,4 +177,7 @@ pub struct ShortCodeTarget {
     pub merchant_id: Option<MerchantId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<DeliveryId>,
+    /// When the store may forget the code: its link's retention when it was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
 }

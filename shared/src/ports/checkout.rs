@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 
-use crate::domain::{Amount, CollectAddress, Currency, DeliveryId, LinkId, MerchantId, OpenSession, SessionId, StripeAccount, Timestamp};
+use crate::domain::{
+    Amount, CollectAddress, Currency, DeliveryId, LinkId, MerchantId, OpenSession, SessionId, StripeAccount, Timestamp,
+};
 
 /// A line of a Checkout Session, in the currency of the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,4 +51,3 @@ pub trait Checkout: Send + Sync {
     /// Closes an open session so nobody can pay through it any more (a voided link).
     async fn expire_session(&self, account: Option<&StripeAccount>, session: &SessionId) -> Result<(), CheckoutError>;
 }
-

@@ -47,4 +47,3 @@ pub trait Mailer: Send + Sync {
 pub trait SmsSender: Send + Sync {
     async fn send_sms(&self, message: &SmsMessage) -> Result<String, SendError>;
 }
-

@@ -61,7 +61,11 @@ pub enum Write {
     Link(Versioned<Link>),
     /// The order's status onto one of its links that was not read: the order's own versioned
     /// write in the same commit orders these. A link that is no longer stored is left alone.
-    LinkFollowsOrder { link: LinkId, status: OrderPaymentStatus, purge_at: Option<Timestamp> },
+    LinkFollowsOrder {
+        link: LinkId,
+        status: OrderPaymentStatus,
+        purge_at: Option<Timestamp>,
+    },
     Order(Versioned<Order>),
     Payment(Versioned<Payment>),
     Intent(Versioned<IntentRecord>),

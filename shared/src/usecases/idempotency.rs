@@ -3,7 +3,6 @@
 
 use sha2::{Digest, Sha256};
 
-
 pub const MAX_KEY_LEN: usize = 255;
 
 /// What identifies "the same request": the route and the exact body.

@@ -27,12 +27,8 @@ impl LinkUrls<'_> {
         created_at: Timestamp,
         expires_at: Option<Timestamp>,
     ) -> String {
-        let claims = LinkToken {
-            link_id: id.clone(),
-            merchant_id: Some(merchant.clone()),
-            delivery_id: None,
-            expires_at,
-        };
+        let claims =
+            LinkToken { link_id: id.clone(), merchant_id: Some(merchant.clone()), delivery_id: None, expires_at };
         self.tokens.issue(&claims, created_at)
     }
 

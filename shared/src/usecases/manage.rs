@@ -227,10 +227,12 @@ pub async fn delete<S: ManageStore + ?Sized>(
     apply(store, checkout, config, merchant, id, Some(Move::Delete), None, now).await
 }
 
-/// Closes the link's open session at Stripe before the change is committed: a customer who
-/// still has the Stripe page open cannot pay a void or deleted link, and a reactivated link does
-/// not hand out a session that was closed. A session attached meanwhile makes the commit
-/// conflict; it is closed on the next round, so none attached up to the change stays open.
+/// Voiding stops new sessions first (the commit), then closes the open one at Stripe: a
+/// customer who still has the Stripe page open cannot pay a void link, and a retry after a Stripe
+/// fault finds the session still recorded and closes it. Deleting and reactivating close the
+/// session before the change: a deleted link cannot be retried, and a reactivated one must not
+/// hand out a closed session. A session attached meanwhile makes the commit conflict; it is
+/// closed on the next round, so none attached up to the change stays open.
 #[allow(clippy::too_many_arguments)]
 async fn apply<S: ManageStore + ?Sized>(
     store: &S,
@@ -242,49 +244,97 @@ async fn apply<S: ManageStore + ?Sized>(
     name: Option<&str>,
     now: Timestamp,
 ) -> Result<(), ManageError> {
-    let retention = config.retention_days;
     for _ in attempts() {
         let mut link = owned_link(store, merchant, id, now).await?;
-        let mut order = None;
+        let before = link.value.clone();
         if let Some(to) = to {
-            if to == Move::Reactivate && link.status == LinkStatus::Paid {
-                return Err(ManageError::AlreadyPaid);
-            }
-            let ends = to != Move::Reactivate;
-            if (ends || link.status == LinkStatus::Void) && link.status != LinkStatus::Paid {
-                if let Some(session) = link.session.take() {
-                    checkout.expire_session(link.stripe_account.as_ref(), &session.id).await?;
-                }
-            }
-            match to {
-                Move::Void => {
-                    link.void(now, retention)?;
-                }
-                Move::Reactivate => {
-                    link.reactivate(retention)?;
-                }
-                Move::Delete => {
-                    link.delete(now, retention);
-                }
-            }
-            if ends && let Some(order_id) = &link.order_id {
-                let wanted = Wanted { order: Some((merchant.clone(), order_id.clone())), ..Wanted::default() };
-                order = store.read(&wanted).await?.order.filter(|o| o.current_link.as_ref().is_some_and(|c| c.id == link.id));
-                if let Some(order) = &mut order {
-                    order.link_ended(&link.id);
-                }
-            }
+            change_status(checkout, &mut link, to, now, config.retention_days).await?;
         }
         if let Some(name) = name {
             link.name = name.to_string();
         }
-        let mut writes = vec![Write::Link(link)];
-        writes.extend(order.map(Write::Order));
-        match store.commit(writes).await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
+        let order = match to {
+            Some(Move::Void | Move::Delete) => order_without(store, &link).await?,
+            _ => None,
+        };
+        if link.value != before || order.is_some() {
+            let mut writes = vec![Write::Link(link.clone())];
+            writes.extend(order.map(Write::Order));
+            match store.commit(writes).await {
+                Ok(()) => link = link.committed(),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
+        if to == Some(Move::Void)
+            && let Some(session) = link.session.clone()
+        {
+            checkout.expire_session(link.stripe_account.as_ref(), &session.id).await?;
+            forget_session(store, link, &session.id).await?;
+        }
+        return Ok(());
     }
     Err(StoreError::Conflict.into())
+}
+
+/// The move itself; deleting and reactivating close the open session at Stripe first.
+async fn change_status(
+    checkout: &dyn Checkout,
+    link: &mut Versioned<Link>,
+    to: Move,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<(), ManageError> {
+    let closes_first = match to {
+        Move::Void => false,
+        Move::Delete => true,
+        Move::Reactivate => link.status == LinkStatus::Void,
+    };
+    if closes_first && let Some(session) = link.session.clone() {
+        checkout.expire_session(link.stripe_account.as_ref(), &session.id).await?;
+        link.forget_session(&session.id);
+    }
+    match to {
+        Move::Void => _ = link.void(now, retention_days)?,
+        Move::Reactivate => _ = link.reactivate(retention_days)?,
+        Move::Delete => _ = link.delete(now, retention_days),
+    }
+    Ok(())
+}
+
+/// The link's order, when the link is its current one: it no longer is once the link ends.
+async fn order_without<S: ManageStore + ?Sized>(
+    store: &S,
+    link: &Link,
+) -> Result<Option<Versioned<crate::domain::Order>>, StoreError> {
+    let Some(order_id) = &link.order_id else { return Ok(None) };
+    let wanted = Wanted { order: Some((link.merchant_id.clone(), order_id.clone())), ..Wanted::default() };
+    let mut order = store.read(&wanted).await?.order;
+    Ok(order.take().filter(|o| o.current_link.as_ref().is_some_and(|c| c.id == link.id)).map(|mut o| {
+        o.link_ended(&link.id);
+        o
+    }))
+}
+
+/// Forgets a session closed at Stripe, unless the link moved on meanwhile.
+async fn forget_session<S: ManageStore + ?Sized>(
+    store: &S,
+    mut link: Versioned<Link>,
+    session: &crate::domain::SessionId,
+) -> Result<(), StoreError> {
+    for _ in attempts() {
+        if !link.forget_session(session) {
+            return Ok(());
+        }
+        match store.commit(vec![Write::Link(link.clone())]).await {
+            Err(StoreError::Conflict) => {}
+            other => return other,
+        }
+        let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
+        match store.read(&wanted).await?.link {
+            Some(fresh) => link = fresh,
+            None => return Ok(()),
+        }
+    }
+    Err(StoreError::Conflict)
 }

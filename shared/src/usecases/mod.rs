@@ -21,6 +21,9 @@ fn attempts() -> std::ops::Range<usize> {
 }
 
 /// A stored link the store may already have forgotten (past its retention) is gone.
-fn retained(link: Option<crate::domain::Versioned<crate::domain::Link>>, now: crate::domain::Timestamp) -> Option<crate::domain::Versioned<crate::domain::Link>> {
+fn retained(
+    link: Option<crate::domain::Versioned<crate::domain::Link>>,
+    now: crate::domain::Timestamp,
+) -> Option<crate::domain::Versioned<crate::domain::Link>> {
     link.filter(|l| l.purge_at.is_none_or(|at| at > now))
 }

@@ -166,9 +166,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             Openable::Payable if named.token_expired => {
                 Inspection::Refused { refusal: Refusal::Expired, link: Some(shown), settings: Some(settings) }
             }
-            Openable::Payable => {
-                Inspection::Payable { link: Box::new(link), settings, delivery_id: named.delivery_id }
-            }
+            Openable::Payable => Inspection::Payable { link: Box::new(link), settings, delivery_id: named.delivery_id },
         })
     }
 

@@ -16,9 +16,7 @@ use crate::domain::{
 };
 use crate::http::ApiError;
 use crate::messages;
-use crate::ports::{
-    Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write,
-};
+use crate::ports::{Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write};
 use crate::tokens::LinkToken;
 
 pub const MAX_RECIPIENTS: usize = 50;
@@ -87,9 +85,9 @@ pub fn default_recipient(channel: Channel, customer: Option<&Customer>) -> Resul
         Channel::Sms => c.phone.clone().map(Recipient::Phone),
     });
     let what = if channel == Channel::Email { "an email" } else { "a phone number" };
-    default.map(|r| vec![r]).ok_or_else(|| {
-        ValidationError::new("recipients", format!("are required: the link's customer has no {what}"))
-    })
+    default
+        .map(|r| vec![r])
+        .ok_or_else(|| ValidationError::new("recipients", format!("are required: the link's customer has no {what}")))
 }
 
 /// The recipients the body names, or `None` for the link's customer.
@@ -296,6 +294,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 link_id: link.id.clone(),
                 merchant_id: Some(link.merchant_id.clone()),
                 delivery_id: Some(delivery.id.clone()),
+                purge_at: delivery.purge_at,
             };
             let writes = vec![
                 Write::Window(claim.clone()),

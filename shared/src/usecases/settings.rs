@@ -24,7 +24,10 @@ impl From<SettingsError> for crate::http::ApiError {
 }
 
 /// The merchant's settings as stored, or the defaults (version 0) when never saved.
-pub async fn read_settings<S: Read + ?Sized>(store: &S, merchant: &MerchantId) -> Result<Versioned<Settings>, StoreError> {
+pub async fn read_settings<S: Read + ?Sized>(
+    store: &S,
+    merchant: &MerchantId,
+) -> Result<Versioned<Settings>, StoreError> {
     let wanted = Wanted { settings: Some(merchant.clone()), ..Wanted::default() };
     Ok(store.read(&wanted).await?.settings.unwrap_or_else(|| Versioned::new(Settings::default())))
 }

@@ -142,10 +142,8 @@ impl Layout for Link {
     }
 
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
-        let mut extra = vec![
-            ("gsi1pk", s(format!("MERCHANT#{}#LINKS", self.merchant_id))),
-            ("gsi1sk", s(self.list_position())),
-        ];
+        let mut extra =
+            vec![("gsi1pk", s(format!("MERCHANT#{}#LINKS", self.merchant_id))), ("gsi1sk", s(self.list_position()))];
         extra.extend(ttl(self.purge_at));
         extra
     }

@@ -124,6 +124,7 @@ impl DynamoStore {
             Write::ShortCode(code, target) => {
                 let mut item = to_item(target)?;
                 item.extend(Key::short_code(code).attributes());
+                item.extend(super::items::ttl(target.purge_at).into_iter().map(|(k, v)| (k.to_string(), v)));
                 let put = Put::builder()
                     .table_name(&self.table)
                     .set_item(Some(item))
@@ -210,7 +211,10 @@ impl Commit for DynamoStore {
 #[async_trait]
 impl CountOpens for DynamoStore {
     async fn count_open(&self, link: &LinkId, delivery: Option<&crate::domain::DeliveryId>) -> Result<(), StoreError> {
-        let count = Update::default().set("opens = if_not_exists(opens, :zero) + :one").value(":zero", n(0)).value(":one", n(1));
+        let count = Update::default()
+            .set("opens = if_not_exists(opens, :zero) + :one")
+            .value(":zero", n(0))
+            .value(":one", n(1));
         let mut items = vec![self.update(Key::opens(link, None), &count, None)?];
         if let Some(delivery) = delivery {
             items.push(self.update(Key::opens(link, Some(delivery)), &count, None)?);

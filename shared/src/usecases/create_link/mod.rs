@@ -10,7 +10,7 @@ use super::attempts;
 use crate::config::LinkConfig;
 use crate::domain::{
     Currency, CurrentLink, IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Link, LinkId, MerchantId, Order, OrderError,
-    OrderPaymentStatus, Replay, Settings, ShortCodeTarget, Timestamp, ValidationError, Versioned,
+    OrderPaymentStatus, Replay, ShortCodeTarget, Timestamp, ValidationError, Versioned,
 };
 use crate::http::ApiError;
 use crate::ports::{Commit, Found, Read, StoreError, Wanted, Write};
@@ -113,19 +113,25 @@ impl Created {
     }
 }
 
+/// Renders a create's outcome as the response to keep: status and body, or `None` for a fault.
+pub type Respond<'a> = dyn Fn(&Result<Created, CreateLinkError>) -> Option<(u16, String)> + Send + Sync + 'a;
+
 /// A request's `Idempotency-Key`: its outcome is kept in the same transaction as the link.
 pub struct Remember<'a> {
     pub key: &'a str,
     pub fingerprint: &'a str,
     /// The response the request answers with, or `None` for one not to keep (a fault).
-    pub respond: &'a (dyn Fn(&Result<Created, CreateLinkError>) -> Option<(u16, String)> + Send + Sync),
+    pub respond: &'a Respond<'a>,
 }
 
 #[derive(Debug)]
 pub enum Outcome {
     Done(Result<Created, CreateLinkError>),
     /// The stored response to an earlier request with the same key.
-    Replayed { status: u16, body: String },
+    Replayed {
+        status: u16,
+        body: String,
+    },
 }
 
 /// What one read decided: an answer, or a change to commit.
@@ -160,7 +166,8 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
                 return Ok(Outcome::Done(Ok(Created::New(ours))));
             }
             if let Some(remember) = remember {
-                match IdempotencyRecord::replay(found.idempotency.as_ref().map(|r| &r.value), remember.fingerprint, now) {
+                match IdempotencyRecord::replay(found.idempotency.as_ref().map(|r| &r.value), remember.fingerprint, now)
+                {
                     Replay::Run => {}
                     Replay::Answer { status, body } => return Ok(Outcome::Replayed { status, body }),
                     Replay::Mismatch => return Ok(Outcome::Done(Err(CreateLinkError::IdempotencyKeyReused))),
@@ -176,6 +183,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
                             link_id: link.id.clone(),
                             merchant_id: Some(merchant.clone()),
                             delivery_id: None,
+                            purge_at: link.purge_at,
                         },
                     ));
                     writes.push(Write::Link(Versioned::new((*link).clone())));
@@ -225,13 +233,16 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
     }
 
     fn decide(&self, merchant: &MerchantId, request: &CreateLink, found: &Found, now: Timestamp) -> Decision {
-        let settings = found.settings.as_ref().map(|s| s.value.clone()).unwrap_or_else(Settings::default);
+        let settings = found.settings.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         if let Err(err) = request.check_eligible(&settings) {
             return Decision::Answer(Err(err));
         }
         let retention = self.config.retention_days;
         let LinkSubject::Order(ordered) = &request.subject else {
-            return Decision::Mint { link: Box::new(request.new_link(merchant, &settings, now, retention)), order: None };
+            return Decision::Mint {
+                link: Box::new(request.new_link(merchant, &settings, now, retention)),
+                order: None,
+            };
         };
         let mut order = found.order.clone().unwrap_or_else(|| Versioned::new(new_order(merchant, ordered, now)));
         if let Err(err) = Order::check_payable(order.payment_status) {
@@ -280,7 +291,12 @@ fn new_order(merchant: &MerchantId, ordered: &OrderRequest, now: Timestamp) -> O
     }
 }
 
-fn wanted(merchant: &MerchantId, request: &CreateLink, remember: Option<&Remember<'_>>, ours: Option<LinkId>) -> Wanted {
+fn wanted(
+    merchant: &MerchantId,
+    request: &CreateLink,
+    remember: Option<&Remember<'_>>,
+    ours: Option<LinkId>,
+) -> Wanted {
     Wanted {
         link: ours,
         settings: Some(merchant.clone()),

@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
-use crate::usecases::fields::{Fields, web_url};
+use super::CreateLinkError;
 use crate::domain::{
     AdjustableQuantity, Amount, CollectAddress, Currency, Customer, Email, LineItem, Link, LinkId, LinkKind,
     LinkOptions, LinkStatus, MerchantId, Order, OrderId, OrderPaymentStatus, PhoneE164, RecurringInterval, Settings,
     ShortCode, Timestamp, ValidationError,
 };
-use super::CreateLinkError;
+use crate::usecases::fields::{Fields, web_url};
 
 const MAX_ITEMS: usize = 100;
 const MAX_QUANTITY: i64 = 10_000;
@@ -282,7 +282,13 @@ impl CreateLink {
         minutes.map(|m| now.plus_seconds(i64::from(m) * 60))
     }
 
-    pub(super) fn new_link(&self, merchant: &MerchantId, settings: &Settings, now: Timestamp, retention_days: i64) -> Link {
+    pub(super) fn new_link(
+        &self,
+        merchant: &MerchantId,
+        settings: &Settings,
+        now: Timestamp,
+        retention_days: i64,
+    ) -> Link {
         let (kind, order_id, amount, currency, line_items) = match &self.subject {
             LinkSubject::Order(o) => (LinkKind::Order, Some(o.id.clone()), o.amount, o.currency, o.line_items.clone()),
             LinkSubject::Products { currency, items, amount } => {
@@ -317,4 +323,3 @@ impl CreateLink {
         }
     }
 }
-

@@ -65,6 +65,8 @@ pub enum Handled {
     Recorded,
     Duplicate,
     SessionForgotten,
+    /// A refund whose payment has not landed yet: kept, and applied when it does.
+    KeptForItsPayment,
     /// Not an event we act on, or not about one of our links.
     Ignored,
 }

@@ -64,7 +64,13 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
 
 /// The payment as the event tells it, at what Stripe charged (a promotion code lowers it,
 /// `no_payment_required` makes it zero).
-fn payment_of(session: &SessionObject, link: &Link, session_id: SessionId, state: PaymentState, now: Timestamp) -> Payment {
+fn payment_of(
+    session: &SessionObject,
+    link: &Link,
+    session_id: SessionId,
+    state: PaymentState,
+    now: Timestamp,
+) -> Payment {
     let details = session.customer_details.as_ref();
     Payment {
         session_id,

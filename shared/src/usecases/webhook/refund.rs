@@ -17,18 +17,18 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
     for _ in attempts() {
         let wanted = Wanted { intent: Some(intent.clone()), ..Wanted::default() };
         let record = store.read(&wanted).await?.intent;
-        let written = match record.as_ref().and_then(|r| r.payment.clone()) {
+        let (written, handled) = match record.as_ref().and_then(|r| r.payment.clone()) {
             Some(key) => match refund_payment(store, event, charge, &key, now).await? {
-                Some(writes) => store.commit(writes).await,
+                Some(writes) => (store.commit(writes).await, Handled::Recorded),
                 None => return Ok(Handled::Duplicate),
             },
             None => match keep_early(record, &intent, event, charge, now) {
-                Some(write) => store.commit(vec![write]).await,
+                Some(write) => (store.commit(vec![write]).await, Handled::KeptForItsPayment),
                 None => return Ok(Handled::Duplicate),
             },
         };
         match written {
-            Ok(()) => return Ok(Handled::Recorded),
+            Ok(()) => return Ok(handled),
             Err(StoreError::Conflict) => continue,
             Err(err) => return Err(err.into()),
         }
