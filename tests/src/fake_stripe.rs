@@ -121,6 +121,18 @@ impl FakeStripe {
         self.state.lock().unwrap().sessions.get(id).cloned()
     }
 
+    /// Every session the fake made for a link, as it stands now.
+    pub fn sessions_of_link(&self, link_id: &str) -> Vec<Value> {
+        let state = self.state.lock().unwrap();
+        state
+            .created
+            .iter()
+            .filter_map(|id| state.sessions.get(id))
+            .filter(|s| s["metadata"]["link_id"] == link_id)
+            .cloned()
+            .collect()
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().requests.clone()
     }
