@@ -33,3 +33,6 @@ pub use settings::{
 pub use timestamp::Timestamp;
 pub use validation::ValidationError;
 pub use versioned::Versioned;
+
+#[cfg(test)]
+mod lifecycle_tests;

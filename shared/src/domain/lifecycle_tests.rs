@@ -1,0 +1,208 @@
+//! The product's rules, stated once, on the aggregates alone: no store, no clock but a number.
+
+use super::*;
+
+const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+fn link(kind: LinkKind) -> Link {
+    Link {
+        id: LinkId::generate(),
+        merchant_id: MerchantId::parse("m-rules").unwrap(),
+        kind,
+        name: "Order SO-1".into(),
+        status: LinkStatus::Active,
+        order_id: (kind == LinkKind::Order).then(|| OrderId::parse("SO-1").unwrap()),
+        amount: Amount::parse(2500).unwrap(),
+        currency: Currency::parse("usd").unwrap(),
+        line_items: Vec::new(),
+        customer: None,
+        landing_page_url: None,
+        options: LinkOptions::default(),
+        short_code: ShortCode::generate(),
+        created_at: NOW,
+        expires_at: None,
+        session: None,
+        session_seq: 0,
+        opens: 0,
+        collected: 0,
+        collected_manual: 0,
+        purge_at: None,
+        stripe_account: None,
+        order_status: (kind == LinkKind::Order).then_some(OrderPaymentStatus::Outstanding),
+    }
+}
+
+fn payment(link: &Link, state: PaymentState) -> Payment {
+    Payment {
+        session_id: SessionId::parse("cs_test_rules").unwrap(),
+        link_id: link.id.clone(),
+        merchant_id: link.merchant_id.clone(),
+        order_id: link.order_id.clone(),
+        state,
+        source: PaymentSource::Stripe,
+        amount: link.amount,
+        currency: link.currency,
+        customer_email: None,
+        customer_name: None,
+        recorded_at: NOW,
+        flag: link.flag_for_payment(NOW).map(str::to_string),
+        failure: None,
+        payment_intent: None,
+        refunded: 0,
+        purge_at: None,
+    }
+}
+
+fn session(id: &str) -> OpenSession {
+    OpenSession {
+        id: SessionId::parse(id).unwrap(),
+        url: format!("https://checkout/{id}"),
+        expires_at: NOW.plus_seconds(3600),
+    }
+}
+
+#[test]
+fn a_payment_state_moves_once_and_never_back() {
+    let l = link(LinkKind::Order);
+    let [processing, paid, failed] =
+        [PaymentState::Processing, PaymentState::Paid, PaymentState::Failed].map(|s| payment(&l, s));
+    assert!(processing.supersedes(None) && paid.supersedes(None) && failed.supersedes(None));
+    assert!(paid.supersedes(Some(&processing)) && failed.supersedes(Some(&processing)));
+    assert!(paid.supersedes(Some(&failed)), "a retried debit may still succeed");
+    assert!(!paid.supersedes(Some(&paid)), "a repeat changes nothing");
+    assert!(
+        !processing.supersedes(Some(&paid)) && !failed.supersedes(Some(&paid)),
+        "a late event never undoes a payment"
+    );
+    assert!(!processing.supersedes(Some(&failed)));
+}
+
+#[test]
+fn only_a_payable_link_takes_a_session_and_a_void_keeps_it_until_closed() {
+    let mut l = link(LinkKind::Order);
+    l.attach_session(session("cs_one"), NOW).unwrap();
+    assert_eq!(l.session_seq, 1);
+    assert!(l.void(NOW, 90).unwrap());
+    assert_eq!(l.session.as_ref().map(|s| s.id.as_str()), Some("cs_one"), "still known, to be closed at Stripe");
+    assert_eq!(l.attach_session(session("cs_two"), NOW), Err(LinkError::NotPayable));
+    assert!(!l.void(NOW, 90).unwrap(), "voiding again changes nothing");
+    assert!(l.reactivate(90).unwrap());
+    assert!(l.session.is_none(), "a reactivated link never hands out the closed session");
+}
+
+#[test]
+fn a_paid_link_cannot_be_voided_or_reactivated_and_a_deleted_one_is_final() {
+    let mut l = link(LinkKind::Order);
+    l.take_payment(&payment(&l, PaymentState::Paid), 90);
+    assert_eq!(l.status, LinkStatus::Paid);
+    assert_eq!(l.void(NOW, 90), Err(LinkError::AlreadyPaid));
+    assert_eq!(l.reactivate(90), Err(LinkError::AlreadyPaid));
+    assert!(l.delete(NOW, 90));
+    assert!(!l.delete(NOW, 90));
+    assert_eq!(l.void(NOW, 90), Err(LinkError::Deleted));
+}
+
+#[test]
+fn money_for_a_link_that_was_not_payable_is_flagged_and_changes_its_status_never() {
+    let mut void = link(LinkKind::Order);
+    void.void(NOW, 90).unwrap();
+    let late = payment(&void, PaymentState::Paid);
+    assert_eq!(late.flag.as_deref(), Some("link_void"));
+    void.take_payment(&late, 90);
+    assert_eq!((void.status, void.collected), (LinkStatus::Void, 2500), "counted, not reactivated");
+    let mut rejected = link(LinkKind::Order);
+    rejected.follow_order(OrderPaymentStatus::Rejected, NOW, 90);
+    assert_eq!(rejected.flag_for_payment(NOW), Some("order_rejected"));
+    let mut marked = link(LinkKind::Order);
+    marked.follow_order(OrderPaymentStatus::Paid, NOW, 90);
+    assert_eq!(marked.flag_for_payment(NOW), Some("already_paid"));
+    assert_eq!(link(LinkKind::Order).flag_for_payment(NOW), None);
+}
+
+#[test]
+fn a_link_knows_its_orders_end_without_the_order() {
+    let mut l = link(LinkKind::Order);
+    l.follow_order(OrderPaymentStatus::Paid, NOW, 90);
+    assert_eq!((l.openable(NOW), l.status_at(NOW)), (Openable::AlreadyPaid, LinkStatus::Paid));
+    assert_eq!(l.purge_at, Some(NOW.plus_days(90)));
+    l.follow_order(OrderPaymentStatus::Rejected, NOW, 90);
+    assert_eq!(l.openable(NOW), Openable::Refused(Refusal::Void));
+    l.follow_order(OrderPaymentStatus::Processing, NOW, 90);
+    assert_eq!(l.openable(NOW), Openable::Processing);
+}
+
+#[test]
+fn an_order_is_settled_once_and_a_rejected_order_stays_rejected_for_stripe() {
+    let l = link(LinkKind::Order);
+    let mut order = Order {
+        merchant_id: l.merchant_id.clone(),
+        id: OrderId::parse("SO-1").unwrap(),
+        payment_status: OrderPaymentStatus::Outstanding,
+        amount: l.amount,
+        currency: l.currency,
+        customer: None,
+        invoice_number: None,
+        invoice_url: None,
+        link_ids: Vec::new(),
+        current_link: None,
+        updated_at: NOW,
+        purge_at: None,
+    };
+    order.add_link(&l).unwrap();
+    assert_eq!(order.reusable_link(NOW.plus_seconds(60), 1800).map(|c| &c.id), Some(&l.id));
+    assert!(order.reusable_link(NOW.plus_seconds(1800), 1800).is_none(), "outside the resend window");
+    assert!(order.reject(NOW, 90).unwrap());
+    assert!(!order.after_payment(&payment(&l, PaymentState::Paid), 90), "a rejected order stays rejected");
+    assert_eq!(order.add_link(&link(LinkKind::Order)), Err(OrderError::NotPayable));
+    order.mark_paid(NOW, 90).unwrap();
+    assert_eq!(order.mark_paid(NOW, 90), Err(OrderError::AlreadyPaid));
+    assert_eq!(order.reject(NOW, 90), Err(OrderError::AlreadyPaid));
+    assert!(order.after_refund(false, NOW));
+    assert!(order.after_refund(true, NOW));
+    assert!(!order.after_refund(false, NOW), "refunded is final");
+    assert_eq!(order.payment_status, OrderPaymentStatus::Refunded);
+}
+
+#[test]
+fn a_send_window_holds_until_it_ends_fails_or_its_pending_request_is_dead() {
+    let l = link(LinkKind::Order);
+    let delivery = Delivery {
+        id: DeliveryId::generate(),
+        link_id: l.id.clone(),
+        merchant_id: l.merchant_id.clone(),
+        channel: Channel::Email,
+        recipient: "ada@example.com".into(),
+        status: DeliveryStatus::Pending,
+        message_id: None,
+        error: None,
+        short_code: ShortCode::generate(),
+        created_at: NOW,
+        opens: 0,
+        purge_at: None,
+    };
+    let mut window = SendWindow { link_id: l.id.clone(), key: "k".into(), delivery, lease_until: NOW.plus_seconds(29) };
+    let cutoff = |now: Timestamp| now.plus_seconds(-1800);
+    assert!(window.holds(NOW.plus_seconds(10), cutoff(NOW.plus_seconds(10))));
+    assert!(!window.holds(NOW.plus_seconds(30), cutoff(NOW.plus_seconds(30))), "its request is dead");
+    window.delivery.sent("msg".into());
+    assert!(window.holds(NOW.plus_seconds(30), cutoff(NOW.plus_seconds(30))));
+    assert!(!window.holds(NOW.plus_seconds(1801), cutoff(NOW.plus_seconds(1801))), "the window is over");
+    window.delivery.failed("message_rejected");
+    assert!(!window.holds(NOW.plus_seconds(30), cutoff(NOW.plus_seconds(30))), "a failed send frees it");
+}
+
+#[test]
+fn an_idempotency_key_replays_its_first_answer_and_refuses_another_body() {
+    let record = IdempotencyRecord {
+        merchant_id: MerchantId::parse("m").unwrap(),
+        key: "k".into(),
+        fingerprint: "fp".into(),
+        status: 201,
+        body: "{}".into(),
+        expires_at: NOW.plus_seconds(86_400),
+    };
+    assert_eq!(IdempotencyRecord::replay(None, "fp", NOW), Replay::Run);
+    assert_eq!(IdempotencyRecord::replay(Some(&record), "fp", NOW), Replay::Answer { status: 201, body: "{}".into() });
+    assert_eq!(IdempotencyRecord::replay(Some(&record), "other", NOW), Replay::Mismatch);
+    assert_eq!(IdempotencyRecord::replay(Some(&record), "other", NOW.plus_seconds(86_401)), Replay::Run, "forgotten");
+}
