@@ -17,7 +17,7 @@ async fn round_trips<T>(server: &TestServer, action: impl std::future::Future<Ou
 }
 
 fn at_most(calls: &[String], floor: usize, what: &str) {
-    eprintln!("ROUNDTRIPS {what}: {} {calls:?}", calls.len());
+    eprintln!("ROUNDTRIPS {what}: {} [{floor}] {}", calls.len(), calls.join(", "));
     assert!(calls.len() <= floor, "{what}: {} round trips, at most {floor}: {calls:?}", calls.len());
 }
 
