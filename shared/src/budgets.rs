@@ -108,8 +108,12 @@ pub const STRIPE_WEBHOOK: FunctionBudget =
 pub const MANAGE_LINKS: FunctionBudget =
     FunctionBudget { binary: "manage-links", timeout_seconds: 15, clients: &[DYNAMODB, STRIPE] };
 
-pub const FUNCTIONS: [FunctionBudget; 6] =
-    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS];
+/// A batch of removed links, each a query and a few transactions of deletes.
+pub const LINK_CLEANUP: FunctionBudget =
+    FunctionBudget { binary: "link-cleanup", timeout_seconds: 60, clients: &[DYNAMODB] };
+
+pub const FUNCTIONS: [FunctionBudget; 7] =
+    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS, LINK_CLEANUP];
 
 /// The SDK settings that hold a client to its budget.
 fn sdk_settings(budget: &ClientBudget) -> (aws_config::timeout::TimeoutConfig, aws_config::retry::RetryConfig) {

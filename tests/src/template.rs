@@ -114,6 +114,9 @@ pub fn functions(stack: &Stack) -> Vec<Function> {
         let mut events = Vec::new();
         if let Value::Mapping(declared) = &properties["Events"] {
             for event in declared.values() {
+                if event["Type"].as_str() == Some("DynamoDB") {
+                    continue; // the stream of the table: link-cleanup
+                }
                 assert_eq!(event["Type"].as_str(), Some("HttpApi"), "events are HTTP API routes");
                 let p = &event["Properties"];
                 events.push(Event {

@@ -149,6 +149,13 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let third = format!("/links/{}", third.json()["id"].as_str().unwrap());
     assert!(cloud.call(&merchant, "DELETE", &third, None).await.status.is_success(), "DELETE /links/{{id}}");
 
+    // link-cleanup: the removal of a link (its TTL passed) takes its records with it.
+    let removed = paylinks_tests::cascade::remove_link(&cloud.table, &id).await;
+    let cleanup =
+        paylinks_tests::cascade::cleanup(&cloud.function("link-cleanup").aws().dynamodb.url, &cloud.table).await;
+    let response = link_cleanup::handle(&cleanup, removed).await.unwrap();
+    assert!(response.batch_item_failures.is_empty(), "the cascade ran under its role");
+
     assert_eq!(cloud.refused(), Vec::<String>::new(), "calls the template's roles do not allow");
     assert_eq!(cloud.unused_grants(), Vec::<String>::new(), "grants no call used");
 }

@@ -30,7 +30,8 @@ async fn every_route_waits_on_as_few_dynamodb_round_trips_as_it_can() {
     let (link, calls) = round_trips(&server, server.call(&merchant, "POST", "/links", Some(order_link("SO-rt")))).await;
     at_most(&calls, 2, "create");
     let link = link.json();
-    let (reused, calls) = round_trips(&server, server.call(&merchant, "POST", "/links", Some(order_link("SO-rt")))).await;
+    let (reused, calls) =
+        round_trips(&server, server.call(&merchant, "POST", "/links", Some(order_link("SO-rt")))).await;
     assert_eq!(reused.status, StatusCode::OK);
     at_most(&calls, 1, "a reused create");
 
@@ -43,7 +44,8 @@ async fn every_route_waits_on_as_few_dynamodb_round_trips_as_it_can() {
     let id = link["id"].as_str().unwrap();
     let recipients: Vec<_> = (0..10).map(|i| json!({"email": format!("r{i}@example.com")})).collect();
     let path = format!("/links/{id}/email");
-    let (sent, calls) = round_trips(&server, server.call(&merchant, "POST", &path, Some(json!({"recipients": recipients})))).await;
+    let (sent, calls) =
+        round_trips(&server, server.call(&merchant, "POST", &path, Some(json!({"recipients": recipients})))).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
     at_most(&calls, 10 + 3, "a send to 10 recipients");
 

@@ -12,7 +12,8 @@ use crate::domain::{
     OrderPaymentStatus, Payment, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
 };
 use crate::ports::{
-    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, StoreError, Wanted, Write,
+    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, RemoveLinkRecords,
+    StoreError, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -291,5 +292,28 @@ impl ListLinks for EmbeddedStore {
         page.sort_by(|a, b| b.1.cmp(&a.1));
         page.truncate(limit);
         Ok(page)
+    }
+}
+
+#[async_trait]
+impl RemoveLinkRecords for EmbeddedStore {
+    async fn remove_link_records(&self, link: &LinkId, short_code: Option<&ShortCode>) -> Result<usize, StoreError> {
+        let mut state = self.lock();
+        let before =
+            state.payments.0.len() + state.deliveries.0.len() + state.windows.0.len() + state.short_codes.len();
+        let intents: Vec<String> =
+            state.payments.values().filter(|p| &p.link_id == link).filter_map(|p| p.payment_intent.clone()).collect();
+        let intents_before = state.intents.0.len();
+        for intent in intents {
+            state.intents.0.remove(&intent);
+        }
+        let removed_intents = intents_before - state.intents.0.len();
+        state.payments.0.retain(|(l, _), _| l != link);
+        state.deliveries.0.retain(|(l, _), _| l != link);
+        state.windows.0.retain(|(l, _), _| l != link);
+        state.short_codes.retain(|code, target| &target.link_id != link && Some(code) != short_code);
+        state.opens.retain(|name, _| name != link.as_str());
+        let after = state.payments.0.len() + state.deliveries.0.len() + state.windows.0.len() + state.short_codes.len();
+        Ok(before - after + removed_intents)
     }
 }

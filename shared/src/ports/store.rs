@@ -139,6 +139,15 @@ pub trait ListOrders: Send + Sync {
     ) -> Result<Vec<(Order, String)>, StoreError>;
 }
 
+/// A link's records go when the link goes: retention follows the link's own TTL, and this cascade
+/// (a DynamoDB Streams consumer in the cloud) removes what it owned.
+#[async_trait]
+pub trait RemoveLinkRecords: Send + Sync {
+    /// Removes everything stored under the link and what leads to it (its short codes, the
+    /// PaymentIntent records of its payments). Returns how many items went; harmless to repeat.
+    async fn remove_link_records(&self, link: &LinkId, short_code: Option<&ShortCode>) -> Result<usize, StoreError>;
+}
+
 /// Everything a function may ask of one store; each use case names only the parts it uses.
 pub trait Store: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders {}
 

@@ -18,6 +18,7 @@
 //! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time);
 //! orders by payment status through `gsi2`.
 
+mod cascade;
 mod expressions;
 mod items;
 mod pages;
@@ -25,5 +26,6 @@ mod store;
 mod table;
 mod transactions;
 
+pub use cascade::link_of_keys;
 pub use store::DynamoStore;
 pub use table::create_table;

@@ -1,0 +1,11 @@
+use std::sync::Arc;
+
+use lambda_runtime::{run, service_fn};
+use paylinks::runtime::{dynamo_store_from_env, or_exit};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    paylinks::logging::init();
+    let deps = link_cleanup::Deps { store: Arc::new(or_exit(dynamo_store_from_env().await)) };
+    run(service_fn(|event| link_cleanup::handle(&deps, event))).await
+}
