@@ -67,11 +67,12 @@ async fn a_dead_requests_window_is_taken_over_after_its_lease(store: &dyn Store)
     };
     store.commit(vec![Write::Delivery(Versioned::new(pending)), Write::Window(Versioned::new(window))]).await.unwrap();
     let settings = Settings::default();
-    let within = sender.send(&l, &settings, &[recipient.clone()], None, NOW.plus_seconds(10)).await.unwrap();
+    let within =
+        sender.send(&l, &settings, std::slice::from_ref(&recipient), None, NOW.plus_seconds(10)).await.unwrap();
     assert_eq!(within[0].status, "deduplicated", "the request may still be running");
     assert_eq!(*mailer.0.lock().unwrap(), 0);
     let after = NOW.plus_seconds(SEND_LEASE_SECONDS + 1);
-    let taken_over = sender.send(&l, &settings, &[recipient.clone()], None, after).await.unwrap();
+    let taken_over = sender.send(&l, &settings, std::slice::from_ref(&recipient), None, after).await.unwrap();
     assert_eq!(taken_over[0].status, "sent", "its request is dead: the retry sends");
     let again = sender.send(&l, &settings, &[recipient], None, after.plus_seconds(60)).await.unwrap();
     assert_eq!(again[0].status, "deduplicated", "and now holds the window itself");
