@@ -115,61 +115,6 @@ pub const LINK_CLEANUP: FunctionBudget =
 pub const FUNCTIONS: [FunctionBudget; 7] =
     [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS, LINK_CLEANUP];
 
-/// The SDK settings that hold a client to its budget.
-fn sdk_settings(budget: &ClientBudget) -> (aws_config::timeout::TimeoutConfig, aws_config::retry::RetryConfig) {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(budget.connect)
-        .operation_attempt_timeout(budget.attempt)
-        .operation_timeout(budget.worst_case())
-        .build();
-    let retries = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(budget.attempts)
-        .with_initial_backoff(budget.initial_backoff)
-        .with_max_backoff(budget.initial_backoff * 2u32.pow(budget.attempts.saturating_sub(1)));
-    (timeouts, retries)
-}
-
-pub fn dynamodb_client(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    let (timeouts, retries) = sdk_settings(&DYNAMODB);
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
-
-pub fn ses_client(sdk: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
-    let (timeouts, retries) = sdk_settings(&SES);
-    let config = aws_sdk_sesv2::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
-    aws_sdk_sesv2::Client::from_conf(config)
-}
-
-pub fn sns_client(sdk: &aws_config::SdkConfig) -> aws_sdk_sns::Client {
-    let (timeouts, retries) = sdk_settings(&SNS);
-    let config = aws_sdk_sns::config::Builder::from(sdk).timeout_config(timeouts).retry_config(retries).build();
-    aws_sdk_sns::Client::from_conf(config)
-}
-
-/// Runs a request to its function's deadline; past it, `late` answers instead (a retryable 5xx).
-/// Writes are conditional or transactional, so stopping between two of them leaves nothing
-/// half-done that a retry does not finish.
-pub async fn within_deadline<T>(
-    budget: &FunctionBudget,
-    request: impl Future<Output = T>,
-    late: impl FnOnce() -> T,
-) -> T {
-    use tracing::Instrument;
-    let span = crate::logging::request_span(budget.binary);
-    async {
-        match tokio::time::timeout(budget.deadline(), request).await {
-            Ok(answer) => answer,
-            Err(_) => {
-                tracing::error!("request ran out of time; answering 5xx so the caller retries");
-                late()
-            }
-        }
-    }
-    .instrument(span)
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 use secrecy::SecretString;
 
 use crate::tokens::LinkTokens;
-use crate::webhook_signature::WebhookSecrets;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {name} {problem}")]
@@ -14,9 +13,14 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(name: &'static str, problem: impl Into<String>) -> Self {
+    pub fn new(name: &'static str, problem: impl Into<String>) -> Self {
         Self { name, problem: problem.into() }
     }
+}
+
+/// A setting, unless it is unset or blank.
+pub fn optional(name: &'static str) -> Option<String> {
+    var(name)
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -100,30 +104,14 @@ pub fn link_tokens_from_env() -> Result<LinkTokens, ConfigError> {
         .map_err(|e| ConfigError::new("TOKEN_SIGNING_SECRET", e.to_string().replace("TOKEN_SIGNING_SECRET ", "")))
 }
 
-pub fn webhook_secrets_from_env() -> Result<WebhookSecrets, ConfigError> {
-    let text = SecretString::from(required("STRIPE_WEBHOOK_SECRET")?);
-    WebhookSecrets::parse(&text).ok_or_else(|| ConfigError::new("STRIPE_WEBHOOK_SECRET", "holds no secret"))
-}
-
 pub fn table_name_from_env() -> Result<String, ConfigError> {
     required("TABLE_NAME")
 }
 
-pub fn stripe_from_env() -> Result<crate::adapters::stripe::StripeCheckout, ConfigError> {
-    let key = SecretString::from(required("STRIPE_SECRET_KEY")?);
-    let base = var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_string());
-    crate::adapters::stripe::StripeCheckout::new(&key, &base)
-        .map_err(|_| ConfigError::new("STRIPE_API_BASE", "is not a usable URL"))
-}
-
-/// The AWS SDK configuration from the environment alone: region and credentials as Lambda sets
-/// them, `AWS_ENDPOINT_URL` honoured, and no instance-metadata probing before the first request.
-pub async fn aws_config() -> Result<aws_config::SdkConfig, ConfigError> {
-    let region = var("AWS_REGION")
-        .or_else(|| var("AWS_DEFAULT_REGION"))
-        .ok_or_else(|| ConfigError::new("AWS_REGION", "is not set"))?;
-    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region))
-        .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
-    Ok(loader.load().await)
+/// A function that cannot be configured must not start: say which setting, then stop.
+pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
+    result.unwrap_or_else(|err| {
+        eprintln!("{err}");
+        std::process::exit(78)
+    })
 }

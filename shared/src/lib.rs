@@ -1,17 +1,13 @@
-//! The payment-links domain shared by every function: values, use cases over narrow ports, the
-//! adapters that implement those ports, and the HTTP edge.
+//! Payment links: the use cases, as plain logic over narrow ports, and what they share — link
+//! tokens, message texts, time budgets, configuration, logging. The domain is its own crate (no
+//! SDK, no HTTP); the adapters and the HTTP edge are crates that depend on this one.
 
-pub mod adapters;
+pub use paylinks_domain as domain;
+
 pub mod budgets;
 pub mod config;
-pub mod domain;
-pub mod http;
 pub mod logging;
 pub mod messages;
-pub mod pages;
 pub mod ports;
-pub mod routes;
-pub mod runtime;
 pub mod tokens;
 pub mod usecases;
-pub mod webhook_signature;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::{Context, LambdaEvent};
-use paylinks::adapters::dynamodb::DynamoStore;
+use paylinks_dynamodb::DynamoStore;
 use serde_json::json;
 
 /// Removes the link's item from the table and returns the stream event of that removal.

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use paylinks::routes;
+use paylinks_http::routes;
 use serde_json::Value;
 
 use crate::fake_stripe::FakeStripe;

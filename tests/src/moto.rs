@@ -34,7 +34,7 @@ pub async fn messaging_sdk_config() -> aws_config::SdkConfig {
 
 /// A DynamoDB client held to the functions' own time budget.
 pub async fn dynamo() -> aws_sdk_dynamodb::Client {
-    paylinks::budgets::dynamodb_client(&sdk_config().await)
+    paylinks_dynamodb::client(&sdk_config().await)
 }
 
 /// A client for the tests' own look at the table (scans, raw items): the SDK's defaults, not a
@@ -46,7 +46,7 @@ pub async fn inspector() -> aws_sdk_dynamodb::Client {
 /// A new table, created as the template declares it, that no other test touches.
 pub async fn fresh_table(client: &aws_sdk_dynamodb::Client) -> String {
     let name = format!("paylinks-{}", paylinks::domain::random_base62(12));
-    paylinks::adapters::dynamodb::create_table(client, &name).await.expect("moto creates the table");
+    paylinks_dynamodb::create_table(client, &name).await.expect("moto creates the table");
     name
 }
 

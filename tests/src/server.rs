@@ -68,7 +68,7 @@ pub async fn over_table(table: String, stripe_base: &str, email_from: &str) -> T
     let sdk = crate::moto::config_for(proxies.dynamodb.url.clone()).await;
     let messaging = crate::moto::config_for(proxies.messaging.url.clone()).await;
     crate::moto::verify_sender(&messaging).await;
-    let client = paylinks::budgets::dynamodb_client(&sdk);
+    let client = paylinks_dynamodb::client(&sdk);
     let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
     options.messaging =

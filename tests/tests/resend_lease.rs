@@ -5,8 +5,6 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use paylinks::adapters::dynamodb::DynamoStore;
-use paylinks::adapters::embedded::EmbeddedStore;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{
     Channel, Delivery, DeliveryId, DeliveryStatus, Email, Recipient, SendWindow, Settings, ShortCode, Versioned,
@@ -15,6 +13,8 @@ use paylinks::ports::{EmailMessage, Mailer, SendError, Store, Write};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::send::{SEND_LEASE_SECONDS, Sender, Transport};
+use paylinks_dynamodb::DynamoStore;
+use paylinks_embedded::EmbeddedStore;
 use paylinks_tests::contract::{NOW, link, merchant};
 use paylinks_tests::moto;
 use secrecy::SecretString;

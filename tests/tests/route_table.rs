@@ -1,4 +1,4 @@
-//! One route table (`paylinks::routes::ROUTES`), and everything that routes agrees with it:
+//! One route table (`paylinks_http::routes::ROUTES`), and everything that routes agrees with it:
 //! `template.yaml`'s events (what API Gateway will route in the cloud), `openapi.yaml`'s paths,
 //! the local server's dispatch and each function's own router. The local server routes on its own,
 //! so without this a route could work locally and not exist in the cloud.
@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use paylinks::budgets;
-use paylinks::routes::{Access, ROUTES};
+use paylinks_http::routes::{Access, ROUTES};
 use paylinks_tests::server::{embedded, order_link, unique};
 use paylinks_tests::template::{Event, Stack, functions, openapi};
 use reqwest::StatusCode;

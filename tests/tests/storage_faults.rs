@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
-use paylinks::adapters::dynamodb::DynamoStore;
 use paylinks::config::LinkConfig;
 use paylinks::ports::SystemClock;
-use paylinks::webhook_signature::WebhookSecrets;
+use paylinks_dynamodb::DynamoStore;
+use paylinks_http::webhook_signature::WebhookSecrets;
 use paylinks_tests::stripe_events::{WEBHOOK_SECRET, event, now, session_object, signature};
 use secrecy::SecretString;
 

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use paylinks::adapters::dynamodb::DynamoStore;
-use paylinks::adapters::embedded::EmbeddedStore;
 use paylinks::ports::Store;
+use paylinks_dynamodb::DynamoStore;
+use paylinks_embedded::EmbeddedStore;
 use paylinks_tests::moto;
 
 async fn embedded() -> Arc<dyn Store> {

@@ -7,12 +7,12 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, CreateLinkError, Created, Creator, Outcome, Remember};
 use paylinks::usecases::idempotency;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
+use paylinks_http::{self as http, ApiError};
 use serde_json::json;
 
 pub struct Deps {
@@ -24,7 +24,7 @@ pub struct Deps {
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
     let late = || ApiError::out_of_time().into_response();
-    Ok(budgets::within_deadline(&budgets::CREATE_LINK, serve(deps, request), late).await)
+    Ok(paylinks_http::within_deadline(&budgets::CREATE_LINK, serve(deps, request), late).await)
 }
 
 async fn serve(deps: &Deps, request: Request) -> Response<Body> {
@@ -45,7 +45,7 @@ fn respond(
     let (status, view) = match outcome {
         Ok(Created::New(link)) => (StatusCode::CREATED, LinkSummary::of(link, urls, now)),
         Ok(Created::Reused(reused)) => (StatusCode::OK, LinkSummary::of_reused(reused, urls)),
-        Err(err) => return err.answer().into_response(),
+        Err(err) => return http::create_link_answer(err).into_response(),
     };
     let mut body = serde_json::to_value(view).expect("summaries serialise");
     body["reused"] = json!(status == StatusCode::OK);

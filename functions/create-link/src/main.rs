@@ -1,9 +1,10 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
+use paylinks::config::or_exit;
 use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store_from_env, or_exit};
+use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::LambdaEvent;
-use paylinks::adapters::dynamodb::link_of_keys;
 use paylinks::domain::ShortCode;
 use paylinks::ports::{RemoveLinkRecords, StoreError};
+use paylinks_dynamodb::link_of_keys;
 use serde::Deserialize;
 
 pub struct Deps {

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use lambda_runtime::{run, service_fn};
-use paylinks::runtime::{dynamo_store_from_env, or_exit};
+use paylinks::config::or_exit;
+use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

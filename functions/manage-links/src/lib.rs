@@ -9,11 +9,11 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::MerchantId;
-use paylinks::http::{self, ApiError};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::{list, manage, orders, settings};
+use paylinks_http::{self as http, ApiError};
 use serde_json::json;
 
 pub struct Deps {
@@ -33,7 +33,7 @@ impl Deps {
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
     let serve = async { route(deps, &request).await.unwrap_or_else(ApiError::into_response) };
     let late = || ApiError::out_of_time().into_response();
-    Ok(budgets::within_deadline(&budgets::MANAGE_LINKS, serve, late).await)
+    Ok(paylinks_http::within_deadline(&budgets::MANAGE_LINKS, serve, late).await)
 }
 
 async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -1,16 +1,17 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
+use paylinks::config::or_exit;
 use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store_from_env, or_exit};
+use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     let deps = manage_links::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
-        checkout: Arc::new(or_exit(config::stripe_from_env())),
+        checkout: Arc::new(or_exit(paylinks_stripe::StripeCheckout::from_env())),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),

@@ -9,11 +9,11 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Link, Settings};
-use paylinks::http::{self, ApiError};
-use paylinks::pages::{self, Brand, Summary};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
+use paylinks_http::pages::{self, Brand, Summary};
+use paylinks_http::{self as http, ApiError};
 use serde_json::json;
 
 pub struct Deps {
@@ -64,7 +64,7 @@ fn not_available_now() -> Response<Body> {
 }
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
-    Ok(budgets::within_deadline(&budgets::REDEEM_LINK, serve(deps, request), not_available_now).await)
+    Ok(paylinks_http::within_deadline(&budgets::REDEEM_LINK, serve(deps, request), not_available_now).await)
 }
 
 async fn serve(deps: &Deps, request: Request) -> Response<Body> {

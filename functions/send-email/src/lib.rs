@@ -7,11 +7,11 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, Mailer, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::send::{Sender, Transport};
+use paylinks_http::{self as http, ApiError};
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
@@ -23,7 +23,7 @@ pub struct Deps {
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
     let late = || ApiError::out_of_time().into_response();
-    Ok(budgets::within_deadline(&budgets::SEND_EMAIL, serve(deps, request), late).await)
+    Ok(paylinks_http::within_deadline(&budgets::SEND_EMAIL, serve(deps, request), late).await)
 }
 
 async fn serve(deps: &Deps, request: Request) -> Response<Body> {

@@ -1,18 +1,19 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
-use paylinks::adapters::ses::SesMailer;
+use paylinks::config::or_exit;
 use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store, or_exit};
+use paylinks_dynamodb::store as dynamo_store;
+use paylinks_ses::SesMailer;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
-    let sdk = or_exit(config::aws_config().await);
+    let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_email::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
-        mailer: Arc::new(SesMailer::new(paylinks::budgets::ses_client(&sdk), or_exit(config::required("EMAIL_FROM")))),
+        mailer: Arc::new(SesMailer::new(paylinks_ses::client(&sdk), or_exit(config::required("EMAIL_FROM")))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),

@@ -8,7 +8,6 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
-use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, SmsSender, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, Created, Creator};
@@ -17,6 +16,7 @@ use paylinks::usecases::idempotency;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
 use paylinks::usecases::send::{Sender, Transport};
 use paylinks::usecases::{manage, settings};
+use paylinks_http::{self as http, ApiError};
 use serde_json::{Value, json};
 
 pub struct Deps {
@@ -44,7 +44,7 @@ impl Deps {
 
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Infallible> {
     let late = || ApiError::out_of_time().into_response();
-    Ok(budgets::within_deadline(&budgets::SEND_SMS, serve(deps, request), late).await)
+    Ok(paylinks_http::within_deadline(&budgets::SEND_SMS, serve(deps, request), late).await)
 }
 
 async fn serve(deps: &Deps, request: Request) -> Response<Body> {

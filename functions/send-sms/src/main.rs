@@ -1,18 +1,19 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
-use paylinks::adapters::sns::SnsSms;
+use paylinks::config::or_exit;
 use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store, or_exit};
+use paylinks_dynamodb::store as dynamo_store;
+use paylinks_sns::SnsSms;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
-    let sdk = or_exit(config::aws_config().await);
+    let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_sms::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
-        sms: Arc::new(SnsSms::new(paylinks::budgets::sns_client(&sdk))),
+        sms: Arc::new(SnsSms::new(paylinks_sns::client(&sdk))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),

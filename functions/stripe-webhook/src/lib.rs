@@ -8,10 +8,10 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::http::{self, ApiError};
 use paylinks::ports::{Clock, Store};
 use paylinks::usecases::webhook::{Event, Handled, WebhookError, handle_event};
-use paylinks::webhook_signature::WebhookSecrets;
+use paylinks_http::webhook_signature::WebhookSecrets;
+use paylinks_http::{self as http, ApiError};
 use serde_json::json;
 
 pub struct Deps {
@@ -30,7 +30,7 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
     }
     let receive = async { receive(deps, &request).await.unwrap_or_else(ApiError::into_response) };
     let late = || ApiError::out_of_time().into_response();
-    Ok(budgets::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await)
+    Ok(paylinks_http::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await)
 }
 
 async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -1,16 +1,17 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
-use paylinks::config::{self, LinkConfig};
+use paylinks::config::LinkConfig;
+use paylinks::config::or_exit;
 use paylinks::ports::SystemClock;
-use paylinks::runtime::{dynamo_store_from_env, or_exit};
+use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     let deps = stripe_webhook::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
-        secrets: or_exit(config::webhook_secrets_from_env()),
+        secrets: or_exit(paylinks_http::webhook_signature::WebhookSecrets::from_env()),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };

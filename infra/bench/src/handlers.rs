@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lambda_http::{Body, Request, RequestExt};
-use paylinks::adapters::embedded::EmbeddedStore;
-use paylinks::adapters::simulated_checkout::SimulatedCheckout;
 use paylinks::config::LinkConfig;
 use paylinks::domain::{MerchantId, Settings};
-use paylinks::http::with_merchant_claims;
 use paylinks::ports::SystemClock;
 use paylinks::tokens::LinkTokens;
-use paylinks::webhook_signature::{WebhookSecrets, sign};
+use paylinks_embedded::EmbeddedStore;
+use paylinks_embedded::simulated_checkout::SimulatedCheckout;
+use paylinks_http::webhook_signature::{WebhookSecrets, sign};
+use paylinks_http::with_merchant_claims;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 

@@ -53,7 +53,7 @@ impl MerchantAuth {
     /// The request with the verified claims attached, or untouched (the handler then answers 401).
     pub fn authorize(&self, request: Request) -> Request {
         match self.claims(&request) {
-            Some(claims) => paylinks::http::with_merchant_claims(request, claims),
+            Some(claims) => paylinks_http::with_merchant_claims(request, claims),
             None => request,
         }
     }

@@ -13,7 +13,7 @@ const MAX_BODY: usize = 10 * 1024 * 1024;
 pub async fn from_hyper(request: hyper::Request<hyper::body::Incoming>) -> Result<Request, Response<Body>> {
     let (parts, body) = request.into_parts();
     let bytes = Limited::new(body, MAX_BODY).collect().await.map(|c| c.to_bytes()).map_err(|_| {
-        paylinks::http::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large.")
+        paylinks_http::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large.")
             .into_response()
     })?;
     let body = if bytes.is_empty() {

@@ -14,17 +14,17 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use paylinks::adapters::outbox::Outbox;
-use paylinks::adapters::ses::SesMailer;
-use paylinks::adapters::simulated_checkout::SimulatedCheckout;
-use paylinks::adapters::sns::SnsSms;
 use paylinks::config::ConfigError;
 use paylinks::domain::{BrandColor, HostName, MerchantId, Settings};
-use paylinks::http::{self as api, ApiError};
 use paylinks::ports::{Checkout, Clock, Mailer, SmsSender, Store};
-use paylinks::routes::{self, Access};
 use paylinks::tokens::LinkTokens;
-use paylinks::webhook_signature::WebhookSecrets;
+use paylinks_embedded::outbox::Outbox;
+use paylinks_embedded::simulated_checkout::SimulatedCheckout;
+use paylinks_http::routes::{self, Access};
+use paylinks_http::webhook_signature::WebhookSecrets;
+use paylinks_http::{self as api, ApiError};
+use paylinks_ses::SesMailer;
+use paylinks_sns::SnsSms;
 use tokio::net::TcpListener;
 
 pub use auth::MerchantAuth;
@@ -78,7 +78,7 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
             (simulated.clone(), Some(simulated))
         }
         Payments::Stripe { secret_key, api_base } => {
-            let stripe = paylinks::adapters::stripe::StripeCheckout::new(secret_key, api_base)
+            let stripe = paylinks_stripe::StripeCheckout::new(secret_key, api_base)
                 .map_err(|_| ConfigError { name: "STRIPE_API_BASE", problem: "is not a usable URL".into() })?;
             (Arc::new(stripe), None)
         }
@@ -169,12 +169,12 @@ fn messaging(choice: &Messaging) -> Result<Messengers, ConfigError> {
         Messaging::Aws { sdk, email_from, ses, sns } => {
             let fallback = outbox(std::path::Path::new("outbox"))?;
             let mailer: Arc<dyn Mailer> = if *ses {
-                Arc::new(SesMailer::new(paylinks::budgets::ses_client(sdk), email_from.clone()))
+                Arc::new(SesMailer::new(paylinks_ses::client(sdk), email_from.clone()))
             } else {
                 fallback.clone()
             };
             let sms: Arc<dyn SmsSender> =
-                if *sns { Arc::new(SnsSms::new(paylinks::budgets::sns_client(sdk))) } else { fallback };
+                if *sns { Arc::new(SnsSms::new(paylinks_sns::client(sdk))) } else { fallback };
             (mailer, sms)
         }
     })

@@ -1,7 +1,7 @@
 //! `cargo run -p local-server`: the whole service on 127.0.0.1:$PORT (default 3000).
 
 use local_server::{Options, start};
-use paylinks::runtime::or_exit;
+use paylinks::config::or_exit;
 
 #[tokio::main]
 async fn main() {

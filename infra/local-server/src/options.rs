@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use paylinks::adapters::dynamodb::{DynamoStore, create_table};
-use paylinks::adapters::embedded::EmbeddedStore;
 use paylinks::config::{self, ConfigError, LinkConfig};
 use paylinks::domain::random_base62;
 use paylinks::ports::{Clock, Store, SystemClock};
+use paylinks_dynamodb::{DynamoStore, create_table};
+use paylinks_embedded::EmbeddedStore;
 use secrecy::SecretString;
 
 use crate::MerchantAuth;
@@ -111,9 +111,9 @@ impl Options {
         options.store = match var("STORE").as_deref() {
             None | Some("embedded") => StoreChoice::Embedded,
             Some("dynamodb") => {
-                let sdk = config::aws_config().await?;
+                let sdk = paylinks_aws::sdk_config().await?;
                 StoreChoice::Dynamo {
-                    client: paylinks::budgets::dynamodb_client(&sdk),
+                    client: paylinks_dynamodb::client(&sdk),
                     table: config::table_name_from_env()?,
                     create: var("CREATE_TABLE").as_deref() == Some("1"),
                 }
@@ -125,7 +125,7 @@ impl Options {
         let outbox = var("OUTBOX_DIR").unwrap_or_else(|| "outbox".into());
         options.messaging = if ses || sns {
             Messaging::Aws {
-                sdk: Box::new(config::aws_config().await?),
+                sdk: Box::new(paylinks_aws::sdk_config().await?),
                 email_from: if ses { config::required("EMAIL_FROM")? } else { String::new() },
                 ses,
                 sns,

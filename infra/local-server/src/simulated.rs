@@ -4,11 +4,11 @@
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request};
-use paylinks::adapters::simulated_checkout::SimulatedSession;
 use paylinks::domain::random_base62;
-use paylinks::http::{self as api, ApiError};
-use paylinks::pages::{self, Brand, Summary};
-use paylinks::webhook_signature;
+use paylinks_embedded::simulated_checkout::SimulatedSession;
+use paylinks_http::pages::{self, Brand, Summary};
+use paylinks_http::webhook_signature;
+use paylinks_http::{self as api, ApiError};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 

@@ -5,9 +5,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::QueryError;
 use super::link_view::{LinkSummary, LinkUrls};
 use crate::domain::{LinkKind, LinkStatus, MerchantId, Timestamp};
-use crate::http::ApiError;
 use crate::ports::{ListLinks, StoreError};
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -25,11 +25,11 @@ pub struct LinkFilter {
     pub cursor: Option<String>,
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::invalid_query(message)
+fn bad(message: impl Into<String>) -> QueryError {
+    QueryError::from_message(message)
 }
 
-fn time_bound(name: &str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
+fn time_bound(name: &str, text: &str, end_of_day: bool) -> Result<Timestamp, QueryError> {
     if let Some(t) = Timestamp::parse_rfc3339(text) {
         return Ok(t);
     }
@@ -41,7 +41,7 @@ fn time_bound(name: &str, text: &str, end_of_day: bool) -> Result<Timestamp, Api
 
 impl LinkFilter {
     /// From the query string; a value that makes no sense is `400 invalid_query`.
-    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, QueryError> {
         let status = match get("status").as_deref() {
             None => None,
             Some(text) => match LinkStatus::parse(text) {

@@ -10,7 +10,6 @@ use crate::config::LinkConfig;
 use crate::domain::{
     Link, LinkError, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Timestamp, ValidationError, Versioned,
 };
-use crate::http::ApiError;
 use crate::ports::{Checkout, CheckoutError, Commit, Read, ReadLinkRecords, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,20 +31,6 @@ impl From<LinkError> for ManageError {
         match err {
             LinkError::AlreadyPaid => Self::AlreadyPaid,
             LinkError::Deleted | LinkError::NotPayable => Self::NotFound,
-        }
-    }
-}
-
-impl From<ManageError> for ApiError {
-    fn from(err: ManageError) -> Self {
-        match err {
-            ManageError::NotFound => ApiError::not_found("link"),
-            ManageError::AlreadyPaid => {
-                ApiError::conflict("link_already_paid", "A paid link cannot be voided or reactivated.")
-            }
-            ManageError::Invalid(e) => ApiError::validation(e),
-            ManageError::Store(e) => ApiError::from(e),
-            ManageError::Checkout(e) => ApiError::from(e),
         }
     }
 }

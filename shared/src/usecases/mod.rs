@@ -11,7 +11,19 @@ pub mod orders;
 pub mod redeem;
 pub mod send;
 pub mod settings;
+pub mod settings_patch;
 pub mod webhook;
+
+/// A list's query string that cannot be read: the caller's mistake (`400 invalid_query`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryError(pub String);
+
+impl QueryError {
+    pub fn from_message(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
 
 /// How often a use case reads, decides and commits again after another request committed first.
 const ATTEMPTS: usize = 6;

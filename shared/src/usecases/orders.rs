@@ -5,12 +5,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
+use super::QueryError;
 use super::attempts;
 use crate::domain::{
     Link, MerchantId, Order, OrderError as Refused, OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState,
     SessionId, Timestamp, Versioned, random_base62,
 };
-use crate::http::ApiError;
 use crate::ports::{Checkout, Commit, ListOrders, Read, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,16 +27,6 @@ impl From<Refused> for OrderError {
     fn from(err: Refused) -> Self {
         match err {
             Refused::AlreadyPaid | Refused::NotPayable => Self::AlreadyPaid,
-        }
-    }
-}
-
-impl From<OrderError> for ApiError {
-    fn from(err: OrderError) -> Self {
-        match err {
-            OrderError::NotFound => ApiError::not_found("order"),
-            OrderError::AlreadyPaid => ApiError::conflict("order_already_paid", "The order has already been paid."),
-            OrderError::Store(e) => ApiError::from(e),
         }
     }
 }
@@ -83,14 +73,14 @@ pub struct OrderFilter {
 }
 
 impl OrderFilter {
-    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, QueryError> {
         let status = match get("payment_status").as_deref() {
             None => None,
             Some(text) => Some(
                 OrderPaymentStatus::parse(text)
                     .filter(|s| !matches!(s, OrderPaymentStatus::NotTracked | OrderPaymentStatus::Deleted))
                     .ok_or_else(|| {
-                        ApiError::invalid_query(
+                        QueryError::from_message(
                             "payment_status must be outstanding, processing, paid, refunded, partially_refunded or rejected",
                         )
                     })?,
@@ -102,7 +92,7 @@ impl OrderFilter {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=super::list::MAX_LIMIT).contains(n))
-                .ok_or_else(|| ApiError::invalid_query("limit must be a whole number from 1 to 100"))?,
+                .ok_or_else(|| QueryError::from_message("limit must be a whole number from 1 to 100"))?,
         };
         let after = match get("cursor") {
             None => None,
@@ -112,7 +102,7 @@ impl OrderFilter {
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
                     .filter(|position| is_order_position(status, position))
-                    .ok_or_else(|| ApiError::invalid_query("cursor is not one this API returned"))?,
+                    .ok_or_else(|| QueryError::from_message("cursor is not one this API returned"))?,
             ),
         };
         Ok(Self { status, limit, after })

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::attempts;
-use crate::domain::{MerchantId, Settings, SettingsPatch, ValidationError, Versioned};
+use super::settings_patch::SettingsPatch;
+use crate::domain::{MerchantId, Settings, ValidationError, Versioned};
 use crate::ports::{Commit, Read, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,15 +13,6 @@ pub enum SettingsError {
     Invalid(#[from] ValidationError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<SettingsError> for crate::http::ApiError {
-    fn from(err: SettingsError) -> Self {
-        match err {
-            SettingsError::Invalid(e) => Self::validation(e),
-            SettingsError::Store(e) => Self::from(e),
-        }
-    }
 }
 
 /// The merchant's settings as stored, or the defaults (version 0) when never saved.

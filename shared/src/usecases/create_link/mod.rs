@@ -3,7 +3,6 @@
 
 mod request;
 
-use lambda_http::http::StatusCode;
 pub use request::{CreateLink, Expiry, LinkSubject, OrderRequest};
 
 use super::attempts;
@@ -12,7 +11,6 @@ use crate::domain::{
     Currency, CurrentLink, IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Link, LinkId, MerchantId, Order, OrderError,
     OrderPaymentStatus, Replay, ShortCodeTarget, Timestamp, ValidationError, Versioned,
 };
-use crate::http::ApiError;
 use crate::ports::{Commit, Found, Read, StoreError, Wanted, Write};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,51 +38,6 @@ impl From<OrderError> for CreateLinkError {
         match err {
             OrderError::AlreadyPaid => Self::OrderAlreadyPaid,
             OrderError::NotPayable => Self::OrderNotPayable,
-        }
-    }
-}
-
-impl From<CreateLinkError> for ApiError {
-    fn from(err: CreateLinkError) -> Self {
-        match err {
-            CreateLinkError::Store(e) => ApiError::from(e),
-            other => other.answer(),
-        }
-    }
-}
-
-impl CreateLinkError {
-    /// How the route answers it (a store fault, without its cause).
-    pub fn answer(&self) -> ApiError {
-        match self {
-            Self::Invalid(e) => ApiError::validation(e.clone()),
-            Self::RedirectHostNotAllowed { field } => {
-                let mut e = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "redirect_host_not_allowed",
-                    format!("{field} must point at one of the merchant's allowed_redirect_hosts."),
-                );
-                e.field = Some(field.to_string());
-                e
-            }
-            Self::PaymentsNotEnabled => {
-                ApiError::conflict("payments_not_enabled", "Payments are not enabled in the merchant's settings.")
-            }
-            Self::CustomerCannotPayByCard => ApiError::conflict(
-                "customer_cannot_pay_by_card",
-                "The customer pays on invoice terms and cannot pay by card.",
-            ),
-            Self::OrderAlreadyPaid => ApiError::conflict("order_already_paid", "The order has already been paid."),
-            Self::OrderNotPayable => {
-                ApiError::conflict("order_not_payable", "The order is not tracked for payment, deleted or rejected.")
-            }
-            Self::IdempotencyKeyReused => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request.",
-            ),
-            Self::Store(StoreError::Conflict) => ApiError::from(StoreError::Conflict),
-            Self::Store(StoreError::Unavailable(_)) => ApiError::out_of_time(),
         }
     }
 }

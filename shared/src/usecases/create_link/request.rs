@@ -235,7 +235,8 @@ impl CreateLink {
             match f.get("expires_in_minutes") {
                 None => Expiry::Never,
                 Some(v) => Expiry::Minutes(
-                    crate::domain::settings_parse_expiry_minutes(v).map_err(|e| e.under("expires_in_minutes"))?,
+                    crate::usecases::settings_patch::parse_expiry_minutes(v)
+                        .map_err(|e| e.under("expires_in_minutes"))?,
                 ),
             }
         };

@@ -13,7 +13,6 @@ use crate::domain::{
     Channel, Delivery, DeliveryId, DeliveryStatus, Link, LinkStatus, MerchantId, Recipient, SendWindow, Settings,
     ShortCode, ShortCodeTarget, Timestamp, ValidationError, Versioned,
 };
-use crate::http::ApiError;
 use crate::messages;
 use crate::ports::{Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write};
 use crate::tokens::LinkToken;
@@ -49,20 +48,6 @@ pub enum SendLinkError {
     /// that recipient, so the caller's retry sends it (and deduplicates those already sent).
     #[error("the message provider is unavailable: {0}")]
     ProviderUnavailable(SendError),
-}
-
-impl From<SendLinkError> for ApiError {
-    fn from(err: SendLinkError) -> Self {
-        match err {
-            SendLinkError::NotFound => ApiError::not_found("link"),
-            SendLinkError::LinkNotActive => {
-                ApiError::conflict("link_not_active", "The link is void, paid, deleted or expired: it cannot be sent.")
-            }
-            SendLinkError::Invalid(e) => ApiError::validation(e),
-            SendLinkError::Store(e) => ApiError::from(e),
-            SendLinkError::ProviderUnavailable(e) => ApiError::unavailable(e),
-        }
-    }
 }
 
 /// What the merchant hears about each recipient.
@@ -142,13 +127,13 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         link_id: &str,
         body: &Value,
         now: Timestamp,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, SendLinkError> {
         let named = parse_recipients(body, self.transport.channel())?;
         let id = crate::domain::LinkId::parse(link_id).ok_or(SendLinkError::NotFound)?;
         crate::logging::record_link(&id);
         let mut wanted = Wanted { link: Some(id.clone()), settings: Some(merchant.clone()), ..Wanted::default() };
         wanted.windows = named.iter().flatten().map(|r| (id.clone(), r.window_key())).collect();
-        let found = self.store.read(&wanted).await.map_err(SendLinkError::from)?;
+        let found = self.store.read(&wanted).await?;
         let link = retained(found.link, now)
             .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
             .ok_or(SendLinkError::NotFound)?;

@@ -1,0 +1,35 @@
+//! Values that cannot be built invalid, and the state machines of links, orders and payments.
+
+mod contact;
+mod delivery;
+mod idempotency;
+mod ids;
+mod link;
+mod link_lifecycle;
+mod money;
+mod order;
+mod payment;
+mod settings;
+mod timestamp;
+mod validation;
+mod versioned;
+
+pub use contact::{Email, PhoneE164};
+pub use delivery::{Channel, Delivery, DeliveryStatus, Recipient, SendWindow};
+pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
+pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
+pub use link::{
+    AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
+    RecurringInterval, ShortCodeTarget,
+};
+pub use link_lifecycle::{LinkError, Openable, Refusal};
+pub use money::{Amount, Currency};
+pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
+pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
+pub use settings::{BrandColor, EmailTemplate, HostName, Settings, SmsTemplate, StripeAccount};
+pub use timestamp::Timestamp;
+pub use validation::ValidationError;
+pub use versioned::Versioned;
+
+#[cfg(test)]
+mod lifecycle_tests;

@@ -1,0 +1,233 @@
+//! Where each aggregate lives in the table and how it is written: keys, the version attribute,
+//! TTL and index attributes. The domain types know none of it.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::expressions::{Item, n, s};
+use paylinks::domain::{
+    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId, Payment,
+    SendWindow, SessionId, Settings, ShortCode, Timestamp, Versioned,
+};
+use paylinks::ports::StoreError;
+
+/// The attribute that holds an item's version.
+pub const VERSION: &str = "version";
+
+/// A primary key: partition and sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: impl Into<String>) -> Self {
+        Self { pk, sk: sk.into() }
+    }
+
+    pub fn attributes(&self) -> Item {
+        Item::from([("pk".to_string(), s(&self.pk)), ("sk".to_string(), s(&self.sk))])
+    }
+
+    pub fn of_item(item: &Item) -> Option<Self> {
+        match (item.get("pk"), item.get("sk")) {
+            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Self::new(pk.clone(), sk.clone())),
+            _ => None,
+        }
+    }
+
+    pub fn settings(merchant: &MerchantId) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), "SETTINGS")
+    }
+
+    pub fn order(merchant: &MerchantId, order: &OrderId) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), format!("ORDER#{order}"))
+    }
+
+    pub fn idempotency(merchant: &MerchantId, key: &str) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), format!("IDEM#{key}"))
+    }
+
+    pub fn link_partition(link: &LinkId) -> String {
+        format!("LINK#{link}")
+    }
+
+    pub fn link(link: &LinkId) -> Self {
+        Self::new(Self::link_partition(link), "LINK")
+    }
+
+    pub fn payment(link: &LinkId, session: &SessionId) -> Self {
+        Self::new(Self::link_partition(link), format!("PAYMENT#{session}"))
+    }
+
+    pub fn delivery(link: &LinkId, delivery: &DeliveryId) -> Self {
+        Self::new(Self::link_partition(link), format!("DELIVERY#{delivery}"))
+    }
+
+    pub fn window(link: &LinkId, key: &str) -> Self {
+        Self::new(Self::link_partition(link), format!("WINDOW#{key}"))
+    }
+
+    /// The opens of the link, or of one of its deliveries.
+    pub fn opens(link: &LinkId, delivery: Option<&DeliveryId>) -> Self {
+        let sk = match delivery {
+            Some(delivery) => format!("OPENS#{delivery}"),
+            None => "OPENS".to_string(),
+        };
+        Self::new(Self::link_partition(link), sk)
+    }
+
+    pub fn short_code(code: &ShortCode) -> Self {
+        Self::new(format!("SHORT#{}", code.as_str()), "SHORT")
+    }
+
+    pub fn intent(intent: &str) -> Self {
+        Self::new(format!("PI#{intent}"), "PI")
+    }
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(StoreError::unavailable)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(StoreError::unavailable)
+}
+
+pub fn version_of(item: &Item) -> u64 {
+    match item.get(VERSION) {
+        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A stored item as the domain value and the version it was read at.
+pub fn versioned<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+    let version = version_of(&item);
+    Ok(Versioned::at(from_item(item)?, version))
+}
+
+/// How an aggregate is laid out: its key and the attributes beside its fields.
+pub trait Layout: Serialize {
+    fn key(&self) -> Key;
+
+    /// Index and TTL attributes.
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        Vec::new()
+    }
+
+    /// The whole item as written at the next version.
+    fn item(&self, version: u64) -> Result<Item, StoreError>
+    where
+        Self: Sized,
+    {
+        let mut item = to_item(self)?;
+        item.extend(self.key().attributes());
+        item.insert(VERSION.into(), n(version));
+        item.extend(self.extra().into_iter().map(|(name, value)| (name.to_string(), value)));
+        Ok(item)
+    }
+}
+
+/// DynamoDB's TTL attribute: epoch seconds.
+pub fn ttl(at: Option<Timestamp>) -> Vec<(&'static str, AttributeValue)> {
+    at.map(|t| ("ttl", n(t.unix()))).into_iter().collect()
+}
+
+impl Layout for Link {
+    fn key(&self) -> Key {
+        Key::link(&self.id)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        let mut extra =
+            vec![("gsi1pk", s(format!("MERCHANT#{}#LINKS", self.merchant_id))), ("gsi1sk", s(self.list_position()))];
+        extra.extend(ttl(self.purge_at));
+        extra
+    }
+}
+
+impl Layout for Order {
+    fn key(&self) -> Key {
+        Key::order(&self.merchant_id, &self.id)
+    }
+
+    /// Listed by payment status through `gsi2`: one partition per merchant and status.
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        let mut extra = vec![
+            ("gsi2pk", s(format!("MERCHANT#{}#ORDERS#{}", self.merchant_id, self.payment_status.as_str()))),
+            ("gsi2sk", s(self.status_position())),
+        ];
+        extra.extend(ttl(self.purge_at));
+        extra
+    }
+}
+
+impl Layout for Payment {
+    fn key(&self) -> Key {
+        Key::payment(&self.link_id, &self.session_id)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(self.purge_at)
+    }
+}
+
+impl Layout for IntentRecord {
+    fn key(&self) -> Key {
+        Key::intent(&self.intent)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(self.purge_at)
+    }
+}
+
+impl Layout for Delivery {
+    fn key(&self) -> Key {
+        Key::delivery(&self.link_id, &self.id)
+    }
+
+    /// A delivery holds the recipient's address: it goes with the rest of the link's data.
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(self.purge_at)
+    }
+}
+
+impl Layout for SendWindow {
+    fn key(&self) -> Key {
+        Key::window(&self.link_id, &self.key)
+    }
+
+    /// A window may go once it no longer blocks anything.
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(Some(self.delivery.created_at.plus_days(2)))
+    }
+}
+
+impl Layout for IdempotencyRecord {
+    fn key(&self) -> Key {
+        Key::idempotency(&self.merchant_id, &self.key)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(Some(self.expires_at))
+    }
+}
+
+/// Settings are keyed by their merchant, which the value does not carry.
+pub struct MerchantSettings<'a>(pub &'a MerchantId, pub &'a Settings);
+
+impl Serialize for MerchantSettings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.1.serialize(serializer)
+    }
+}
+
+impl Layout for MerchantSettings<'_> {
+    fn key(&self) -> Key {
+        Key::settings(self.0)
+    }
+}

@@ -1,0 +1,279 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update as TxUpdate};
+
+use super::expressions::{Item, Update, n, s};
+use super::items::{Key, Layout, MerchantSettings, VERSION, from_item, to_item, versioned};
+use super::transactions;
+use paylinks::domain::{Delivery, LinkId, Payment, Versioned};
+use paylinks::ports::{Commit, CountOpens, Found, LinkRecords, Read, ReadLinkRecords, StoreError, Wanted, Write};
+
+/// Keys per `BatchGetItem` call, DynamoDB's limit.
+const BATCH_GET_LIMIT: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    pub(super) client: Client,
+    pub(super) table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Every item asked for that exists, by key: one `BatchGetItem` per hundred keys, again for
+    /// the keys DynamoDB left unprocessed.
+    async fn batch_get(&self, keys: Vec<Key>) -> Result<HashMap<Key, Item>, StoreError> {
+        let mut unique = keys;
+        unique.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+        unique.dedup();
+        let mut found = HashMap::new();
+        for chunk in unique.chunks(BATCH_GET_LIMIT) {
+            let mut pending: Vec<Item> = chunk.iter().map(Key::attributes).collect();
+            let mut pause = std::time::Duration::from_millis(10);
+            while !pending.is_empty() {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(StoreError::unavailable)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(StoreError::unavailable)?;
+                for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    if let Some(key) = Key::of_item(&item) {
+                        found.insert(key, item);
+                    }
+                }
+                if let Some(left) = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                    pending = left.keys;
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn put<T: Layout>(&self, item: &Versioned<T>) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(item.value.item(item.version + 1)?));
+        let put = if item.is_new() {
+            put.condition_expression("attribute_not_exists(pk)")
+        } else {
+            put.condition_expression("#version = :read")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":read", n(item.version))
+        };
+        Ok(TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build())
+    }
+
+    fn delete(&self, key: Key, version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key.attributes()));
+        if let Some(version) = version {
+            delete = delete
+                .condition_expression("#version = :read")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":read", n(version));
+        }
+        Ok(TransactWriteItem::builder().delete(delete.build().map_err(StoreError::unavailable)?).build())
+    }
+
+    fn update(&self, key: Key, update: &Update, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let built = TxUpdate::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.attributes()))
+            .update_expression(update.expression())
+            .set_expression_attribute_names(update.names())
+            .set_expression_attribute_values(update.values())
+            .set_condition_expression(condition.map(str::to_string))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().update(built).build())
+    }
+
+    fn transact_item(&self, write: &Write) -> Result<TransactWriteItem, StoreError> {
+        match write {
+            Write::Link(link) => self.put(link),
+            Write::LinkFollowsOrder { link, status, purge_at } => {
+                let mut update = Update::default()
+                    .set("order_status = :status, #version = #version + :one")
+                    .name("#version", VERSION)
+                    .value(":status", s(status.as_str()))
+                    .value(":one", n(1));
+                if let Some(at) = purge_at {
+                    update = update.keep_until(*at);
+                }
+                self.update(Key::link(link), &update, Some("attribute_exists(pk)"))
+            }
+            Write::Order(order) => self.put(order),
+            Write::Payment(payment) => self.put(payment),
+            Write::Intent(intent) => self.put(intent),
+            Write::Delivery(delivery) => self.put(delivery),
+            Write::Window(window) => self.put(window),
+            Write::Idempotency(record) => self.put(record),
+            Write::Settings(merchant, settings) => {
+                self.put(&Versioned::at(MerchantSettings(merchant, &settings.value), settings.version))
+            }
+            Write::ShortCode(code, target) => {
+                let mut item = to_item(target)?;
+                item.extend(Key::short_code(code).attributes());
+                item.extend(super::items::ttl(target.purge_at).into_iter().map(|(k, v)| (k.to_string(), v)));
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(StoreError::unavailable)?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            }
+            Write::DropDelivery(d) => self.delete(Key::delivery(&d.link_id, &d.id), Some(d.version)),
+            Write::DropWindow(w) => self.delete(Key::window(&w.link_id, &w.key), Some(w.version)),
+            Write::DropShortCode(code) => self.delete(Key::short_code(code), None),
+        }
+    }
+}
+
+fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
+    let mut keys = Vec::new();
+    keys.extend(wanted.link.iter().map(Key::link));
+    keys.extend(wanted.settings.iter().map(Key::settings));
+    keys.extend(wanted.order.iter().map(|(m, o)| Key::order(m, o)));
+    keys.extend(wanted.payment.iter().map(|(l, session)| Key::payment(l, session)));
+    keys.extend(wanted.intent.iter().map(|i| Key::intent(i)));
+    keys.extend(wanted.links.iter().map(Key::link));
+    keys.extend(wanted.windows.iter().map(|(l, k)| Key::window(l, k)));
+    keys.extend(wanted.idempotency.iter().map(|(m, k)| Key::idempotency(m, k)));
+    keys.extend(wanted.short_code.iter().map(Key::short_code));
+    keys
+}
+
+#[async_trait]
+impl Read for DynamoStore {
+    async fn read(&self, wanted: &Wanted) -> Result<Found, StoreError> {
+        let items = self.batch_get(wanted_keys(wanted)).await?;
+        let take = |key: Key| items.get(&key).cloned();
+        fn one<T: serde::de::DeserializeOwned>(item: Option<Item>) -> Result<Option<Versioned<T>>, StoreError> {
+            item.map(versioned).transpose()
+        }
+        Ok(Found {
+            link: one(wanted.link.as_ref().map(Key::link).and_then(take))?,
+            settings: one(wanted.settings.as_ref().map(Key::settings).and_then(take))?,
+            order: one(wanted.order.as_ref().map(|(m, o)| Key::order(m, o)).and_then(take))?,
+            payment: one(wanted.payment.as_ref().map(|(l, session)| Key::payment(l, session)).and_then(take))?,
+            intent: one(wanted.intent.as_deref().map(Key::intent).and_then(take))?,
+            links: wanted.links.iter().filter_map(|id| take(Key::link(id))).map(versioned).collect::<Result<_, _>>()?,
+            windows: wanted
+                .windows
+                .iter()
+                .filter_map(|(l, k)| take(Key::window(l, k)))
+                .map(versioned)
+                .collect::<Result<_, _>>()?,
+            idempotency: one(wanted.idempotency.as_ref().map(|(m, k)| Key::idempotency(m, k)).and_then(take))?,
+            short_code: wanted.short_code.as_ref().and_then(|c| take(Key::short_code(c))).map(from_item).transpose()?,
+        })
+    }
+}
+
+#[async_trait]
+impl Commit for DynamoStore {
+    async fn commit(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {
+        loop {
+            let items = writes.iter().map(|w| self.transact_item(w)).collect::<Result<Vec<_>, _>>()?;
+            let err = match transactions::send(&self.client, items).await {
+                Ok(()) => return Ok(()),
+                Err(err) => err,
+            };
+            let Some(failed) = transactions::failed_conditions(&err) else { return Err(StoreError::unavailable(err)) };
+            // A link an order's change was to follow is no longer stored: nothing to follow.
+            let only_gone_links = failed
+                .iter()
+                .zip(&writes)
+                .all(|(failed, write)| !failed || matches!(write, Write::LinkFollowsOrder { .. }));
+            if !only_gone_links {
+                return Err(StoreError::Conflict);
+            }
+            let mut index = 0;
+            writes.retain(|_| {
+                index += 1;
+                !failed[index - 1]
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl CountOpens for DynamoStore {
+    async fn count_open(
+        &self,
+        link: &LinkId,
+        delivery: Option<&paylinks::domain::DeliveryId>,
+    ) -> Result<(), StoreError> {
+        let count = Update::default()
+            .set("opens = if_not_exists(opens, :zero) + :one")
+            .value(":zero", n(0))
+            .value(":one", n(1));
+        let mut items = vec![self.update(Key::opens(link, None), &count, None)?];
+        if let Some(delivery) = delivery {
+            items.push(self.update(Key::opens(link, Some(delivery)), &count, None)?);
+        }
+        transactions::send(&self.client, items).await.map_err(StoreError::unavailable)
+    }
+}
+
+#[async_trait]
+impl ReadLinkRecords for DynamoStore {
+    async fn link_records(&self, link: &LinkId) -> Result<LinkRecords, StoreError> {
+        let mut records = LinkRecords::default();
+        let mut opens: HashMap<String, u64> = HashMap::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(Key::link_partition(link)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                let Some(key) = Key::of_item(&item) else { continue };
+                match key.sk.split_once('#').map_or((key.sk.as_str(), ""), |(kind, rest)| (kind, rest)) {
+                    ("LINK", _) => records.link = Some(versioned(item)?),
+                    ("OPENS", name) => {
+                        let count = match item.get("opens") {
+                            Some(AttributeValue::N(c)) => c.parse().unwrap_or(0),
+                            _ => 0,
+                        };
+                        opens.insert(name.to_string(), count);
+                    }
+                    ("PAYMENT", _) => records.payments.push(from_item::<Payment>(item)?),
+                    ("DELIVERY", _) => records.deliveries.push(from_item::<Delivery>(item)?),
+                    _ => {}
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        if let Some(link) = &mut records.link {
+            link.opens = opens.get("").copied().unwrap_or_default();
+        }
+        for delivery in &mut records.deliveries {
+            delivery.opens = opens.get(delivery.id.as_str()).copied().unwrap_or_default();
+        }
+        Payment::sort_chronologically(&mut records.payments);
+        records.deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(records)
+    }
+}

@@ -1,0 +1,111 @@
+//! Every use case's error as the route answers it: the one place errors become HTTP.
+
+use lambda_http::http::StatusCode;
+use paylinks::ports::StoreError;
+use paylinks::usecases::QueryError;
+use paylinks::usecases::create_link::CreateLinkError;
+use paylinks::usecases::manage::ManageError;
+use paylinks::usecases::orders::OrderError;
+use paylinks::usecases::send::SendLinkError;
+use paylinks::usecases::settings::SettingsError;
+
+use crate::ApiError;
+
+impl From<QueryError> for ApiError {
+    fn from(err: QueryError) -> Self {
+        ApiError::invalid_query(err.0)
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(err: ManageError) -> Self {
+        match err {
+            ManageError::NotFound => ApiError::not_found("link"),
+            ManageError::AlreadyPaid => {
+                ApiError::conflict("link_already_paid", "A paid link cannot be voided or reactivated.")
+            }
+            ManageError::Invalid(e) => ApiError::validation(e),
+            ManageError::Store(e) => ApiError::from(e),
+            ManageError::Checkout(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<OrderError> for ApiError {
+    fn from(err: OrderError) -> Self {
+        match err {
+            OrderError::NotFound => ApiError::not_found("order"),
+            OrderError::AlreadyPaid => ApiError::conflict("order_already_paid", "The order has already been paid."),
+            OrderError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<SendLinkError> for ApiError {
+    fn from(err: SendLinkError) -> Self {
+        match err {
+            SendLinkError::NotFound => ApiError::not_found("link"),
+            SendLinkError::LinkNotActive => {
+                ApiError::conflict("link_not_active", "The link is void, paid, deleted or expired: it cannot be sent.")
+            }
+            SendLinkError::Invalid(e) => ApiError::validation(e),
+            SendLinkError::Store(e) => ApiError::from(e),
+            SendLinkError::ProviderUnavailable(e) => ApiError::unavailable(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            SettingsError::Invalid(e) => Self::validation(e),
+            SettingsError::Store(e) => Self::from(e),
+        }
+    }
+}
+
+impl From<CreateLinkError> for ApiError {
+    fn from(err: CreateLinkError) -> Self {
+        match err {
+            CreateLinkError::Store(e) => ApiError::from(e),
+            other => create_link_answer(&other),
+        }
+    }
+}
+
+/// How the route answers a create's error (a store fault, without its cause): also what an
+/// `Idempotency-Key` keeps.
+pub fn create_link_answer(err: &CreateLinkError) -> ApiError {
+    match err {
+        CreateLinkError::Invalid(e) => ApiError::validation(e.clone()),
+        CreateLinkError::RedirectHostNotAllowed { field } => {
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "redirect_host_not_allowed",
+                format!("{field} must point at one of the merchant's allowed_redirect_hosts."),
+            );
+            e.field = Some(field.to_string());
+            e
+        }
+        CreateLinkError::PaymentsNotEnabled => {
+            ApiError::conflict("payments_not_enabled", "Payments are not enabled in the merchant's settings.")
+        }
+        CreateLinkError::CustomerCannotPayByCard => ApiError::conflict(
+            "customer_cannot_pay_by_card",
+            "The customer pays on invoice terms and cannot pay by card.",
+        ),
+        CreateLinkError::OrderAlreadyPaid => {
+            ApiError::conflict("order_already_paid", "The order has already been paid.")
+        }
+        CreateLinkError::OrderNotPayable => {
+            ApiError::conflict("order_not_payable", "The order is not tracked for payment, deleted or rejected.")
+        }
+        CreateLinkError::IdempotencyKeyReused => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for a different request.",
+        ),
+        CreateLinkError::Store(StoreError::Conflict) => ApiError::from(StoreError::Conflict),
+        CreateLinkError::Store(StoreError::Unavailable(_)) => ApiError::out_of_time(),
+    }
+}

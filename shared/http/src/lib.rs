@@ -1,0 +1,20 @@
+//! The HTTP edge shared by every HTTP function: request parsing, every error mapped to its
+//! response in one place (`errors.rs`), merchant auth, the customer pages, the route table, and
+//! Stripe's signature on the raw bytes.
+
+mod auth;
+mod deadline;
+mod error;
+mod errors;
+pub mod pages;
+mod request;
+mod response;
+pub mod routes;
+pub mod webhook_signature;
+
+pub use auth::{merchant_of, with_merchant_claims};
+pub use deadline::within_deadline;
+pub use error::ApiError;
+pub use errors::create_link_answer;
+pub use request::{body_bytes, header, idempotency_key, json_body, path_segments, query_param};
+pub use response::{empty, html, json, redirect};

@@ -1,0 +1,147 @@
+//! The customer's pages: small, accessible HTML with the merchant's brand, no JavaScript.
+//! minijinja escapes every value in `.html` templates, so names from merchants and customers
+//! are inert.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, context};
+
+use paylinks::domain::Settings;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("already_paid.html", include_str!("../templates/already_paid.html")),
+    ("processing.html", include_str!("../templates/processing.html")),
+    ("unavailable.html", include_str!("../templates/unavailable.html")),
+    ("thank_you.html", include_str!("../templates/thank_you.html")),
+    ("cancelled.html", include_str!("../templates/cancelled.html")),
+    ("simulated_checkout.html", include_str!("../templates/simulated_checkout.html")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source).expect("bundled templates compile (checked by tests)");
+        }
+        env
+    })
+}
+
+/// The brand of the merchant a page is shown for, or a neutral one when the link is unknown.
+#[derive(Debug, Clone, Default)]
+pub struct Brand {
+    pub merchant: String,
+    pub brand_color: String,
+    pub logo_url: Option<String>,
+}
+
+impl Brand {
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            merchant: settings.display_name.clone(),
+            brand_color: settings.brand_color.as_str().to_string(),
+            logo_url: settings.logo_url.clone(),
+        }
+    }
+
+    pub fn neutral() -> Self {
+        Self { merchant: String::new(), brand_color: "#635BFF".into(), logo_url: None }
+    }
+}
+
+/// What a page says about the link: its name and formatted amount.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub name: String,
+    pub amount: String,
+}
+
+fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
+    let ctx = context! {
+        merchant => brand.merchant,
+        brand_color => brand.brand_color,
+        logo_url => brand.logo_url,
+        ..extra
+    };
+    environment().get_template(template).and_then(|t| t.render(ctx)).unwrap_or_else(|err| {
+        tracing::error!(template, error = %err, "page failed to render");
+        "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_string()
+    })
+}
+
+pub fn already_paid(brand: &Brand, summary: &Summary) -> String {
+    render("already_paid.html", brand, context! { name => summary.name, amount => summary.amount })
+}
+
+/// A payment that takes days to clear (a bank debit) is under way: no second Checkout.
+pub fn processing(brand: &Brand, summary: &Summary) -> String {
+    render("processing.html", brand, context! { name => summary.name, amount => summary.amount })
+}
+
+pub fn expired(brand: &Brand) -> String {
+    render(
+        "unavailable.html",
+        brand,
+        context! { heading => "This payment link has expired", explanation => "The link can no longer be used to pay." },
+    )
+}
+
+pub fn void(brand: &Brand) -> String {
+    render(
+        "unavailable.html",
+        brand,
+        context! { heading => "This payment link is no longer active", explanation => "The seller has cancelled this link." },
+    )
+}
+
+pub fn not_found(brand: &Brand) -> String {
+    render(
+        "unavailable.html",
+        brand,
+        context! { heading => "Payment link not found", explanation => "The link is not valid. Please check you copied all of it." },
+    )
+}
+
+pub fn not_available_now(brand: &Brand) -> String {
+    render(
+        "unavailable.html",
+        brand,
+        context! { heading => "Please try again in a moment", explanation => "We could not reach the payment service just now." },
+    )
+}
+
+pub fn thank_you(brand: &Brand, summary: &Summary) -> String {
+    render("thank_you.html", brand, context! { name => summary.name, amount => summary.amount })
+}
+
+pub fn cancelled(brand: &Brand, summary: &Summary, pay_url: &str) -> String {
+    render("cancelled.html", brand, context! { name => summary.name, amount => summary.amount, pay_url => pay_url })
+}
+
+pub fn simulated_checkout(brand: &Brand, summary: &Summary) -> String {
+    render("simulated_checkout.html", brand, context! { name => summary.name, amount => summary.amount })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_template_compiles() {
+        for (name, _) in TEMPLATES {
+            environment().get_template(name).unwrap();
+        }
+    }
+
+    #[test]
+    fn names_from_merchants_and_customers_come_out_inert() {
+        let brand = Brand { merchant: "<script>alert(1)</script>".into(), ..Brand::neutral() };
+        let summary = Summary { name: "<img src=x onerror=alert(1)>".into(), amount: "USD 1.00".into() };
+        let page = already_paid(&brand, &summary);
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(!page.contains("<img src=x"), "{page}");
+        assert!(page.contains("&lt;script&gt;"));
+    }
+}
