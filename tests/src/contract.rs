@@ -130,13 +130,8 @@ async fn stored_link(store: &dyn Store, merchant_id: &MerchantId) -> Versioned<L
     Versioned::at(written, 1)
 }
 
-pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &dyn Store) {
-    let m = merchant(&paylinks::domain::random_base62(10));
-    let l = link(&m, Some("SO-1"));
-    let o = order(&m, "SO-1");
-    let p = payment(&l, "cs_read", PaymentState::Paid);
-    let d = delivery(&l);
-    let w = window(&d);
+/// The merchant's and the payment's other records, as a request would write them.
+fn records_of(m: &MerchantId, l: &Link, p: &Payment) -> (Settings, IntentRecord, IdempotencyRecord, ShortCodeTarget) {
     let settings = Settings { display_name: "Acme".into(), payments_enabled: true, ..Settings::default() };
     let intent = IntentRecord {
         intent: "pi_cs_read".into(),
@@ -155,6 +150,17 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
     };
     let target =
         ShortCodeTarget { link_id: l.id.clone(), merchant_id: Some(m.clone()), delivery_id: None, purge_at: None };
+    (settings, intent, record, target)
+}
+
+pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &dyn Store) {
+    let m = merchant(&paylinks::domain::random_base62(10));
+    let l = link(&m, Some("SO-1"));
+    let o = order(&m, "SO-1");
+    let p = payment(&l, "cs_read", PaymentState::Paid);
+    let d = delivery(&l);
+    let w = window(&d);
+    let (settings, intent, record, target) = records_of(&m, &l, &p);
     let wanted = Wanted {
         link: Some(l.id.clone()),
         settings: Some(m.clone()),

@@ -179,19 +179,8 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         state.requests.push(recorded.clone());
         state.fault
     };
-    match fault {
-        Some(StripeFault::Hang) => std::future::pending::<()>().await,
-        Some(StripeFault::ServerError) => {
-            let (s, b) = error(500, "api_error", "An unknown error occurred.");
-            return respond(s, b);
-        }
-        Some(StripeFault::RateLimited) => {
-            let (s, b) = error(429, "invalid_request_error", "Too many requests hit the API too quickly.");
-            let mut response = respond(s, b);
-            response.headers_mut().insert("retry-after", "1".parse().expect("a header value"));
-            return response;
-        }
-        None => {}
+    if let Some(fault) = fault {
+        return failed(fault).await;
     }
     let mut state = state.lock().unwrap();
     if header("authorization").as_deref() != Some(&format!("Bearer {SECRET_KEY}")) {
@@ -199,25 +188,58 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         return respond(s, b);
     }
     if let Some(replay) = recorded.idempotency_key.as_ref().and_then(|key| state.idempotency.get(key)) {
-        // Stripe compares the parameters, not the order the client wrote them in.
-        let sorted = |p: &[(String, String)]| {
-            let mut p = p.to_vec();
-            p.sort();
-            p
-        };
-        if sorted(&replay.params) != sorted(&params) {
-            let (s, b) = error(
-                400,
-                "idempotency_error",
-                "Keys for idempotent requests can only be used with the same parameters they were first used with.",
-            );
-            return respond(s, b);
-        }
-        return respond(replay.status, replay.body.clone());
+        return replayed(replay, &params);
     }
-    let segments: Vec<&str> = recorded.path.split('/').filter(|s| !s.is_empty()).collect();
-    let (status, body) = match (&parts.method, segments.as_slice()) {
-        (&Method::POST, ["v1", "checkout", "sessions"]) => create_session(&mut state, &params),
+    let (status, body) = route(&mut state, &parts.method, &recorded.path, &params);
+    if let Some(key) = recorded.idempotency_key {
+        // Stripe replays what it answered, errors included, except when it failed on its side.
+        if status < 500 {
+            state.idempotency.insert(key, Replay { params, status, body: body.clone() });
+        }
+    }
+    respond(status, body)
+}
+
+/// How Stripe fails: never (a hang), or with its error body.
+async fn failed(fault: StripeFault) -> Response<Full<Bytes>> {
+    match fault {
+        StripeFault::Hang => std::future::pending().await,
+        StripeFault::ServerError => {
+            let (s, b) = error(500, "api_error", "An unknown error occurred.");
+            respond(s, b)
+        }
+        StripeFault::RateLimited => {
+            let (s, b) = error(429, "invalid_request_error", "Too many requests hit the API too quickly.");
+            let mut response = respond(s, b);
+            response.headers_mut().insert("retry-after", "1".parse().expect("a header value"));
+            response
+        }
+    }
+}
+
+/// A request with an idempotency key Stripe saw: its first answer, if the parameters match.
+fn replayed(replay: &Replay, params: &[(String, String)]) -> Response<Full<Bytes>> {
+    // Stripe compares the parameters, not the order the client wrote them in.
+    let sorted = |p: &[(String, String)]| {
+        let mut p = p.to_vec();
+        p.sort();
+        p
+    };
+    if sorted(&replay.params) != sorted(params) {
+        let (s, b) = error(
+            400,
+            "idempotency_error",
+            "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+        );
+        return respond(s, b);
+    }
+    respond(replay.status, replay.body.clone())
+}
+
+fn route(state: &mut State, method: &Method, path: &str, params: &[(String, String)]) -> (u16, String) {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segments.as_slice()) {
+        (&Method::POST, ["v1", "checkout", "sessions"]) => create_session(state, params),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => match state.sessions.get(*id) {
             Some(s) => (200, s.to_string()),
             None => error(404, "invalid_request_error", "No such checkout.session"),
@@ -233,14 +255,7 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
             None => error(404, "invalid_request_error", "No such checkout.session"),
         },
         _ => error(404, "invalid_request_error", "Unrecognized request URL."),
-    };
-    if let Some(key) = recorded.idempotency_key {
-        // Stripe replays what it answered, errors included, except when it failed on its side.
-        if status < 500 {
-            state.idempotency.insert(key, Replay { params, status, body: body.clone() });
-        }
     }
-    respond(status, body)
 }
 
 fn create_session(state: &mut State, params: &[(String, String)]) -> (u16, String) {

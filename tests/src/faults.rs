@@ -175,6 +175,16 @@ pub async fn every_dynamodb_step_fails_cleanly(server: &TestServer, scenario: &d
     }
 }
 
+/// The merchant's view of a link.
+pub async fn detail(server: &TestServer, merchant: &str, link: &str) -> Value {
+    server.call(merchant, "GET", &format!("/links/{link}"), None).await.json()
+}
+
+/// The id of the link a create answered with.
+pub fn link_id(reply: &Reply) -> String {
+    reply.json()["id"].as_str().unwrap().to_string()
+}
+
 /// An event Stripe signs now for `object`.
 pub fn stripe_event(kind: &str, object: Value) -> Request {
     Request::Webhook(stripe_events::event(kind, object))

@@ -7,7 +7,7 @@ use paylinks_tests::cloud::Cloud;
 use paylinks_tests::server::{order_link, unique};
 use paylinks_tests::stripe_events::{charge, event, session_of};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The route answered `expected`; when not, which calls IAM refused says why.
 fn answered(cloud: &Cloud, reply: &paylinks_tests::server::Reply, expected: StatusCode, what: &str) {
@@ -27,7 +27,25 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     // manage-links: settings.
     cloud.enable_payments(&merchant, json!({})).await;
     answered(&cloud, &cloud.call(&merchant, "GET", "/settings", None).await, StatusCode::OK, "GET /settings");
+    let (link, second) = create_links(&cloud, &merchant).await;
+    let id = link["id"].as_str().unwrap().to_string();
+    send_links(&cloud, &merchant, &id).await;
+    let session = open_pages(&cloud, &link).await;
+    deliver_events(&cloud, &merchant, &link, session).await;
+    manage_links_and_orders(&cloud, &merchant, &id, &second).await;
+    // link-cleanup: the removal of a link (its TTL passed) takes its records with it.
+    let removed = paylinks_tests::cascade::remove_link(&cloud.table, &id).await;
+    let cleanup =
+        paylinks_tests::cascade::cleanup(&cloud.function("link-cleanup").aws().dynamodb.url, &cloud.table).await;
+    let response = link_cleanup::handle(&cleanup, removed).await.unwrap();
+    assert!(response.batch_item_failures.is_empty(), "the cascade ran under its role");
 
+    assert_eq!(cloud.refused(), Vec::<String>::new(), "calls the template's roles do not allow");
+    assert_eq!(cloud.unused_grants(), Vec::<String>::new(), "grants no call used");
+}
+
+/// create-link, with an idempotency key and without: the first link, and a second one.
+async fn create_links(cloud: &Cloud, merchant: &str) -> (Value, Value) {
     // create-link, with an idempotency key and without.
     let creator = cloud.function("create-link");
     let keyed = |key: &str, order: &str| {
@@ -37,7 +55,6 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let link = keyed("iam-1", "SO-iam1").await;
     answered(&cloud, &link, StatusCode::CREATED, "POST /links with a key");
     let link = link.json();
-    let id = link["id"].as_str().unwrap().to_string();
     // A key is kept with the link it made: a fault keeps neither, and the retry makes both.
     creator.aws().dynamodb.fail_times("TransactWriteItems", 3, Fault::InternalError);
     let given_up = keyed("iam-2", "SO-iam2").await;
@@ -48,7 +65,11 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &second, StatusCode::CREATED, "POST /links");
     let second = second.json();
 
-    // send-email and send-sms, and each one's transient failure that releases its window.
+    (link, second)
+}
+
+/// send-email and send-sms, and each one's transient failure that releases its window.
+async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
     let email = format!("/links/{id}/email");
     let recipients = json!({"recipients": [{"email": "iam@example.com"}]});
     answered(&cloud, &cloud.call(&merchant, "POST", &email, Some(recipients.clone())).await, StatusCode::OK, "email");
@@ -74,8 +95,10 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
         StatusCode::CREATED,
         "text-to-pay",
     );
+}
 
-    // redeem-link: every customer page.
+/// redeem-link: every customer page. Returns the Checkout Session the link opened.
+async fn open_pages(cloud: &Cloud, link: &Value) -> String {
     let url = link["url"].as_str().unwrap();
     let opened = cloud.open(url).await;
     answered(&cloud, &opened, StatusCode::SEE_OTHER, "GET /pay");
@@ -84,7 +107,13 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &cloud.open(&sibling(url, "resolve")).await, StatusCode::OK, "GET /pay/resolve");
     assert!(!cloud.open(&sibling(url, "cancel")).await.status.is_server_error(), "GET /pay/cancel");
 
-    // stripe-webhook: a bank debit that fails, one that succeeds, an expiry, a refund.
+    session
+}
+
+/// stripe-webhook: a bank debit that fails, one that succeeds, an expiry, a refund; and a payment
+/// of an order with an earlier, voided link.
+async fn deliver_events(cloud: &Cloud, merchant: &str, link: &Value, session: String) {
+    let url = link["url"].as_str().unwrap();
     let processing = cloud.stripe.complete(&session, "unpaid", "iam@example.com", "Ida");
     answered(
         &cloud,
@@ -117,8 +146,10 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let session = session_of(cloud.open(later["url"].as_str().unwrap()).await.location.as_deref().unwrap());
     let paid = cloud.stripe.complete(&session, "paid", "iam@example.com", "Ida");
     answered(&cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid again");
+}
 
-    // manage-links: links and orders.
+/// manage-links: links and orders.
+async fn manage_links_and_orders(cloud: &Cloud, merchant: &str, id: &str, second: &Value) {
     answered(&cloud, &cloud.call(&merchant, "GET", "/links", None).await, StatusCode::OK, "GET /links");
     answered(
         &cloud,
@@ -148,14 +179,4 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &cloud.call(&merchant, "POST", "/orders/SO-iam4/reject", None).await, StatusCode::OK, "reject");
     let third = format!("/links/{}", third.json()["id"].as_str().unwrap());
     assert!(cloud.call(&merchant, "DELETE", &third, None).await.status.is_success(), "DELETE /links/{{id}}");
-
-    // link-cleanup: the removal of a link (its TTL passed) takes its records with it.
-    let removed = paylinks_tests::cascade::remove_link(&cloud.table, &id).await;
-    let cleanup =
-        paylinks_tests::cascade::cleanup(&cloud.function("link-cleanup").aws().dynamodb.url, &cloud.table).await;
-    let response = link_cleanup::handle(&cleanup, removed).await.unwrap();
-    assert!(response.batch_item_failures.is_empty(), "the cascade ran under its role");
-
-    assert_eq!(cloud.refused(), Vec::<String>::new(), "calls the template's roles do not allow");
-    assert_eq!(cloud.unused_grants(), Vec::<String>::new(), "grants no call used");
 }

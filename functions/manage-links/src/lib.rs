@@ -49,60 +49,82 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     }
     // Authenticate before anything else, so an unknown id tells a stranger nothing.
     let merchant = http::merchant_of(request)?;
-    match (method, segments.as_slice()) {
-        (Method::GET, ["settings"]) => {
-            let current = settings::get_settings(deps.store.as_ref(), &merchant).await?;
-            Ok(http::json(StatusCode::OK, &current))
-        }
-        (Method::PUT, ["settings"]) => {
+    match segments.as_slice() {
+        ["settings"] => settings_route(deps, request, &method, &merchant).await,
+        ["links", ..] => links_route(deps, request, &method, &merchant, &segments[1..]).await,
+        _ => orders_route(deps, request, &method, &merchant, &segments[1..]).await,
+    }
+}
+
+fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")
+}
+
+async fn settings_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+) -> Result<Response<Body>, ApiError> {
+    match *method {
+        Method::GET => Ok(http::json(StatusCode::OK, &settings::get_settings(deps.store.as_ref(), merchant).await?)),
+        Method::PUT => {
             let body = http::json_body(request)?;
-            let saved = settings::put_settings(deps.store.as_ref(), &merchant, &body).await?;
+            let saved = settings::put_settings(deps.store.as_ref(), merchant, &body).await?;
             Ok(http::json(StatusCode::OK, &saved))
         }
-        (Method::GET, ["links"]) => {
+        _ => Err(method_not_allowed()),
+    }
+}
+
+async fn links_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+    rest: &[&str],
+) -> Result<Response<Body>, ApiError> {
+    let (store, checkout, now) = (deps.store.as_ref(), deps.checkout.as_ref(), deps.clock.now());
+    match (method.clone(), rest) {
+        (Method::GET, []) => {
             let filter = list::LinkFilter::parse(|name| http::query_param(request, name))?;
-            let page = list::list_links(deps.store.as_ref(), deps.urls(), &merchant, &filter, deps.clock.now()).await?;
+            let page = list::list_links(store, deps.urls(), merchant, &filter, now).await?;
             Ok(http::json(StatusCode::OK, &json!({"data": page.data, "next_cursor": page.next_cursor})))
         }
-        (Method::GET, ["links", id]) => link_detail(deps, &merchant, id).await,
-        (Method::PATCH, ["links", id]) => {
-            let body = http::json_body(request)?;
-            let change = manage::LinkChange::parse(&body)?;
-            let now = deps.clock.now();
-            manage::change(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant, id, &change, now)
-                .await?;
-            link_detail(deps, &merchant, id).await
+        (Method::GET, [id]) => link_detail(deps, merchant, id).await,
+        (Method::PATCH, [id]) => {
+            let change = manage::LinkChange::parse(&http::json_body(request)?)?;
+            manage::change(store, checkout, &deps.config, merchant, id, &change, now).await?;
+            link_detail(deps, merchant, id).await
         }
-        (Method::DELETE, ["links", id]) => {
-            let now = deps.clock.now();
-            manage::delete(deps.store.as_ref(), deps.checkout.as_ref(), &deps.config, &merchant, id, now).await?;
+        (Method::DELETE, [id]) => {
+            manage::delete(store, checkout, &deps.config, merchant, id, now).await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
-        (Method::GET, ["orders"]) => {
-            let filter = orders::OrderFilter::parse(|name| http::query_param(request, name))?;
-            let (data, next_cursor) = orders::list_orders(deps.store.as_ref(), &merchant, &filter).await?;
-            Ok(http::json(StatusCode::OK, &json!({"data": data, "next_cursor": next_cursor})))
-        }
-        (Method::POST, ["orders", id, "mark-paid"]) => {
-            let now = deps.clock.now();
-            let retention = deps.config.retention_days;
-            let order =
-                orders::mark_paid(deps.store.as_ref(), deps.checkout.as_ref(), &merchant, id, now, retention).await?;
-            Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
-        }
-        (Method::POST, ["orders", id, "reject"]) => {
-            let now = deps.clock.now();
-            let retention = deps.config.retention_days;
-            let order =
-                orders::reject(deps.store.as_ref(), deps.checkout.as_ref(), &merchant, id, now, retention).await?;
-            Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
-        }
-        _ => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "This route does not take that method.",
-        )),
+        _ => Err(method_not_allowed()),
     }
+}
+
+async fn orders_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+    rest: &[&str],
+) -> Result<Response<Body>, ApiError> {
+    let (store, checkout, now) = (deps.store.as_ref(), deps.checkout.as_ref(), deps.clock.now());
+    let retention = deps.config.retention_days;
+    let order = match (method.clone(), rest) {
+        (Method::GET, []) => {
+            let filter = orders::OrderFilter::parse(|name| http::query_param(request, name))?;
+            let (data, next_cursor) = orders::list_orders(store, merchant, &filter).await?;
+            return Ok(http::json(StatusCode::OK, &json!({"data": data, "next_cursor": next_cursor})));
+        }
+        (Method::POST, [id, "mark-paid"]) => orders::mark_paid(store, checkout, merchant, id, now, retention).await?,
+        (Method::POST, [id, "reject"]) => orders::reject(store, checkout, merchant, id, now, retention).await?,
+        _ => return Err(method_not_allowed()),
+    };
+    Ok(http::json(StatusCode::OK, &orders::OrderView::of(&order)))
 }
 
 async fn link_detail(deps: &Deps, merchant: &MerchantId, id: &str) -> Result<Response<Body>, ApiError> {

@@ -72,74 +72,8 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
     link_config.public_base_url = base_url.trim_end_matches('/').to_string();
 
     let store = options.store.build().await?;
-    let (checkout, simulated): (Arc<dyn Checkout>, _) = match &options.payments {
-        Payments::Simulated => {
-            let simulated = Arc::new(SimulatedCheckout::new(&link_config.public_base_url));
-            (simulated.clone(), Some(simulated))
-        }
-        Payments::Stripe { secret_key, api_base } => {
-            let stripe = paylinks_stripe::StripeCheckout::new(secret_key, api_base)
-                .map_err(|_| ConfigError { name: "STRIPE_API_BASE", problem: "is not a usable URL".into() })?;
-            (Arc::new(stripe), None)
-        }
-    };
-    let tokens = Arc::new(
-        LinkTokens::new(&options.token_signing_secret)
-            .map_err(|e| ConfigError { name: "TOKEN_SIGNING_SECRET", problem: e.to_string() })?,
-    );
-    let secrets = WebhookSecrets::parse(&options.webhook_secret)
-        .ok_or_else(|| ConfigError { name: "STRIPE_WEBHOOK_SECRET", problem: "holds no secret".into() })?;
-    let webhook_secret = secrets.primary().clone();
-    let clock = options.clock.clone();
-    let (mailer, sms) = messaging(&options.messaging)?;
     seed_dev_merchant(store.as_ref()).await?;
-
-    let app = Arc::new(App {
-        create: create_link::Deps {
-            store: store.clone(),
-            tokens: tokens.clone(),
-            config: link_config.clone(),
-            clock: clock.clone(),
-        },
-        send_email: send_email::Deps {
-            store: store.clone(),
-            mailer,
-            tokens: tokens.clone(),
-            config: link_config.clone(),
-            clock: clock.clone(),
-        },
-        send_sms: send_sms::Deps {
-            store: store.clone(),
-            sms,
-            tokens: tokens.clone(),
-            config: link_config.clone(),
-            clock: clock.clone(),
-        },
-        redeem: redeem_link::Deps {
-            store: store.clone(),
-            checkout: checkout.clone(),
-            tokens: tokens.clone(),
-            config: link_config.clone(),
-            clock: clock.clone(),
-        },
-        webhook: stripe_webhook::Deps {
-            store: store.clone(),
-            secrets,
-            config: link_config.clone(),
-            clock: clock.clone(),
-        },
-        manage: manage_links::Deps {
-            store: store.clone(),
-            checkout,
-            tokens,
-            config: link_config,
-            clock: clock.clone(),
-        },
-        simulated,
-        auth: options.merchant_auth.clone(),
-        webhook_secret,
-        clock,
-    });
+    let app = Arc::new(app(&options, store.clone(), link_config)?);
     let accept_loop = tokio::spawn(accept(listener, app));
     Ok(Running {
         dev_token: options.merchant_auth.token_for(DEV_MERCHANT),
@@ -149,6 +83,80 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
         store,
         merchant_auth: options.merchant_auth,
         accept_loop,
+    })
+}
+
+/// Checkout as configured: simulated (with the handle its page needs) or Stripe's API.
+fn checkout(
+    payments: &Payments,
+    base_url: &str,
+) -> Result<(Arc<dyn Checkout>, Option<Arc<SimulatedCheckout>>), ConfigError> {
+    Ok(match payments {
+        Payments::Simulated => {
+            let simulated = Arc::new(SimulatedCheckout::new(base_url));
+            (simulated.clone(), Some(simulated))
+        }
+        Payments::Stripe { secret_key, api_base } => {
+            let stripe = paylinks_stripe::StripeCheckout::new(secret_key, api_base)
+                .map_err(|_| ConfigError { name: "STRIPE_API_BASE", problem: "is not a usable URL".into() })?;
+            (Arc::new(stripe), None)
+        }
+    })
+}
+
+/// Every function's handler over the same adapters, as one process serves them all.
+fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkConfig) -> Result<App, ConfigError> {
+    let (checkout, simulated) = checkout(&options.payments, &config.public_base_url)?;
+    let tokens = Arc::new(
+        LinkTokens::new(&options.token_signing_secret)
+            .map_err(|e| ConfigError { name: "TOKEN_SIGNING_SECRET", problem: e.to_string() })?,
+    );
+    let secrets = WebhookSecrets::parse(&options.webhook_secret)
+        .ok_or_else(|| ConfigError { name: "STRIPE_WEBHOOK_SECRET", problem: "holds no secret".into() })?;
+    let webhook_secret = secrets.primary().clone();
+    let clock = options.clock.clone();
+    let (mailer, sms) = messaging(&options.messaging)?;
+    let (tokens, config, clock, store) = (&tokens, &config, &clock, &store);
+    Ok(App {
+        create: create_link::Deps {
+            store: store.clone(),
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        send_email: send_email::Deps {
+            store: store.clone(),
+            mailer,
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        send_sms: send_sms::Deps {
+            store: store.clone(),
+            sms,
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        redeem: redeem_link::Deps {
+            store: store.clone(),
+            checkout: checkout.clone(),
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        webhook: stripe_webhook::Deps { store: store.clone(), secrets, config: config.clone(), clock: clock.clone() },
+        manage: manage_links::Deps {
+            store: store.clone(),
+            checkout,
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        simulated,
+        auth: options.merchant_auth.clone(),
+        webhook_secret,
+        clock: clock.clone(),
     })
 }
 

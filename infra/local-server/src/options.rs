@@ -108,44 +108,55 @@ impl Options {
             options.webhook_secret = SecretString::from(secret);
         }
         options.link_config = LinkConfig::from_env_or_base(Some("http://127.0.0.1"))?;
-        options.store = match var("STORE").as_deref() {
-            None | Some("embedded") => StoreChoice::Embedded,
-            Some("dynamodb") => {
-                let sdk = paylinks_aws::sdk_config().await?;
-                StoreChoice::Dynamo {
-                    client: paylinks_dynamodb::client(&sdk),
-                    table: config::table_name_from_env()?,
-                    create: var("CREATE_TABLE").as_deref() == Some("1"),
-                }
-            }
-            Some(_) => return Err(ConfigError { name: "STORE", problem: "must be embedded or dynamodb".into() }),
-        };
-        let ses = var("MAILER").as_deref() == Some("ses");
-        let sns = var("SMS").as_deref() == Some("sns");
-        let outbox = var("OUTBOX_DIR").unwrap_or_else(|| "outbox".into());
-        options.messaging = if ses || sns {
-            Messaging::Aws {
-                sdk: Box::new(paylinks_aws::sdk_config().await?),
-                email_from: if ses { config::required("EMAIL_FROM")? } else { String::new() },
-                ses,
-                sns,
-            }
-        } else {
-            Messaging::Outbox { dir: outbox.into() }
-        };
-        options.payments = match (var("PAYMENTS").as_deref(), var("STRIPE_SECRET_KEY")) {
-            (Some("simulated"), _) | (None, None) => Payments::Simulated,
-            (Some("stripe") | None, Some(key)) => Payments::Stripe {
-                secret_key: SecretString::from(key),
-                api_base: var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()),
-            },
-            (Some("stripe"), None) => {
-                return Err(ConfigError { name: "STRIPE_SECRET_KEY", problem: "is not set".into() });
-            }
-            (Some(_), _) => {
-                return Err(ConfigError { name: "PAYMENTS", problem: "must be simulated or stripe".into() });
-            }
-        };
+        options.store = store_from_env().await?;
+        options.messaging = messaging_from_env().await?;
+        options.payments = payments_from_env()?;
         Ok(options)
     }
+}
+
+/// `STORE`: embedded, or DynamoDB (`TABLE_NAME`, made when `CREATE_TABLE=1`).
+async fn store_from_env() -> Result<StoreChoice, ConfigError> {
+    Ok(match var("STORE").as_deref() {
+        None | Some("embedded") => StoreChoice::Embedded,
+        Some("dynamodb") => {
+            let sdk = paylinks_aws::sdk_config().await?;
+            StoreChoice::Dynamo {
+                client: paylinks_dynamodb::client(&sdk),
+                table: config::table_name_from_env()?,
+                create: var("CREATE_TABLE").as_deref() == Some("1"),
+            }
+        }
+        Some(_) => return Err(ConfigError { name: "STORE", problem: "must be embedded or dynamodb".into() }),
+    })
+}
+
+/// `MAILER=ses`, `SMS=sns`, or the outbox in `OUTBOX_DIR`.
+async fn messaging_from_env() -> Result<Messaging, ConfigError> {
+    let ses = var("MAILER").as_deref() == Some("ses");
+    let sns = var("SMS").as_deref() == Some("sns");
+    if !(ses || sns) {
+        return Ok(Messaging::Outbox { dir: var("OUTBOX_DIR").unwrap_or_else(|| "outbox".into()).into() });
+    }
+    Ok(Messaging::Aws {
+        sdk: Box::new(paylinks_aws::sdk_config().await?),
+        email_from: if ses { config::required("EMAIL_FROM")? } else { String::new() },
+        ses,
+        sns,
+    })
+}
+
+/// `PAYMENTS`: simulated, or Stripe with `STRIPE_SECRET_KEY` (the default when a key is set).
+fn payments_from_env() -> Result<Payments, ConfigError> {
+    Ok(match (var("PAYMENTS").as_deref(), var("STRIPE_SECRET_KEY")) {
+        (Some("simulated"), _) | (None, None) => Payments::Simulated,
+        (Some("stripe") | None, Some(key)) => Payments::Stripe {
+            secret_key: SecretString::from(key),
+            api_base: var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()),
+        },
+        (Some("stripe"), None) => {
+            return Err(ConfigError { name: "STRIPE_SECRET_KEY", problem: "is not set".into() });
+        }
+        (Some(_), _) => return Err(ConfigError { name: "PAYMENTS", problem: "must be simulated or stripe".into() }),
+    })
 }

@@ -59,12 +59,53 @@ async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i6
         "failed" => ("checkout.session.async_payment_failed", "unpaid", "complete"),
         _ => ("checkout.session.expired", "unpaid", "expired"),
     };
+    let now = app.clock.now().unix();
+    let body = event_of(session, kind, payment_status, status, amount, now);
+    let signature = webhook_signature::sign(app.webhook_secret.expose_secret(), now, body.as_bytes());
+    let webhook = lambda_http::http::Request::builder()
+        .method(Method::POST)
+        .uri("/stripe/webhook")
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .expect("a well-formed request");
+    let delivered = app.deliver_webhook(webhook).await;
+    if !delivered.status().is_success() {
+        return ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "webhook_failed",
+            "The webhook did not accept the simulated event.",
+        )
+        .into_response();
+    }
+    if outcome == "expired"
+        && let Some(simulated) = &app.simulated
+    {
+        simulated.mark_expired(session.session.id.as_str());
+    }
+    let request = &session.request;
+    let next = match outcome {
+        "paid" => request.success_url.replace("{CHECKOUT_SESSION_ID}", session.session.id.as_str()),
+        _ => request.cancel_url.clone(),
+    };
+    api::redirect(&next)
+}
+
+/// The event Stripe would send for the session, as JSON text (Connect: from the account the
+/// session was made on).
+fn event_of(
+    session: &SimulatedSession,
+    kind: &str,
+    payment_status: &str,
+    status: &str,
+    amount: i64,
+    now: i64,
+) -> String {
     let request = &session.request;
     let mut metadata = json!({"link_id": request.link_id, "merchant_id": request.merchant_id});
     if let Some(delivery) = &request.delivery_id {
         metadata["delivery_id"] = json!(delivery);
     }
-    let now = app.clock.now().unix();
     let object = json!({
         "id": session.session.id,
         "object": "checkout.session",
@@ -95,32 +136,9 @@ async fn settle(app: &App, session: &SimulatedSession, outcome: &str, amount: i6
         "type": kind,
         "data": {"object": object},
     });
-    let body = event.to_string();
-    let signature = webhook_signature::sign(app.webhook_secret.expose_secret(), now, body.as_bytes());
-    let webhook = lambda_http::http::Request::builder()
-        .method(Method::POST)
-        .uri("/stripe/webhook")
-        .header("stripe-signature", signature)
-        .header("content-type", "application/json")
-        .body(Body::Text(body))
-        .expect("a well-formed request");
-    let delivered = app.deliver_webhook(webhook).await;
-    if !delivered.status().is_success() {
-        return ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "webhook_failed",
-            "The webhook did not accept the simulated event.",
-        )
-        .into_response();
+    let mut event = event;
+    if let Some(account) = &request.account {
+        event["account"] = json!(account.as_str());
     }
-    if outcome == "expired"
-        && let Some(simulated) = &app.simulated
-    {
-        simulated.mark_expired(session.session.id.as_str());
-    }
-    let next = match outcome {
-        "paid" => request.success_url.replace("{CHECKOUT_SESSION_ID}", session.session.id.as_str()),
-        _ => request.cancel_url.clone(),
-    };
-    api::redirect(&next)
+    event.to_string()
 }

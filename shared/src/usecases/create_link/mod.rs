@@ -130,34 +130,13 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
             let outcome = match self.decide(merchant, request, &found, now) {
                 Decision::Answer(answer) => answer,
                 Decision::Mint { link, order } => {
-                    writes.push(Write::ShortCode(
-                        link.short_code.clone(),
-                        ShortCodeTarget {
-                            link_id: link.id.clone(),
-                            merchant_id: Some(merchant.clone()),
-                            delivery_id: None,
-                            purge_at: link.purge_at,
-                        },
-                    ));
-                    writes.push(Write::Link(Versioned::new((*link).clone())));
-                    writes.extend(order.map(Write::Order));
+                    writes.extend(link_writes(&link, order));
                     attempted = Some(link.clone());
                     Ok(Created::New(link))
                 }
             };
-            if let Some(remember) = remember
-                && let Some((status, body)) = (remember.respond)(&outcome)
-            {
-                let record = IdempotencyRecord {
-                    merchant_id: merchant.clone(),
-                    key: remember.key.to_string(),
-                    fingerprint: remember.fingerprint.to_string(),
-                    status,
-                    body,
-                    expires_at: now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS),
-                };
-                let version = found.idempotency.as_ref().map_or(0, |r| r.version);
-                writes.push(Write::Idempotency(Versioned::at(record, version)));
+            if let Some(remember) = remember {
+                writes.extend(kept_answer(remember, merchant, &outcome, &found, now));
             }
             if writes.is_empty() {
                 return Ok(Outcome::Done(outcome));
@@ -224,6 +203,40 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
         link.order_status = Some(order.payment_status);
         Decision::Mint { link: Box::new(link), order: Some(order) }
     }
+}
+
+/// A new link, its short code and (for an order link) its order.
+fn link_writes(link: &Link, order: Option<Versioned<Order>>) -> Vec<Write> {
+    let target = ShortCodeTarget {
+        link_id: link.id.clone(),
+        merchant_id: Some(link.merchant_id.clone()),
+        delivery_id: None,
+        purge_at: link.purge_at,
+    };
+    let mut writes = vec![Write::ShortCode(link.short_code.clone(), target), Write::Link(Versioned::new(link.clone()))];
+    writes.extend(order.map(Write::Order));
+    writes
+}
+
+/// The answer an `Idempotency-Key` keeps, written with the change itself (none for a fault).
+fn kept_answer(
+    remember: &Remember<'_>,
+    merchant: &MerchantId,
+    outcome: &Result<Created, CreateLinkError>,
+    found: &Found,
+    now: Timestamp,
+) -> Option<Write> {
+    let (status, body) = (remember.respond)(outcome)?;
+    let record = IdempotencyRecord {
+        merchant_id: merchant.clone(),
+        key: remember.key.to_string(),
+        fingerprint: remember.fingerprint.to_string(),
+        status,
+        body,
+        expires_at: now.plus_seconds(IDEMPOTENCY_KEEP_SECONDS),
+    };
+    let version = found.idempotency.as_ref().map_or(0, |r| r.version);
+    Some(Write::Idempotency(Versioned::at(record, version)))
 }
 
 /// An order this system has not seen: outstanding until a payment says otherwise.
