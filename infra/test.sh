@@ -87,7 +87,7 @@ fi
 # stateful phase has ids to follow openapi.yaml's links with; a run that followed none fails.
 # One worker: CPython 3.11's AST validator keeps its recursion depth per interpreter, and
 # Hypothesis parsing lambdas on two threads at once failed a run with "AST constructor recursion
-# depth mismatch" (CPython gh-106905) — the tool's flake, not the API's.
+# depth mismatch": a CPython 3.11 bug, the tool's flake, not the API's.
 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=infra \
   "$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 1 \
