@@ -135,7 +135,7 @@ fn records_of(m: &MerchantId, l: &Link, p: &Payment) -> (Settings, IntentRecord,
     let settings = Settings { display_name: "Acme".into(), payments_enabled: true, ..Settings::default() };
     let intent = IntentRecord {
         intent: "pi_cs_read".into(),
-        payment: Some(paylinks::domain::PaymentKey::of(&p)),
+        payment: Some(paylinks::domain::PaymentKey::of(p)),
         early_refund: None,
         account: None,
         purge_at: None,

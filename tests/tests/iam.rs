@@ -49,20 +49,20 @@ async fn create_links(cloud: &Cloud, merchant: &str) -> (Value, Value) {
     // create-link, with an idempotency key and without.
     let creator = cloud.function("create-link");
     let keyed = |key: &str, order: &str| {
-        let request = creator.http.post(creator.url("/links")).bearer_auth(creator.token(&merchant));
+        let request = creator.http.post(creator.url("/links")).bearer_auth(creator.token(merchant));
         creator.raw(request.header("idempotency-key", key).json(&order_link(order)))
     };
     let link = keyed("iam-1", "SO-iam1").await;
-    answered(&cloud, &link, StatusCode::CREATED, "POST /links with a key");
+    answered(cloud, &link, StatusCode::CREATED, "POST /links with a key");
     let link = link.json();
     // A key is kept with the link it made: a fault keeps neither, and the retry makes both.
     creator.aws().dynamodb.fail_times("TransactWriteItems", 3, Fault::InternalError);
     let given_up = keyed("iam-2", "SO-iam2").await;
     creator.aws().dynamodb.clear();
     assert!(given_up.status.is_server_error(), "{}", given_up.text);
-    answered(&cloud, &keyed("iam-2", "SO-iam2").await, StatusCode::CREATED, "the retry with the same key");
-    let second = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam3"))).await;
-    answered(&cloud, &second, StatusCode::CREATED, "POST /links");
+    answered(cloud, &keyed("iam-2", "SO-iam2").await, StatusCode::CREATED, "the retry with the same key");
+    let second = cloud.call(merchant, "POST", "/links", Some(order_link("SO-iam3"))).await;
+    answered(cloud, &second, StatusCode::CREATED, "POST /links");
     let second = second.json();
 
     (link, second)
@@ -72,26 +72,26 @@ async fn create_links(cloud: &Cloud, merchant: &str) -> (Value, Value) {
 async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
     let email = format!("/links/{id}/email");
     let recipients = json!({"recipients": [{"email": "iam@example.com"}]});
-    answered(&cloud, &cloud.call(&merchant, "POST", &email, Some(recipients.clone())).await, StatusCode::OK, "email");
+    answered(cloud, &cloud.call(merchant, "POST", &email, Some(recipients.clone())).await, StatusCode::OK, "email");
     let mailer = cloud.function("send-email");
     mailer.aws().messaging.fail("SendEmail", Fault::InternalError);
     let other = json!({"recipients": [{"email": "iam-2@example.com"}]});
-    let failed = cloud.call(&merchant, "POST", &email, Some(other)).await;
+    let failed = cloud.call(merchant, "POST", &email, Some(other)).await;
     mailer.aws().messaging.clear();
-    answered(&cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "email while SES fails");
+    answered(cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "email while SES fails");
     let sms = format!("/links/{id}/sms");
     let phone = json!({"recipients": [{"phone": "+14155550142"}]});
-    answered(&cloud, &cloud.call(&merchant, "POST", &sms, Some(phone)).await, StatusCode::OK, "sms");
+    answered(cloud, &cloud.call(merchant, "POST", &sms, Some(phone)).await, StatusCode::OK, "sms");
     let texter = cloud.function("send-sms");
     texter.aws().messaging.fail("Publish", Fault::InternalError);
     let phone = json!({"recipients": [{"phone": "+14155550143"}]});
-    let failed = cloud.call(&merchant, "POST", &sms, Some(phone)).await;
+    let failed = cloud.call(merchant, "POST", &sms, Some(phone)).await;
     texter.aws().messaging.clear();
-    answered(&cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "sms while SNS fails");
+    answered(cloud, &failed, StatusCode::SERVICE_UNAVAILABLE, "sms while SNS fails");
     let text_to_pay = json!({"phone": "+14155550144", "amount": 4200, "currency": "usd", "description": "Deposit"});
     answered(
-        &cloud,
-        &cloud.call(&merchant, "POST", "/text-to-pay", Some(text_to_pay)).await,
+        cloud,
+        &cloud.call(merchant, "POST", "/text-to-pay", Some(text_to_pay)).await,
         StatusCode::CREATED,
         "text-to-pay",
     );
@@ -101,10 +101,10 @@ async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
 async fn open_pages(cloud: &Cloud, link: &Value) -> String {
     let url = link["url"].as_str().unwrap();
     let opened = cloud.open(url).await;
-    answered(&cloud, &opened, StatusCode::SEE_OTHER, "GET /pay");
+    answered(cloud, &opened, StatusCode::SEE_OTHER, "GET /pay");
     let session = session_of(opened.location.as_deref().unwrap());
-    answered(&cloud, &cloud.open(link["short_url"].as_str().unwrap()).await, StatusCode::SEE_OTHER, "GET /p/{code}");
-    answered(&cloud, &cloud.open(&sibling(url, "resolve")).await, StatusCode::OK, "GET /pay/resolve");
+    answered(cloud, &cloud.open(link["short_url"].as_str().unwrap()).await, StatusCode::SEE_OTHER, "GET /p/{code}");
+    answered(cloud, &cloud.open(&sibling(url, "resolve")).await, StatusCode::OK, "GET /pay/resolve");
     assert!(!cloud.open(&sibling(url, "cancel")).await.status.is_server_error(), "GET /pay/cancel");
 
     session
@@ -116,67 +116,67 @@ async fn deliver_events(cloud: &Cloud, merchant: &str, link: &Value, session: St
     let url = link["url"].as_str().unwrap();
     let processing = cloud.stripe.complete(&session, "unpaid", "iam@example.com", "Ida");
     answered(
-        &cloud,
+        cloud,
         &cloud.deliver(&event("checkout.session.completed", processing.clone())).await,
         StatusCode::OK,
         "completed",
     );
     answered(
-        &cloud,
+        cloud,
         &cloud.deliver(&event("checkout.session.async_payment_failed", processing)).await,
         StatusCode::OK,
         "failed",
     );
     let session = session_of(cloud.open(url).await.location.as_deref().unwrap());
     let expired = cloud.stripe.complete(&session, "unpaid", "iam@example.com", "Ida");
-    answered(&cloud, &cloud.deliver(&event("checkout.session.expired", expired)).await, StatusCode::OK, "expired");
+    answered(cloud, &cloud.deliver(&event("checkout.session.expired", expired)).await, StatusCode::OK, "expired");
     let session = session_of(cloud.open(url).await.location.as_deref().unwrap());
     let paid = cloud.stripe.complete(&session, "paid", "iam@example.com", "Ida");
     let payment_intent = paid["payment_intent"].as_str().unwrap().to_string();
-    answered(&cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid");
-    answered(&cloud, &cloud.open(&sibling(url, "complete")).await, StatusCode::OK, "GET /pay/complete");
+    answered(cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid");
+    answered(cloud, &cloud.open(&sibling(url, "complete")).await, StatusCode::OK, "GET /pay/complete");
     let refund = event("charge.refunded", charge(&payment_intent, 2500, 1000));
-    answered(&cloud, &cloud.deliver(&refund).await, StatusCode::OK, "refunded");
+    answered(cloud, &cloud.deliver(&refund).await, StatusCode::OK, "refunded");
     // An order with an earlier, voided link: its payment moves that link too, without reading it.
-    let earlier = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
+    let earlier = cloud.call(merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
     let earlier = format!("/links/{}", earlier["id"].as_str().unwrap());
-    let voided = cloud.call(&merchant, "PATCH", &earlier, Some(json!({"active": false}))).await;
-    answered(&cloud, &voided, StatusCode::OK, "PATCH active false");
-    let later = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
+    let voided = cloud.call(merchant, "PATCH", &earlier, Some(json!({"active": false}))).await;
+    answered(cloud, &voided, StatusCode::OK, "PATCH active false");
+    let later = cloud.call(merchant, "POST", "/links", Some(order_link("SO-iam5"))).await.json();
     let session = session_of(cloud.open(later["url"].as_str().unwrap()).await.location.as_deref().unwrap());
     let paid = cloud.stripe.complete(&session, "paid", "iam@example.com", "Ida");
-    answered(&cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid again");
+    answered(cloud, &cloud.deliver(&event("checkout.session.completed", paid)).await, StatusCode::OK, "paid again");
 }
 
 /// manage-links: links and orders.
 async fn manage_links_and_orders(cloud: &Cloud, merchant: &str, id: &str, second: &Value) {
-    answered(&cloud, &cloud.call(&merchant, "GET", "/links", None).await, StatusCode::OK, "GET /links");
+    answered(cloud, &cloud.call(merchant, "GET", "/links", None).await, StatusCode::OK, "GET /links");
     answered(
-        &cloud,
-        &cloud.call(&merchant, "GET", &format!("/links/{id}"), None).await,
+        cloud,
+        &cloud.call(merchant, "GET", &format!("/links/{id}"), None).await,
         StatusCode::OK,
         "GET /links/{id}",
     );
     let second_id = second["id"].as_str().unwrap();
     let patch = json!({"name": "Renamed"});
     answered(
-        &cloud,
-        &cloud.call(&merchant, "PATCH", &format!("/links/{second_id}"), Some(patch)).await,
+        cloud,
+        &cloud.call(merchant, "PATCH", &format!("/links/{second_id}"), Some(patch)).await,
         StatusCode::OK,
         "PATCH",
     );
-    answered(&cloud, &cloud.call(&merchant, "GET", "/orders", None).await, StatusCode::OK, "GET /orders");
-    let outstanding = cloud.call(&merchant, "GET", "/orders?payment_status=outstanding", None).await;
-    answered(&cloud, &outstanding, StatusCode::OK, "GET /orders by status");
-    let third = cloud.call(&merchant, "POST", "/links", Some(order_link("SO-iam4"))).await;
-    answered(&cloud, &third, StatusCode::CREATED, "POST /links");
+    answered(cloud, &cloud.call(merchant, "GET", "/orders", None).await, StatusCode::OK, "GET /orders");
+    let outstanding = cloud.call(merchant, "GET", "/orders?payment_status=outstanding", None).await;
+    answered(cloud, &outstanding, StatusCode::OK, "GET /orders by status");
+    let third = cloud.call(merchant, "POST", "/links", Some(order_link("SO-iam4"))).await;
+    answered(cloud, &third, StatusCode::CREATED, "POST /links");
     answered(
-        &cloud,
-        &cloud.call(&merchant, "POST", "/orders/SO-iam3/mark-paid", None).await,
+        cloud,
+        &cloud.call(merchant, "POST", "/orders/SO-iam3/mark-paid", None).await,
         StatusCode::OK,
         "mark-paid",
     );
-    answered(&cloud, &cloud.call(&merchant, "POST", "/orders/SO-iam4/reject", None).await, StatusCode::OK, "reject");
+    answered(cloud, &cloud.call(merchant, "POST", "/orders/SO-iam4/reject", None).await, StatusCode::OK, "reject");
     let third = format!("/links/{}", third.json()["id"].as_str().unwrap());
-    assert!(cloud.call(&merchant, "DELETE", &third, None).await.status.is_success(), "DELETE /links/{{id}}");
+    assert!(cloud.call(merchant, "DELETE", &third, None).await.status.is_success(), "DELETE /links/{{id}}");
 }

@@ -86,11 +86,11 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
     })
 }
 
+/// The Checkout every function uses, and the simulated one's handle when it is simulated.
+type Checkouts = (Arc<dyn Checkout>, Option<Arc<SimulatedCheckout>>);
+
 /// Checkout as configured: simulated (with the handle its page needs) or Stripe's API.
-fn checkout(
-    payments: &Payments,
-    base_url: &str,
-) -> Result<(Arc<dyn Checkout>, Option<Arc<SimulatedCheckout>>), ConfigError> {
+fn checkout(payments: &Payments, base_url: &str) -> Result<Checkouts, ConfigError> {
     Ok(match payments {
         Payments::Simulated => {
             let simulated = Arc::new(SimulatedCheckout::new(base_url));

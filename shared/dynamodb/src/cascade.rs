@@ -4,7 +4,6 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 
 use super::DynamoStore;
-use super::expressions::s;
 use super::items::Key;
 use super::transactions;
 use paylinks::domain::{LinkId, ShortCode};
@@ -18,37 +17,20 @@ impl DynamoStore {
     /// items point at.
     async fn link_keys(&self, link: &LinkId) -> Result<Vec<Key>, StoreError> {
         let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(Key::link_partition(link)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                let text = |name: &str| match item.get(name) {
-                    Some(AttributeValue::S(v)) => Some(v.clone()),
-                    _ => None,
-                };
-                if let Some(code) = text("short_code").and_then(|c| ShortCode::parse(&c)) {
-                    keys.push(Key::short_code(&code));
-                }
-                if let Some(intent) = text("payment_intent") {
-                    keys.push(Key::intent(&intent));
-                }
-                keys.extend(Key::of_item(&item));
+        for item in self.partition(link).await? {
+            let text = |name: &str| match item.get(name) {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            };
+            if let Some(code) = text("short_code").and_then(|c| ShortCode::parse(&c)) {
+                keys.push(Key::short_code(&code));
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(keys),
+            if let Some(intent) = text("payment_intent") {
+                keys.push(Key::intent(&intent));
             }
+            keys.extend(Key::of_item(&item));
         }
+        Ok(keys)
     }
 }
 

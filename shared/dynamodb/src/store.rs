@@ -227,11 +227,10 @@ impl CountOpens for DynamoStore {
     }
 }
 
-#[async_trait]
-impl ReadLinkRecords for DynamoStore {
-    async fn link_records(&self, link: &LinkId) -> Result<LinkRecords, StoreError> {
-        let mut records = LinkRecords::default();
-        let mut opens: HashMap<String, u64> = HashMap::new();
+impl DynamoStore {
+    /// Every item stored under the link (strongly consistent, all pages).
+    pub(super) async fn partition(&self, link: &LinkId) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
         let mut start = None;
         loop {
             let out = self
@@ -245,25 +244,34 @@ impl ReadLinkRecords for DynamoStore {
                 .send()
                 .await
                 .map_err(StoreError::unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                let Some(key) = Key::of_item(&item) else { continue };
-                match key.sk.split_once('#').map_or((key.sk.as_str(), ""), |(kind, rest)| (kind, rest)) {
-                    ("LINK", _) => records.link = Some(versioned(item)?),
-                    ("OPENS", name) => {
-                        let count = match item.get("opens") {
-                            Some(AttributeValue::N(c)) => c.parse().unwrap_or(0),
-                            _ => 0,
-                        };
-                        opens.insert(name.to_string(), count);
-                    }
-                    ("PAYMENT", _) => records.payments.push(from_item::<Payment>(item)?),
-                    ("DELIVERY", _) => records.deliveries.push(from_item::<Delivery>(item)?),
-                    _ => {}
-                }
-            }
+            items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ReadLinkRecords for DynamoStore {
+    async fn link_records(&self, link: &LinkId) -> Result<LinkRecords, StoreError> {
+        let mut records = LinkRecords::default();
+        let mut opens: HashMap<String, u64> = HashMap::new();
+        for item in self.partition(link).await? {
+            let Some(key) = Key::of_item(&item) else { continue };
+            match key.sk.split_once('#').map_or((key.sk.as_str(), ""), |(kind, rest)| (kind, rest)) {
+                ("LINK", _) => records.link = Some(versioned(item)?),
+                ("OPENS", name) => {
+                    let count = match item.get("opens") {
+                        Some(AttributeValue::N(c)) => c.parse().unwrap_or(0),
+                        _ => 0,
+                    };
+                    opens.insert(name.to_string(), count);
+                }
+                ("PAYMENT", _) => records.payments.push(from_item::<Payment>(item)?),
+                ("DELIVERY", _) => records.deliveries.push(from_item::<Delivery>(item)?),
+                _ => {}
             }
         }
         if let Some(link) = &mut records.link {
