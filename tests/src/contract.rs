@@ -290,12 +290,16 @@ pub async fn a_claim_is_undone_only_as_it_was_read(store: &dyn Store) {
     assert!(store.link_records(&l.id).await.unwrap().deliveries.is_empty());
 }
 
-pub async fn one_item_twice_in_a_commit_is_refused(store: &dyn Store) {
+pub async fn one_item_twice_or_over_a_hundred_in_a_commit_are_refused(store: &dyn Store) {
     let m = merchant("m-twice");
     let l = link(&m, None);
     let twice = vec![Write::Link(Versioned::new(l.clone())), Write::Link(Versioned::new(l.clone()))];
     assert!(matches!(store.commit(twice).await, Err(StoreError::Unavailable(_))));
     assert!(read_link(store, &l.id).await.is_none());
+    // Nor more than DynamoDB's hundred items.
+    let target = ShortCodeTarget { link_id: l.id.clone(), merchant_id: None, delivery_id: None, purge_at: None };
+    let many: Vec<Write> = (0..101).map(|_| Write::ShortCode(ShortCode::generate(), target.clone())).collect();
+    assert!(matches!(store.commit(many).await, Err(StoreError::Unavailable(_))));
 }
 
 /// Twenty writers that read the same version: exactly one commits.

@@ -187,3 +187,20 @@ async fn after_a_failed_bank_debit_the_next_open_makes_a_new_checkout_session() 
     assert_ne!(second, first, "Stripe shows the failed session as complete: a new one is needed");
     assert_eq!(session_of(&server.open(url).await.location.unwrap()), second, "and it is reused while open");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn giving_back_a_flagged_second_payment_leaves_the_order_paid() {
+    let (server, merchant) = ready(json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-twice"))).await.json();
+    let id = link["id"].as_str().unwrap();
+    for (session, intent) in [("cs_test_first", "pi_first"), ("cs_test_second", "pi_second")] {
+        let mut paid = session_object(session, id, &merchant, "paid", 2500);
+        paid["payment_intent"] = json!(intent);
+        assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+    }
+    let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+    assert_eq!(detail["payments"][1]["flag"], "already_paid", "{detail}");
+    server.deliver(&event("charge.refunded", charge("pi_second", 2500, 2500))).await;
+    let orders = server.call(&merchant, "GET", "/orders", None).await.json();
+    assert_eq!(orders["data"][0]["payment_status"], "paid", "the first payment stands");
+}

@@ -50,5 +50,5 @@ both_stores!(
     an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_left_alone,
     opens_are_counted_apart_from_versions,
     a_claim_is_undone_only_as_it_was_read,
-    one_item_twice_in_a_commit_is_refused,
+    one_item_twice_or_over_a_hundred_in_a_commit_are_refused,
 );

@@ -206,3 +206,25 @@ fn an_idempotency_key_replays_its_first_answer_and_refuses_another_body() {
     assert_eq!(IdempotencyRecord::replay(Some(&record), "other", NOW), Replay::Mismatch);
     assert_eq!(IdempotencyRecord::replay(Some(&record), "other", NOW.plus_seconds(86_401)), Replay::Run, "forgotten");
 }
+
+#[test]
+fn an_order_takes_at_most_fifty_links_so_its_changes_fit_one_transaction() {
+    let mut order = Order {
+        merchant_id: MerchantId::parse("m").unwrap(),
+        id: OrderId::parse("SO-many").unwrap(),
+        payment_status: OrderPaymentStatus::Outstanding,
+        amount: Amount::parse(100).unwrap(),
+        currency: Currency::parse("usd").unwrap(),
+        customer: None,
+        invoice_number: None,
+        invoice_url: None,
+        link_ids: Vec::new(),
+        current_link: None,
+        updated_at: NOW,
+        purge_at: None,
+    };
+    for _ in 0..Order::MAX_LINKS {
+        order.add_link(&link(LinkKind::Order)).unwrap();
+    }
+    assert_eq!(order.add_link(&link(LinkKind::Order)), Err(OrderError::TooManyLinks));
+}

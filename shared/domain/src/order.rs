@@ -77,6 +77,8 @@ pub enum OrderError {
     AlreadyPaid,
     #[error("the order is not tracked for payment, deleted or rejected")]
     NotPayable,
+    #[error("the order has as many links as it may have")]
+    TooManyLinks,
 }
 
 /// The order's newest link, as much of it as a reused create answers with.
@@ -116,6 +118,10 @@ pub struct Order {
 }
 
 impl Order {
+    /// Links one order may have: a change of the order is written onto each of them in one
+    /// transaction, and DynamoDB takes at most 100 items per transaction.
+    pub const MAX_LINKS: usize = 50;
+
     /// Whether a link may still be made for an order in `status`.
     pub fn check_payable(status: OrderPaymentStatus) -> Result<(), OrderError> {
         if status.is_settled() {
@@ -131,6 +137,9 @@ impl Order {
     /// as long as its longest-kept link, and for good once one of its links never expires.
     pub fn add_link(&mut self, link: &Link) -> Result<(), OrderError> {
         Self::check_payable(self.payment_status)?;
+        if self.link_ids.len() >= Self::MAX_LINKS {
+            return Err(OrderError::TooManyLinks);
+        }
         self.purge_at = if self.link_ids.is_empty() {
             link.purge_at
         } else {

@@ -215,15 +215,26 @@ impl CountOpens for DynamoStore {
         link: &LinkId,
         delivery: Option<&paylinks::domain::DeliveryId>,
     ) -> Result<(), StoreError> {
-        let count = Update::default()
-            .set("opens = if_not_exists(opens, :zero) + :one")
-            .value(":zero", n(0))
-            .value(":one", n(1));
-        let mut items = vec![self.update(Key::opens(link, None), &count, None)?];
-        if let Some(delivery) = delivery {
-            items.push(self.update(Key::opens(link, Some(delivery)), &count, None)?);
-        }
-        transactions::send(&self.client, items).await.map_err(StoreError::unavailable)
+        // Plain `UpdateItem`s, sent side by side: DynamoDB queues increments of one item, where
+        // transactions on it would cancel each other (a crowd opening one link).
+        let count = |key: Key| {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key.attributes()))
+                .update_expression("ADD opens :one")
+                .expression_attribute_values(":one", n(1))
+                .send()
+        };
+        let (link_count, delivery_count) = tokio::join!(count(Key::opens(link, None)), async {
+            match delivery {
+                Some(delivery) => count(Key::opens(link, Some(delivery))).await.map(Some),
+                None => Ok(None),
+            }
+        });
+        link_count.map_err(StoreError::unavailable)?;
+        delivery_count.map_err(StoreError::unavailable)?;
+        Ok(())
     }
 }
 

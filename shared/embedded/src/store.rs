@@ -115,6 +115,13 @@ fn item_name(write: &Write) -> String {
 #[error("a commit names {0} twice")]
 struct TwiceInOneCommit(String);
 
+/// DynamoDB's limit of items in one transaction, kept here so no commit passes only locally.
+const MAX_ITEMS_PER_COMMIT: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+#[error("a commit of {0} items, more than one transaction takes")]
+struct TooManyItems(usize);
+
 impl State {
     fn holds(&self, write: &Write) -> bool {
         match write {
@@ -193,6 +200,9 @@ impl Read for EmbeddedStore {
 #[async_trait]
 impl Commit for EmbeddedStore {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.len() > MAX_ITEMS_PER_COMMIT {
+            return Err(StoreError::unavailable(TooManyItems(writes.len())));
+        }
         let mut names = std::collections::HashSet::new();
         for write in &writes {
             let name = item_name(write);

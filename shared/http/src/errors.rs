@@ -100,6 +100,10 @@ pub fn create_link_answer(err: &CreateLinkError) -> ApiError {
         CreateLinkError::OrderNotPayable => {
             ApiError::conflict("order_not_payable", "The order is not tracked for payment, deleted or rejected.")
         }
+        CreateLinkError::TooManyLinks => ApiError::conflict(
+            "order_has_too_many_links",
+            "The order has 50 links already: send one of them again, or void one and make a new one.",
+        ),
         CreateLinkError::IdempotencyKeyReused => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",

@@ -26,7 +26,7 @@ pub enum OrderError {
 impl From<Refused> for OrderError {
     fn from(err: Refused) -> Self {
         match err {
-            Refused::AlreadyPaid | Refused::NotPayable => Self::AlreadyPaid,
+            Refused::AlreadyPaid | Refused::NotPayable | Refused::TooManyLinks => Self::AlreadyPaid,
         }
     }
 }

@@ -182,7 +182,11 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             if let Some(session) = link.usable_session(now) {
                 return Ok(session.clone());
             }
-            let request = self.session_request(&link, now, String::new());
+            // The same key for every open that read this version of the link: Stripe answers them
+            // all with one session. A link written since (a session attached or abandoned, a void,
+            // a reactivation) gets a new key, so an abandoned session is never handed back.
+            let key = format!("{}-s{}-v{}", link.id, link.session_seq, link.version);
+            let request = self.session_request(&link, now, key);
             let created = match self.checkout.create_session(&request).await {
                 Ok(session) => Some(session),
                 // Another open is making the same session: read again to find it.
@@ -225,8 +229,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         let token = self.urls().token(link);
         let base = &self.config.public_base_url;
         let param = &self.config.token_query_param;
-        let idempotency_key =
-            if key.is_empty() { format!("{}-s{}-{}", link.id, link.session_seq, expires_at.unix()) } else { key };
+        let idempotency_key = format!("{key}-{}", expires_at.unix());
         let lines = if link.kind == LinkKind::Order && order_total_differs(link) {
             // A custom amount (after shipping or discounts) is charged as one line of the link's name.
             vec![CheckoutLine {

@@ -27,6 +27,8 @@ pub enum CreateLinkError {
     OrderAlreadyPaid,
     #[error("the order cannot be paid")]
     OrderNotPayable,
+    #[error("the order has as many links as it may have")]
+    TooManyLinks,
     #[error("the idempotency key was used for another request")]
     IdempotencyKeyReused,
     #[error(transparent)]
@@ -38,6 +40,7 @@ impl From<OrderError> for CreateLinkError {
         match err {
             OrderError::AlreadyPaid => Self::OrderAlreadyPaid,
             OrderError::NotPayable => Self::OrderNotPayable,
+            OrderError::TooManyLinks => Self::TooManyLinks,
         }
     }
 }

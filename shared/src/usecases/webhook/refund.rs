@@ -57,8 +57,12 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
         return Ok(None);
     }
     let fully = payment.is_fully_refunded_by(charge.amount_refunded, charge.amount);
+    // A flagged payment (a second one for a settled order, one after a void) being given back
+    // says nothing about the order's own payment.
+    let counts_for_order = payment.flag.is_none();
     let mut writes = vec![Write::Payment(payment)];
     if let Some(mut order) = found.order
+        && counts_for_order
         && order.after_refund(fully, now)
     {
         writes.push(Write::Order(order));
