@@ -53,6 +53,24 @@ fn payment(link: &Link, state: PaymentState) -> Payment {
     }
 }
 
+/// An outstanding order of 25.00 with no link yet.
+fn order() -> Order {
+    Order {
+        merchant_id: MerchantId::parse("m-rules").unwrap(),
+        id: OrderId::parse("SO-1").unwrap(),
+        payment_status: OrderPaymentStatus::Outstanding,
+        amount: Amount::parse(2500).unwrap(),
+        currency: Currency::parse("usd").unwrap(),
+        customer: None,
+        invoice_number: None,
+        invoice_url: None,
+        link_ids: Vec::new(),
+        current_link: None,
+        updated_at: NOW,
+        purge_at: None,
+    }
+}
+
 fn session(id: &str) -> OpenSession {
     OpenSession {
         id: SessionId::parse(id).unwrap(),
@@ -134,20 +152,7 @@ fn a_link_knows_its_orders_end_without_the_order() {
 #[test]
 fn an_order_is_settled_once_and_a_rejected_order_stays_rejected_for_stripe() {
     let l = link(LinkKind::Order);
-    let mut order = Order {
-        merchant_id: l.merchant_id.clone(),
-        id: OrderId::parse("SO-1").unwrap(),
-        payment_status: OrderPaymentStatus::Outstanding,
-        amount: l.amount,
-        currency: l.currency,
-        customer: None,
-        invoice_number: None,
-        invoice_url: None,
-        link_ids: Vec::new(),
-        current_link: None,
-        updated_at: NOW,
-        purge_at: None,
-    };
+    let mut order = order();
     order.add_link(&l).unwrap();
     assert_eq!(order.reusable_link(NOW.plus_seconds(60), 1800).map(|c| &c.id), Some(&l.id));
     assert!(order.reusable_link(NOW.plus_seconds(1800), 1800).is_none(), "outside the resend window");
@@ -209,20 +214,7 @@ fn an_idempotency_key_replays_its_first_answer_and_refuses_another_body() {
 
 #[test]
 fn an_order_takes_at_most_fifty_links_so_its_changes_fit_one_transaction() {
-    let mut order = Order {
-        merchant_id: MerchantId::parse("m").unwrap(),
-        id: OrderId::parse("SO-many").unwrap(),
-        payment_status: OrderPaymentStatus::Outstanding,
-        amount: Amount::parse(100).unwrap(),
-        currency: Currency::parse("usd").unwrap(),
-        customer: None,
-        invoice_number: None,
-        invoice_url: None,
-        link_ids: Vec::new(),
-        current_link: None,
-        updated_at: NOW,
-        purge_at: None,
-    };
+    let mut order = order();
     for _ in 0..Order::MAX_LINKS {
         order.add_link(&link(LinkKind::Order)).unwrap();
     }
