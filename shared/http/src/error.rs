@@ -1,9 +1,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
-use serde_json::json;
-
 use paylinks::domain::ValidationError;
-use paylinks::ports::{CheckoutError, StoreError};
+use serde_json::json;
 
 /// Every error a route answers with: `{"error": {"code", "message", "field"?}}`.
 /// Dependency faults keep their cause for the log and show none of it to the caller.
@@ -100,27 +98,4 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = next.source();
     }
     text
-}
-
-impl From<ValidationError> for ApiError {
-    fn from(err: ValidationError) -> Self {
-        Self::validation(err)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict => {
-                Self::conflict("conflict", "The object changed while we were working on it. Please retry.")
-            }
-            StoreError::Unavailable(_) => Self::unavailable(err),
-        }
-    }
-}
-
-impl From<CheckoutError> for ApiError {
-    fn from(err: CheckoutError) -> Self {
-        Self::unavailable(err)
-    }
 }

@@ -1,7 +1,8 @@
 //! Every use case's error as the route answers it: the one place errors become HTTP.
 
 use lambda_http::http::StatusCode;
-use paylinks::ports::StoreError;
+use paylinks::domain::ValidationError;
+use paylinks::ports::{CheckoutError, StoreError};
 use paylinks::usecases::QueryError;
 use paylinks::usecases::create_link::CreateLinkError;
 use paylinks::usecases::manage::ManageError;
@@ -10,6 +11,29 @@ use paylinks::usecases::send::SendLinkError;
 use paylinks::usecases::settings::SettingsError;
 
 use crate::ApiError;
+
+impl From<ValidationError> for ApiError {
+    fn from(err: ValidationError) -> Self {
+        Self::validation(err)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => {
+                Self::conflict("conflict", "The object changed while we were working on it. Please retry.")
+            }
+            StoreError::Unavailable(_) => Self::unavailable(err),
+        }
+    }
+}
+
+impl From<CheckoutError> for ApiError {
+    fn from(err: CheckoutError) -> Self {
+        Self::unavailable(err)
+    }
+}
 
 impl From<QueryError> for ApiError {
     fn from(err: QueryError) -> Self {
