@@ -89,7 +89,8 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
     }
 }
 
-fn delivery(link: &Link) -> Delivery {
+/// A pending email delivery of the link to ada@example.com, made at `NOW`.
+pub fn delivery(link: &Link) -> Delivery {
     Delivery {
         id: DeliveryId::generate(),
         link_id: link.id.clone(),

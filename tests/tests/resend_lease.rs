@@ -6,9 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{
-    Channel, Delivery, DeliveryId, DeliveryStatus, Email, Recipient, SendWindow, Settings, ShortCode, Versioned,
-};
+use paylinks::domain::{Email, Recipient, SendWindow, Settings, Versioned};
 use paylinks::ports::{EmailMessage, Mailer, SendError, Store, Write};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
@@ -45,20 +43,7 @@ async fn a_dead_requests_window_is_taken_over_after_its_lease(store: &dyn Store)
     store.commit(vec![Write::Link(Versioned::new(l.clone()))]).await.unwrap();
     let recipient = Recipient::Email { email: Email::parse("ada@example.com").unwrap(), name: None };
     // What a request that died after claiming left behind: a pending delivery holding the window.
-    let pending = Delivery {
-        id: DeliveryId::generate(),
-        link_id: l.id.clone(),
-        merchant_id: l.merchant_id.clone(),
-        channel: Channel::Email,
-        recipient: recipient.address(),
-        status: DeliveryStatus::Pending,
-        message_id: None,
-        error: None,
-        short_code: ShortCode::generate(),
-        created_at: NOW,
-        opens: 0,
-        purge_at: None,
-    };
+    let pending = paylinks_tests::contract::delivery(&l);
     let window = SendWindow {
         link_id: l.id.clone(),
         key: recipient.window_key(),
