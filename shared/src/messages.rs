@@ -32,6 +32,28 @@ fn render(source: &str, html: bool, values: &minijinja::Value) -> Result<String,
     env.get_template("t").and_then(|t| t.render(values)).map_err(|e| TemplateError(e.to_string()))
 }
 
+/// Whether a merchant's template renders, checked when it is saved rather than when a customer
+/// is waiting for the message. It is rendered once with sample values, so unknown filters and the
+/// like are caught too. The error says on which line.
+pub fn check_template(source: &str) -> Result<(), String> {
+    let fail = |e: minijinja::Error| {
+        let line = e.line().map(|l| format!(" on line {l}")).unwrap_or_default();
+        format!("does not render{line}: {}", e.kind())
+    };
+    let mut env = Environment::new();
+    env.add_template("t", source).map_err(fail)?;
+    let sample = context! {
+        url => "https://pay.example.com/p/Ab3dE9xQ2kZ",
+        amount => "USD 25.00",
+        merchant => "Acme",
+        customer_name => "Ada",
+        link_name => "Order SO-1001",
+        brand_color => "#635BFF",
+        logo_url => (),
+    };
+    env.get_template("t").and_then(|t| t.render(sample)).map(|_| ()).map_err(fail)
+}
+
 fn values(settings: &Settings, link: &Link, customer_name: Option<&str>, url: &str) -> minijinja::Value {
     let merchant =
         if settings.display_name.is_empty() { "Your seller".to_string() } else { settings.display_name.clone() };

@@ -59,6 +59,102 @@ async fn malformed_order_links_are_refused_naming_the_field() {
 }
 
 #[tokio::test]
+async fn a_value_of_the_wrong_type_says_what_it_must_be() {
+    let (server, merchant) = ready().await;
+    let base = order_link("SO-types");
+    let cases = [
+        (
+            with(base.clone(), "/order/line_items/0/unit_amount", json!(12.5)),
+            "order.line_items.0.unit_amount",
+            "must be a whole number",
+        ),
+        (
+            with(base.clone(), "/customer/card_payments", json!("yes")),
+            "customer.card_payments",
+            "must be true or false",
+        ),
+        (with(base.clone(), "/order/line_items", json!({"name": "A"})), "order.line_items", "must be a list"),
+        // An object given as a list is refused, not read field by field in order.
+        (with(base.clone(), "/customer", json!(["Ada", "ada@example.com"])), "customer", "must be a JSON object"),
+        (with(base.clone(), "/order/line_items", json!([["A", 100]])), "order.line_items.0", "must be a JSON object"),
+        (json!("just text"), "", "must be a JSON object"),
+    ];
+    for (body, field, message) in cases {
+        let reply = server.call(&merchant, "POST", "/links", Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.text);
+        assert_eq!(reply.json()["error"]["field"], field, "{}", reply.text);
+        let said = reply.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(said.ends_with(message) && !said.contains("line 1"), "{said}");
+    }
+    let trailing = server
+        .raw(server.http.post(server.url("/links")).bearer_auth(server.token(&merchant)).body(format!("{base} {{}}")))
+        .await;
+    assert_eq!((trailing.status, trailing.error_code().as_str()), (StatusCode::BAD_REQUEST, "invalid_json"));
+}
+
+#[tokio::test]
+async fn expiry_absent_null_and_minutes_mean_default_never_and_minutes() {
+    let (server, merchant) = ready().await;
+    server.call(&merchant, "PUT", "/settings", Some(json!({"default_expires_in_minutes": 60}))).await;
+    let expiry_of = |body: Value| {
+        let server = &server;
+        let merchant = &merchant;
+        async move { server.call(merchant, "POST", "/links", Some(body)).await.json()["expires_at"].clone() }
+    };
+    let default = expiry_of(order_link("SO-x1")).await;
+    assert!(default.is_string(), "the merchant's default applies: {default}");
+    assert_eq!(expiry_of(with(order_link("SO-x2"), "/expires_in_minutes", Value::Null)).await, Value::Null);
+    assert!(expiry_of(with(order_link("SO-x3"), "/expires_in_minutes", json!(5))).await.as_str() < default.as_str());
+}
+
+#[tokio::test]
+async fn settings_that_cannot_be_empty_refuse_null_and_those_that_can_are_cleared_by_it() {
+    let (server, merchant) = ready().await;
+    for field in ["display_name", "brand_color", "payments_enabled", "allowed_redirect_hosts"] {
+        let reply = server.call(&merchant, "PUT", "/settings", Some(json!({field: null}))).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text);
+        assert_eq!(reply.json()["error"]["field"], field);
+    }
+    server.call(&merchant, "PUT", "/settings", Some(json!({"logo_url": "https://shop.example.com/logo.png"}))).await;
+    let cleared = server.call(&merchant, "PUT", "/settings", Some(json!({"logo_url": null}))).await.json();
+    assert_eq!(cleared["logo_url"], Value::Null);
+    assert_eq!(cleared["payments_enabled"], true);
+}
+
+#[tokio::test]
+async fn send_and_text_to_pay_bodies_name_the_field_at_fault() {
+    let (server, merchant) = ready().await;
+    let id = server.call(&merchant, "POST", "/links", Some(order_link("SO-send-bad"))).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cases = [
+        (
+            format!("/links/{id}/email"),
+            json!({"recipients": [{"email": "ok@example.com"}, {"email": "nope"}]}),
+            "recipients.1.email",
+        ),
+        (format!("/links/{id}/email"), json!({"recipients": []}), "recipients"),
+        (format!("/links/{id}/sms"), json!({"recipients": [{"email": "ok@example.com"}]}), "recipients.0.phone"),
+        (
+            "/text-to-pay".to_string(),
+            json!({"phone": "+14155550123", "amount": "12", "currency": "usd", "description": "A"}),
+            "amount",
+        ),
+        (
+            "/text-to-pay".to_string(),
+            json!({"phone": "+14155550123", "amount": 1200, "currency": "usd"}),
+            "description",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let reply = server.call(&merchant, "POST", &path, Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {}", reply.text);
+        assert_eq!(reply.json()["error"]["field"], field, "{}", reply.text);
+    }
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_json_is_a_bad_request() {
     let (server, merchant) = ready().await;
     let reply = server

@@ -57,8 +57,7 @@ fn respond(
 async fn create(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
     let key = http::idempotency_key(request)?;
-    let body = http::json_body(request)?;
-    let command = CreateLink::parse(&body)?;
+    let command: CreateLink = http::command::<http::dto::CreateLinkBody, _>(request)?;
     let now = deps.clock.now();
     let fingerprint = idempotency::fingerprint("POST /links", http::body_bytes(request));
     let keep = |outcome: &Result<Created, CreateLinkError>| {

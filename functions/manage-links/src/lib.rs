@@ -69,8 +69,8 @@ async fn settings_route(
     match *method {
         Method::GET => Ok(http::json(StatusCode::OK, &settings::get_settings(deps.store.as_ref(), merchant).await?)),
         Method::PUT => {
-            let body = http::json_body(request)?;
-            let saved = settings::put_settings(deps.store.as_ref(), merchant, &body).await?;
+            let patch = http::command::<http::dto::SettingsBody, _>(request)?;
+            let saved = settings::put_settings(deps.store.as_ref(), merchant, &patch).await?;
             Ok(http::json(StatusCode::OK, &saved))
         }
         _ => Err(method_not_allowed()),
@@ -93,7 +93,7 @@ async fn links_route(
         }
         (Method::GET, [id]) => link_detail(deps, merchant, id).await,
         (Method::PATCH, [id]) => {
-            let change = manage::LinkChange::parse(&http::json_body(request)?)?;
+            let change = http::command::<http::dto::LinkChangeBody, manage::LinkChange>(request)?;
             manage::change(store, checkout, &deps.config, merchant, id, &change, now).await?;
             link_detail(deps, merchant, id).await
         }

@@ -7,6 +7,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
+use paylinks::domain::Channel;
 use paylinks::ports::{Clock, Mailer, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
@@ -38,13 +39,13 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let body = http::json_body(request)?;
+    let recipients = http::body::<http::dto::SendBody>(request)?.recipients(Channel::Email)?;
     let sender = Sender {
         store: deps.store.as_ref(),
         transport: Transport::Email(deps.mailer.as_ref()),
         urls: LinkUrls { config: &deps.config, tokens: &deps.tokens },
         resend_window_seconds: deps.config.resend_window_seconds,
     };
-    let sent = sender.send_link(&merchant, id, &body, deps.clock.now()).await?;
+    let sent = sender.send_link(&merchant, id, recipients, deps.clock.now()).await?;
     Ok(http::json(StatusCode::OK, &sent))
 }

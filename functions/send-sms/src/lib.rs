@@ -7,17 +7,16 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Amount, Currency, Link, MerchantId, PhoneE164, Recipient, random_base62};
+use paylinks::domain::{Channel, Link, MerchantId, OrderId, PhoneE164, Recipient, random_base62};
 use paylinks::ports::{Clock, SmsSender, Store};
 use paylinks::tokens::LinkTokens;
-use paylinks::usecases::create_link::{CreateLink, Created, Creator};
-use paylinks::usecases::fields::Fields;
+use paylinks::usecases::create_link::{Created, Creator};
 use paylinks::usecases::idempotency;
 use paylinks::usecases::link_view::{LinkSummary, LinkUrls};
 use paylinks::usecases::send::{Sender, Transport};
 use paylinks::usecases::{manage, settings};
+use paylinks_http::dto::TextToPay;
 use paylinks_http::{self as http, ApiError};
-use serde_json::{Value, json};
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
@@ -60,16 +59,16 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let body = http::json_body(request)?;
-    let sent = deps.sender().send_link(&merchant, id, &body, deps.clock.now()).await?;
+    let recipients = http::body::<http::dto::SendBody>(request)?.recipients(Channel::Sms)?;
+    let sent = deps.sender().send_link(&merchant, id, recipients, deps.clock.now()).await?;
     Ok(http::json(StatusCode::OK, &sent))
 }
 
 /// A one-off order link for a phone number and its SMS, in one call.
 async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let body = http::json_body(request)?;
-    let (phone, order) = text_to_pay_order(&body, &text_to_pay_order_id(request, &merchant)?)?;
+    let asked: TextToPay = http::command::<http::dto::TextToPayBody, _>(request)?;
+    let order = asked.link(text_to_pay_order_id(request, &merchant)?);
     let now = deps.clock.now();
     let creator = Creator { store: deps.store.as_ref(), config: &deps.config };
     let link = match creator.create_once(&merchant, &order, now).await? {
@@ -78,7 +77,7 @@ async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, A
             manage::owned_link(deps.store.as_ref(), &merchant, reused.current.id.as_str(), now).await?.value
         }
     };
-    let delivery = send_text(deps, &merchant, &link, phone).await?;
+    let delivery = send_text(deps, &merchant, &link, asked.phone).await?;
     let mut view = serde_json::to_value(LinkSummary::of(&link, deps.urls(), now)).expect("summaries serialise");
     view["delivery"] = serde_json::to_value(delivery).expect("results serialise");
     Ok(http::json(StatusCode::CREATED, &view))
@@ -99,31 +98,14 @@ async fn send_text(
 /// The one-off order's id. With an `Idempotency-Key`, the same key and body always name the same
 /// order: a retry after a 5xx (the link made, the text not sent) finds that order's link inside the
 /// resend window and texts it once, instead of leaving an outstanding order nobody was told of.
-fn text_to_pay_order_id(request: &Request, merchant: &MerchantId) -> Result<String, ApiError> {
-    let Some(key) = http::idempotency_key(request)? else {
-        return Ok(format!("TTP-{}", random_base62(12)));
+fn text_to_pay_order_id(request: &Request, merchant: &MerchantId) -> Result<OrderId, ApiError> {
+    let id = match http::idempotency_key(request)? {
+        None => format!("TTP-{}", random_base62(12)),
+        Some(key) => {
+            let mut named = format!("{merchant}\n{key}\n").into_bytes();
+            named.extend_from_slice(http::body_bytes(request));
+            format!("TTP-{}", &idempotency::fingerprint("POST /text-to-pay", &named)[..20])
+        }
     };
-    let mut named = format!("{merchant}\n{key}\n").into_bytes();
-    named.extend_from_slice(http::body_bytes(request));
-    Ok(format!("TTP-{}", &idempotency::fingerprint("POST /text-to-pay", &named)[..20]))
-}
-
-/// `{"phone", "amount", "currency", "description"}` as an order link request of one line.
-fn text_to_pay_order(body: &Value, order_id: &str) -> Result<(PhoneE164, CreateLink), ApiError> {
-    let f = Fields::of(body, "")?;
-    let phone = f.parsed("phone", PhoneE164::parse)?.ok_or_else(|| f.fail("phone", "is required"))?;
-    let amount = f.integer("amount")?.ok_or_else(|| f.fail("amount", "is required"))?;
-    let amount = Amount::parse(amount).map_err(|e| f.fail("amount", e.message))?;
-    let currency = f.parsed("currency", Currency::parse)?.ok_or_else(|| f.fail("currency", "is required"))?;
-    let description = f.required_text("description", 200)?;
-    let order = json!({
-        "name": description,
-        "order": {
-            "id": order_id,
-            "currency": currency.code(),
-            "line_items": [{"name": description, "unit_amount": amount.minor(), "quantity": 1}],
-        },
-        "customer": {"phone": phone.as_str()},
-    });
-    Ok((phone, CreateLink::parse(&order)?))
+    Ok(OrderId::parse(&id).expect("TTP- and base62 or hex make an order id"))
 }

@@ -8,7 +8,6 @@ use paylinks::usecases::create_link::CreateLinkError;
 use paylinks::usecases::manage::ManageError;
 use paylinks::usecases::orders::OrderError;
 use paylinks::usecases::send::SendLinkError;
-use paylinks::usecases::settings::SettingsError;
 
 use crate::ApiError;
 
@@ -75,15 +74,6 @@ impl From<SendLinkError> for ApiError {
             SendLinkError::Invalid(e) => ApiError::validation(e),
             SendLinkError::Store(e) => ApiError::from(e),
             SendLinkError::ProviderUnavailable(e) => ApiError::unavailable(e),
-        }
-    }
-}
-
-impl From<SettingsError> for ApiError {
-    fn from(err: SettingsError) -> Self {
-        match err {
-            SettingsError::Invalid(e) => Self::validation(e),
-            SettingsError::Store(e) => Self::from(e),
         }
     }
 }

@@ -1,5 +1,4 @@
 use lambda_http::{Body, Request, RequestExt};
-use serde_json::Value;
 
 use super::ApiError;
 
@@ -10,15 +9,6 @@ pub fn body_bytes(request: &Request) -> &[u8] {
         Body::Binary(bytes) => bytes,
         _ => b"",
     }
-}
-
-/// The JSON body, or `400 invalid_json`. An empty body reads as `{}` for routes whose body is optional.
-pub fn json_body(request: &Request) -> Result<Value, ApiError> {
-    let bytes = body_bytes(request);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_slice(bytes).map_err(ApiError::invalid_json)
 }
 
 /// The request path without an API Gateway stage, split into its segments.

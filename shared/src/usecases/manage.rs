@@ -1,9 +1,7 @@
 //! The merchant's view of one link: detail with payments, rename, void and reactivate, delete.
 
 use serde::Serialize;
-use serde_json::Value;
 
-use super::fields::Fields;
 use super::link_view::{LinkSummary, LinkUrls};
 use super::{attempts, retained};
 use crate::config::LinkConfig;
@@ -155,22 +153,11 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
     })
 }
 
-/// A `PATCH /links/{id}` body.
+/// A `PATCH /links/{id}`: a new name, `active: false` to void, `true` to reactivate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkChange {
     pub name: Option<String>,
     pub active: Option<bool>,
-}
-
-impl LinkChange {
-    pub fn parse(body: &Value) -> Result<Self, ValidationError> {
-        let f = Fields::of(body, "")?;
-        let change = Self { name: f.text("name", 200)?, active: f.boolean("active")? };
-        if change.name.is_none() && change.active.is_none() {
-            return Err(ValidationError::new("", "give name or active (or both)"));
-        }
-        Ok(change)
-    }
 }
 
 /// What a merchant does to a link.

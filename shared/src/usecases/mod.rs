@@ -2,7 +2,6 @@
 //! domain decide, commit what it decided; on a conflict, read again and decide again.
 
 pub mod create_link;
-pub mod fields;
 pub mod idempotency;
 pub mod link_view;
 pub mod list;
@@ -11,7 +10,6 @@ pub mod orders;
 pub mod redeem;
 pub mod send;
 pub mod settings;
-pub mod settings_patch;
 pub mod webhook;
 
 /// A list's query string that cannot be read: the caller's mistake (`400 invalid_query`).

@@ -1,19 +1,8 @@
 //! `GET`/`PUT /settings`.
 
-use serde_json::Value;
-
 use super::attempts;
-use super::settings_patch::SettingsPatch;
-use crate::domain::{MerchantId, Settings, ValidationError, Versioned};
+use crate::domain::{MerchantId, Settings, SettingsPatch, Versioned};
 use crate::ports::{Commit, Read, StoreError, Wanted, Write};
-
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// The merchant's settings as stored, or the defaults (version 0) when never saved.
 pub async fn read_settings<S: Read + ?Sized>(
@@ -33,19 +22,18 @@ pub async fn get_settings<S: Read + ?Sized>(store: &S, merchant: &MerchantId) ->
 pub async fn put_settings<S: Read + Commit + ?Sized>(
     store: &S,
     merchant: &MerchantId,
-    body: &Value,
-) -> Result<Settings, SettingsError> {
-    let patch = SettingsPatch::parse(body)?;
+    patch: &SettingsPatch,
+) -> Result<Settings, StoreError> {
     for _ in attempts() {
         let current = read_settings(store, merchant).await?;
         let next = Versioned::at(patch.apply_to(&current), current.version);
         match store.commit(vec![Write::Settings(merchant.clone(), next.clone())]).await {
             Ok(()) => return Ok(next.value),
             Err(StoreError::Conflict) => continue,
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(err),
         }
     }
-    Err(StoreError::Conflict.into())
+    Err(StoreError::Conflict)
 }
 
 /// Replaces the merchant's settings whole (seeding a merchant, tests, benchmarks).

@@ -1,9 +1,9 @@
 //! `POST /links`: validate, check the merchant and order may be paid, then mint a link — or hand
 //! back the order's link made inside the resend window. One read, one transaction.
 
-mod request;
+mod command;
 
-pub use request::{CreateLink, Expiry, LinkSubject, OrderRequest};
+pub use command::{CreateLink, Expiry, LinkSubject, OrderRequest};
 
 use super::attempts;
 use crate::config::LinkConfig;

@@ -5,7 +5,6 @@
 //! recipient; one commit for how the sends ended.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::link_view::LinkUrls;
 use super::{attempts, retained};
@@ -19,7 +18,7 @@ use crate::tokens::LinkToken;
 
 mod recipients;
 
-pub use recipients::{default_recipient, parse_recipients};
+pub use recipients::default_recipient;
 
 pub const MAX_RECIPIENTS: usize = 50;
 
@@ -66,6 +65,13 @@ pub struct DeliveryResult {
     pub segments: Option<usize>,
 }
 
+/// The answer to a send: the link's own URL and what happened for each recipient.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentLink {
+    pub url: String,
+    pub deliveries: Vec<DeliveryResult>,
+}
+
 #[derive(Clone, Copy)]
 pub enum Transport<'a> {
     Email(&'a dyn Mailer),
@@ -73,7 +79,7 @@ pub enum Transport<'a> {
 }
 
 impl Transport<'_> {
-    fn channel(&self) -> Channel {
+    pub fn channel(&self) -> Channel {
         match self {
             Self::Email(_) => Channel::Email,
             Self::Sms(_) => Channel::Sms,
@@ -125,10 +131,10 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         &self,
         merchant: &MerchantId,
         link_id: &str,
-        body: &Value,
+        named: Option<Vec<Recipient>>,
         now: Timestamp,
-    ) -> Result<Value, SendLinkError> {
-        let named = parse_recipients(body, self.transport.channel())?;
+    ) -> Result<SentLink, SendLinkError> {
+        let named = named.map(recipients::distinct);
         let id = crate::domain::LinkId::parse(link_id).ok_or(SendLinkError::NotFound)?;
         crate::logging::record_link(&id);
         let mut wanted = Wanted { link: Some(id.clone()), settings: Some(merchant.clone()), ..Wanted::default() };
@@ -144,7 +150,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         let settings = found.settings.map(|s| s.value).unwrap_or_default();
         let windows = (wanted.windows.len() == recipients.len()).then_some(found.windows);
         let deliveries = self.send(&link, &settings, &recipients, windows, now).await?;
-        Ok(serde_json::json!({"url": self.urls.pay_url(&link), "deliveries": deliveries}))
+        Ok(SentLink { url: self.urls.pay_url(&link), deliveries })
     }
 
     /// Sends to each recipient, or hands back the delivery that holds their window. `windows`:

@@ -19,9 +19,10 @@ pub struct Event {
     pub data: EventData,
 }
 
+/// The event's object, kept as the JSON it arrived as until the event's type says what it is.
 #[derive(Debug, Deserialize)]
 pub struct EventData {
-    pub object: serde_json::Value,
+    pub object: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +109,7 @@ pub async fn handle_event<S: WebhookStore + ?Sized>(
 }
 
 fn parse<T: serde::de::DeserializeOwned>(event: &Event) -> Result<T, WebhookError> {
-    serde_json::from_value(event.data.object.clone()).map_err(|e| WebhookError::Malformed(e.to_string()))
+    serde_json::from_str(event.data.object.get()).map_err(|e| WebhookError::Malformed(e.to_string()))
 }
 
 fn link_of(session: &SessionObject) -> Option<LinkId> {

@@ -1,0 +1,56 @@
+//! The typed HTTP edge. Each JSON body is deserialised by serde into a DTO that mirrors the wire
+//! (every field optional, so a missing one is reported by the conversion, by name), then turned
+//! into a domain command with `TryFrom`. Every error names the path of the field at fault,
+//! `order.line_items.0.unit_amount`, whether serde or a domain rule refused it.
+
+mod create_link;
+mod fields;
+mod line_items;
+mod link_change;
+mod object;
+mod send;
+mod serde_errors;
+mod settings;
+mod text_to_pay;
+
+use lambda_http::Request;
+use paylinks::domain::ValidationError;
+use serde::de::DeserializeOwned;
+
+pub use create_link::CreateLinkBody;
+pub use link_change::LinkChangeBody;
+pub use object::Object;
+pub use send::SendBody;
+pub use settings::SettingsBody;
+pub use text_to_pay::{TextToPay, TextToPayBody};
+
+use crate::{ApiError, body_bytes};
+
+/// The request's body as `D`: `400 invalid_json` when it is not JSON, `422` naming the field
+/// when a value has the wrong type. An empty body reads as `{}` for routes whose body is optional.
+pub fn parse_body<D: DeserializeOwned>(bytes: &[u8]) -> Result<D, ApiError> {
+    let text = bytes.trim_ascii();
+    let text: &[u8] = if text.is_empty() { b"{}" } else { text };
+    let mut reader = serde_json::Deserializer::from_slice(text);
+    let Object(value) = match serde_path_to_error::deserialize(&mut reader) {
+        Ok(value) => value,
+        Err(err) if err.inner().is_data() => return Err(serde_errors::validation_error(&err).into()),
+        Err(err) => return Err(ApiError::invalid_json(err.into_inner())),
+    };
+    reader.end().map_err(ApiError::invalid_json)?;
+    Ok(value)
+}
+
+/// The request's body as its DTO `D`.
+pub fn body<D: DeserializeOwned>(request: &Request) -> Result<D, ApiError> {
+    parse_body(body_bytes(request))
+}
+
+/// The request's body as the command `C`, read through its DTO `D`.
+pub fn command<D, C>(request: &Request) -> Result<C, ApiError>
+where
+    D: DeserializeOwned,
+    C: TryFrom<D, Error = ValidationError>,
+{
+    Ok(C::try_from(parse_body::<D>(body_bytes(request))?)?)
+}
