@@ -13,6 +13,7 @@ use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 pub const SECRET_KEY: &str = "sk_test_fake_0123456789";
 
@@ -57,6 +58,8 @@ struct State {
     created: Vec<String>,
     idempotency: HashMap<String, Replay>,
     requests: Vec<Recorded>,
+    /// While set, a session creation is recorded and then waits for `release_sessions`.
+    held: Option<(watch::Sender<bool>, watch::Receiver<bool>)>,
 }
 
 #[derive(Clone)]
@@ -107,6 +110,18 @@ impl FakeStripe {
     /// Every request fails with `fault` until `clear`.
     pub fn fail(&self, fault: StripeFault) {
         self.state.lock().unwrap().fault = Some(fault);
+    }
+
+    /// Session creations wait, once recorded, until `release_sessions`: a test can change the
+    /// link while an open is making its session.
+    pub fn hold_sessions(&self) {
+        self.state.lock().unwrap().held = Some(watch::channel(true));
+    }
+
+    pub fn release_sessions(&self) {
+        if let Some((release, _)) = self.state.lock().unwrap().held.take() {
+            let _ = release.send(false);
+        }
     }
 
     pub fn clear(&self) {
@@ -174,11 +189,15 @@ async fn serve(state: &Mutex<State>, request: Request<hyper::body::Incoming>) ->
         idempotency_key: header("idempotency-key"),
         stripe_account: header("stripe-account"),
     };
-    let fault = {
+    let (fault, held) = {
         let mut state = state.lock().unwrap();
         state.requests.push(recorded.clone());
-        state.fault
+        let creates = parts.method == Method::POST && recorded.path == "/v1/checkout/sessions";
+        (state.fault, state.held.as_ref().filter(|_| creates).map(|(_, held)| held.clone()))
     };
+    if let Some(mut held) = held {
+        let _ = held.wait_for(|held| !held).await;
+    }
     if let Some(fault) = fault {
         return failed(fault).await;
     }

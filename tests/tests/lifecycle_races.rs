@@ -94,6 +94,28 @@ async fn voiding_while_customers_open_closes_every_session_attached_up_to_the_vo
     assert_eq!(landed(&server.open(url).await), "void");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_open_whose_link_is_voided_while_its_session_is_made_lands_on_void_not_a_fault() {
+    let (server, merchant) = ready().await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link("SO-void-mid-open"))).await.json();
+    let (id, url) = (link["id"].as_str().unwrap().to_string(), link["url"].as_str().unwrap());
+    server.stripe().hold_sessions();
+    let open = opens(&server, url, 1).remove(0);
+    let making = || server.stripe().requests().iter().any(|r| r.path == "/v1/checkout/sessions");
+    for _ in 0..500 {
+        if making() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(making(), "the open asked Stripe for a session");
+    let voided = server.call(&merchant, "PATCH", &format!("/links/{id}"), Some(json!({"active": false}))).await;
+    assert_eq!(voided.status, StatusCode::OK, "{}", voided.text);
+    server.stripe().release_sessions();
+    assert_eq!(landed(&open.await.unwrap()), "void", "the customer is told the link is void");
+    no_session_open(&server, &id, "void mid-open");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn a_payment_racing_a_void_is_recorded_once_and_never_reactivates_the_link() {
     let (server, merchant) = ready().await;

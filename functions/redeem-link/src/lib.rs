@@ -105,7 +105,17 @@ fn refusal_response(deps: &Deps, refusal: Refusal, link: Option<&Link>, settings
 async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
-    Ok(match redeemer.inspect(presented, now, true).await? {
+    let mut inspection = redeemer.inspect(presented, now, true).await?;
+    if let Inspection::Payable { link, .. } = &inspection {
+        match redeemer.checkout_session(link, now).await {
+            Ok(session) => return Ok(http::redirect(&session.url)),
+            // Voided, paid or expired while the session was made: say what the link is now
+            // (the open is already counted).
+            Err(RedeemError::NoLongerPayable) => inspection = redeemer.inspect(presented, now, false).await?,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(match inspection {
         Inspection::Payable { link, .. } => {
             let session = redeemer.checkout_session(&link, now).await?;
             http::redirect(&session.url)
@@ -128,6 +138,7 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
     let inspection = deps.redeemer().inspect(Presented::Token(token), now, false).await.map_err(|e| match e {
         RedeemError::Store(e) => ApiError::from(e),
         RedeemError::Checkout(e) => ApiError::from(e),
+        RedeemError::NoLongerPayable => ApiError::from(paylinks::ports::StoreError::Conflict),
     })?;
     let (link, settings, status) = match inspection {
         Inspection::Payable { link, settings, .. } => (Box::new(link.value), settings, "active"),

@@ -47,6 +47,10 @@ pub enum RedeemError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
+    /// The link changed while its session was being made (voided, paid, expired): the customer
+    /// is answered for what the link is now, not with a fault.
+    #[error("the link stopped taking payments while its session was made")]
+    NoLongerPayable,
 }
 
 /// What an open may ask of the store.
@@ -216,7 +220,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             }
             match payable {
                 Some(fresh) => link = fresh.clone(),
-                None => return Err(StoreError::Conflict.into()),
+                None => return Err(RedeemError::NoLongerPayable),
             }
         }
         Err(StoreError::Conflict.into())
