@@ -15,7 +15,7 @@ mod text_to_pay;
 
 use lambda_http::Request;
 use paylinks::domain::ValidationError;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 pub use create_link::CreateLinkBody;
 pub use link_change::LinkChangeBody;
@@ -31,14 +31,13 @@ use crate::{ApiError, body_bytes};
 pub fn parse_body<D: DeserializeOwned>(bytes: &[u8]) -> Result<D, ApiError> {
     let text = bytes.trim_ascii();
     let text: &[u8] = if text.is_empty() { b"{}" } else { text };
+    // Syntax first, over the whole body: a body that is not JSON is a 400 even when a value
+    // near its start has the wrong type (the DTO's reader stops at the first error).
+    serde_json::from_slice::<IgnoredAny>(text).map_err(ApiError::invalid_json)?;
     let mut reader = serde_json::Deserializer::from_slice(text);
-    let Object(value) = match serde_path_to_error::deserialize(&mut reader) {
-        Ok(value) => value,
-        Err(err) if err.inner().is_data() => return Err(serde_errors::validation_error(&err).into()),
-        Err(err) => return Err(ApiError::invalid_json(err.into_inner())),
-    };
-    reader.end().map_err(ApiError::invalid_json)?;
-    Ok(value)
+    serde_path_to_error::deserialize(&mut reader)
+        .map(|Object(value)| value)
+        .map_err(|err| serde_errors::validation_error(&err).into())
 }
 
 /// The request's body as its DTO `D`.

@@ -26,7 +26,8 @@ fn plain_message(err: &serde_json::Error) -> String {
     // serde_json says where in the text; the field's path says it better.
     let position = format!(" at line {} column {}", err.line(), err.column());
     let text = text.strip_suffix(&position).unwrap_or(&text);
-    match text.split_once(", expected ") {
+    // The last ", expected": the value found, quoted first, may hold those words itself.
+    match text.rsplit_once(", expected ") {
         Some((found, expected)) if found.starts_with("invalid type") || found.starts_with("invalid value") => {
             format!("must be {}", plain_expected(expected))
         }
@@ -77,5 +78,7 @@ mod tests {
         assert_eq!((err.field.as_str(), err.message.as_str()), ("name", "must be a string"));
         let err = refusal(r#"{"items": {}}"#);
         assert_eq!((err.field.as_str(), err.message.as_str()), ("items", "must be a list"));
+        let err = refusal(r#"{"items": [{"amount": "1, expected cake"}]}"#);
+        assert_eq!(err.message, "must be a whole number");
     }
 }

@@ -29,9 +29,10 @@ impl TryFrom<TextToPayBody> for TextToPay {
     type Error = ValidationError;
 
     fn try_from(body: TextToPayBody) -> Result<Self, ValidationError> {
+        let phone = required(parsed(body.phone, "phone", PhoneE164::parse)?, "phone")?;
         let amount = required(body.amount, "amount")?;
         Ok(Self {
-            phone: required(parsed(body.phone, "phone", PhoneE164::parse)?, "phone")?,
+            phone,
             amount: Amount::parse(amount).map_err(|e| ValidationError::new("amount", e.message))?,
             currency: required(parsed(body.currency, "currency", Currency::parse)?, "currency")?,
             description: required(text(body.description, "description", 200)?, "description")?,
