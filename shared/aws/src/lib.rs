@@ -1,18 +1,26 @@
 //! What every AWS adapter shares: the SDK configuration from the environment, and the settings
 //! that hold a client to its time budget (`paylinks::budgets`).
 
+mod tls;
+
+pub use tls::{https_client, https_client_trusting, mozilla_roots_pem};
+
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use paylinks::budgets::ClientBudget;
 use paylinks::config::ConfigError;
 
 /// The AWS SDK configuration from the environment alone: region and credentials as Lambda sets
-/// them, `AWS_ENDPOINT_URL` honoured, and no instance-metadata probing before the first request.
+/// them, `AWS_ENDPOINT_URL` honoured, and nothing read from disk or the network at start: no
+/// instance-metadata probing, no `~/.aws` profile files, roots compiled in (`tls.rs`).
 pub async fn sdk_config() -> Result<aws_config::SdkConfig, ConfigError> {
     let region = paylinks::config::optional("AWS_REGION")
         .or_else(|| paylinks::config::optional("AWS_DEFAULT_REGION"))
         .ok_or_else(|| ConfigError::new("AWS_REGION", "is not set"))?;
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region))
-        .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+        .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
+        .profile_files(EnvConfigFiles::builder().with_contents(EnvConfigFileKind::Config, "").build())
+        .http_client(https_client());
     Ok(loader.load().await)
 }
 
