@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Builds the functions for release and prints their numbers: size, cold start, peak memory,
-# handler time on the embedded adapters. Numbers only; nothing here passes or fails.
+# Builds the functions for release and prints their numbers beside an empty lambda_runtime function
+# built in the same run: size, code by crate, init and first invocation, peak memory, handler time,
+# DynamoDB round trips per route. Numbers only; nothing here passes or fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p create-link -p send-email -p send-sms -p redeem-link -p stripe-webhook -p manage-links
-cargo run --release --locked -p bench -- target/release
+functions=(create-link send-email send-sms redeem-link stripe-webhook manage-links link-cleanup)
 
-# DynamoDB round trips per route, counted at the wire: the local server on moto, behind the
-# recording proxy the tests use (tests/tests/round_trips.rs, which also holds the floors).
+# The release profile with symbols kept (`symbols` in Cargo.toml), all functions in one invocation
+# as `cargo lambda build --release` builds them; a stripped copy of each is what ships and starts.
+# The floor is built alone, so nothing the functions need is compiled into it.
+# shellcheck disable=SC2046
+cargo build --profile symbols --locked $(printf -- '-p %s ' "${functions[@]}")
+cargo build --profile symbols --locked -p floor
+mkdir -p target/bench/bin
+for binary in floor "${functions[@]}"; do
+  strip -o "target/bench/bin/$binary" "target/symbols/$binary"
+done
+
 venv="${PAYLINKS_VENV:-target/venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
@@ -28,6 +37,12 @@ for _ in range(120):
     except Exception:
         time.sleep(0.25)
 PY
+
+# The first events are made on moto and the fake Stripe (see infra/bench/src/scenario.rs).
+cargo run --profile symbols --locked -p bench -- target/bench/bin target/symbols
+
+# DynamoDB round trips per route, counted at the wire: the local server on moto, behind the
+# recording proxy the tests use (tests/tests/round_trips.rs, which also holds the floors).
 echo
 echo "DynamoDB round trips per route (target in brackets)"
 cargo test --locked -q -p paylinks-tests --test round_trips -- --nocapture 2>&1 | sed -n 's/^ROUNDTRIPS /  /p'

@@ -1,32 +1,150 @@
-//! `./infra/bench.sh`: the numbers that decide how the functions feel on Lambda.
-//! - binary size of each function's release build;
-//! - cold start: process start to its first Runtime API request (`GET …/invocation/next`), against
-//!   a local stand-in of the Lambda Runtime API;
-//! - peak memory (VmHWM) of each function after it served one invocation;
+//! `./infra/bench.sh`: the numbers that decide how the functions feel on Lambda, each function beside
+//! the floor (an empty `lambda_runtime` function built in the same run):
+//! - binary size of each function's release build, and its code by crate (what `cargo bloat` shows);
+//! - init: process start to the first Runtime API request (`GET …/invocation/next`), against a
+//!   local stand-in of the Lambda Runtime API;
+//! - first invocation: a realistic event (a merchant's create, a customer's open, Stripe's signed
+//!   event…) handed over to its answer, with the AWS answers replayed from moto (see `replay.rs`);
+//! - peak memory (VmHWM) after that first invocation;
 //! - handler time of the hot paths on the embedded adapters.
 //!
 //! It prints numbers; nothing asserts on them.
 
+mod bloat;
+mod events;
 mod handlers;
+mod replay;
 mod runtime_api;
+mod scenario;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use runtime_api::Start;
+
+const FUNCTIONS: [&str; 7] =
+    ["create-link", "send-email", "send-sms", "manage-links", "redeem-link", "stripe-webhook", "link-cleanup"];
+/// Cold starts per function after the one whose AWS answers are recorded.
+const RUNS: usize = 9;
+const MIB: f64 = 1_048_576.0;
 
 fn main() {
-    let release = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/release".into()));
-    let functions = ["create-link", "send-email", "send-sms", "redeem-link", "stripe-webhook", "manage-links"];
-    println!("{:<16} {:>10} {:>16} {:>14}", "function", "size", "cold start", "peak RSS");
-    for function in functions {
-        let binary = release.join(function);
-        let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or(0);
-        let (cold, peak) = runtime_api::measure(&binary, 5);
+    let mut args = std::env::args().skip(1);
+    let stripped = PathBuf::from(args.next().unwrap_or_else(|| "target/bench/bin".into()));
+    let symbols = PathBuf::from(args.next().unwrap_or_else(|| "target/symbols".into()));
+    sizes(&stripped);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let measured = runtime.block_on(cold_starts(&stripped));
+    drop(runtime);
+    report(&measured);
+    code_by_crate(&symbols);
+    println!();
+    handlers::run();
+}
+
+fn sizes(dir: &Path) {
+    println!("Release binaries, stripped (target: ≤ 8 MiB; ratio to the floor)");
+    let floor = size_of(&dir.join("floor"));
+    for name in std::iter::once("floor").chain(FUNCTIONS) {
+        let size = size_of(&dir.join(name));
+        println!("  {name:<16} {:>6.2} MiB {:>6.1}×", size as f64 / MIB, size as f64 / floor.max(1) as f64);
+    }
+    println!();
+}
+
+fn size_of(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The median of each measure over `RUNS` cold starts, the highest peak RSS, and the last answer.
+struct Measured {
+    name: &'static str,
+    init: Duration,
+    first: Duration,
+    total: Duration,
+    peak_rss_kib: u64,
+    answer: String,
+}
+
+async fn cold_starts(dir: &Path) -> Vec<Measured> {
+    let floor_event = serde_json::json!({"hello": "world"}).to_string();
+    let mut measured = vec![summarise("floor", &runs(&dir.join("floor"), &[], &floor_event, None).await)];
+    let world = scenario::World::new().await;
+    for name in FUNCTIONS {
+        let event = world.event_for(name).await;
+        // The first run reaches moto and is recorded; the runs measured are answered from it.
+        world.replay.record();
+        let _ = runtime_api::cold_start(&dir.join(name), &world.env(), &event).await;
+        measured.push(summarise(name, &runs(&dir.join(name), &world.env(), &event, Some(&world.replay)).await));
+    }
+    measured
+}
+
+async fn runs(binary: &Path, env: &[(String, String)], event: &str, replay: Option<&replay::Replay>) -> Vec<Start> {
+    let mut starts = Vec::new();
+    for _ in 0..RUNS {
+        if let Some(replay) = replay {
+            replay.rewind();
+        }
+        starts.extend(runtime_api::cold_start(binary, env, event).await);
+    }
+    starts
+}
+
+fn summarise(name: &'static str, starts: &[Start]) -> Measured {
+    let median = |pick: &dyn Fn(&Start) -> Duration| {
+        let mut all: Vec<Duration> = starts.iter().map(pick).collect();
+        all.sort();
+        all.get(all.len() / 2).copied().unwrap_or_default()
+    };
+    Measured {
+        name,
+        init: median(&|s| s.init),
+        first: median(&|s| s.first_invocation),
+        total: median(&|s| s.init + s.first_invocation),
+        peak_rss_kib: starts.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0),
+        answer: starts.last().map(|s| answer_summary(&s.answer)).unwrap_or_else(|| "(no answer)".into()),
+    }
+}
+
+/// An HTTP function's status code, or the start of what it answered.
+fn answer_summary(answer: &str) -> String {
+    let status = serde_json::from_str::<serde_json::Value>(answer).ok().and_then(|v| v["statusCode"].as_u64());
+    status.map(|s| s.to_string()).unwrap_or_else(|| answer.chars().take(40).collect())
+}
+
+fn report(measured: &[Measured]) {
+    println!("Cold start, median of {RUNS} (targets: init + first invocation ≤ 1.5× the floor, peak RSS ≤ 1.5×)");
+    println!(
+        "  {:<16} {:>9} {:>12} {:>12} {:>7} {:>10} {:>7}  answer",
+        "function", "init", "first event", "init+first", "×floor", "peak RSS", "×floor"
+    );
+    let Some(floor) = measured.first() else { return };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    for m in measured {
         println!(
-            "{function:<16} {:>7.1} MB {:>13.2} ms {:>11.1} MB",
-            size as f64 / 1_048_576.0,
-            cold.as_secs_f64() * 1000.0,
-            peak as f64 / 1024.0
+            "  {:<16} {:>6.2} ms {:>9.2} ms {:>9.2} ms {:>6.2}× {:>7.1} MB {:>6.2}×  {}",
+            m.name,
+            ms(m.init),
+            ms(m.first),
+            ms(m.total),
+            ms(m.total) / ms(floor.total).max(f64::EPSILON),
+            m.peak_rss_kib as f64 / 1024.0,
+            m.peak_rss_kib as f64 / floor.peak_rss_kib.max(1) as f64,
+            m.answer
         );
     }
     println!();
-    handlers::run();
+}
+
+fn code_by_crate(symbols: &Path) {
+    println!("Code (.text) by crate, from the symbols of the same build (what `cargo bloat --crates` shows)");
+    for name in FUNCTIONS {
+        let Some((crates, total)) = bloat::by_crate(&symbols.join(name), 8) else {
+            println!("  {name}: (no symbols to read)");
+            continue;
+        };
+        let listed: Vec<String> = crates.iter().map(|(c, size)| format!("{c} {:.0}K", *size as f64 / 1024.0)).collect();
+        println!("  {name:<16} {:.2} MiB: {}", total as f64 / MIB, listed.join(", "));
+    }
 }

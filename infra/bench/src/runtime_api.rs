@@ -1,8 +1,9 @@
-//! A stand-in for the Lambda Runtime API: enough to see when a function asks for its first
-//! event, hand it one, and read back its answer.
+//! A stand-in for the Lambda Runtime API: it sees when a function first asks for an event, hands
+//! it one, reads back its answer, and then holds the next request as Lambda does between events.
 
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -10,27 +11,51 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
-/// An API Gateway v2 event the function answers without reaching AWS (an unknown route).
-const EVENT: &str = r#"{"version":"2.0","routeKey":"$default","rawPath":"/nowhere","rawQueryString":"","headers":{},"requestContext":{"http":{"method":"GET","path":"/nowhere","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"bench"},"requestId":"bench","routeKey":"$default","stage":"$default","timeEpoch":0},"isBase64Encoded":false}"#;
-
-enum Seen {
-    Next,
-    Response,
+/// One cold start of a function.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// Process start to its first `GET …/invocation/next`.
+    pub init: Duration,
+    /// From handing it the event to its answer arriving.
+    pub first_invocation: Duration,
+    /// VmHWM after the answer, in KiB.
+    pub peak_rss_kib: u64,
+    /// What it answered (the start of it), to show the event did what it should.
+    pub answer: String,
 }
 
-async fn serve(listener: TcpListener, seen: mpsc::Sender<Seen>) {
+enum Seen {
+    Next(Instant),
+    Answer(Instant, String),
+}
+
+async fn serve(listener: TcpListener, event: Arc<str>, seen: mpsc::UnboundedSender<Seen>) {
+    let handed = Arc::new(AtomicBool::new(false));
     loop {
         let Ok((stream, _)) = listener.accept().await else { return };
-        let seen = seen.clone();
+        let (seen, event, handed) = (seen.clone(), event.clone(), handed.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let seen = seen.clone();
+                let (seen, event, handed) = (seen.clone(), event.clone(), handed.clone());
                 async move {
+                    let arrived = Instant::now();
                     let path = request.uri().path().to_string();
-                    let _ = request.into_body().collect().await;
-                    let response = if path.ends_with("/invocation/next") {
-                        let _ = seen.send(Seen::Next);
+                    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    if !path.ends_with("/invocation/next") {
+                        let _ = seen.send(Seen::Answer(arrived, String::from_utf8_lossy(&body).into_owned()));
+                        return Ok(hyper::Response::builder()
+                            .status(202)
+                            .body(Full::new(Bytes::new()))
+                            .expect("a response"));
+                    }
+                    if handed.swap(true, Ordering::SeqCst) {
+                        // Between events Lambda freezes the function; holding the request is the same.
+                        std::future::pending::<()>().await;
+                    }
+                    let _ = seen.send(Seen::Next(arrived));
+                    Ok::<_, std::convert::Infallible>(
                         hyper::Response::builder()
                             .header("lambda-runtime-aws-request-id", "bench-1")
                             .header("lambda-runtime-deadline-ms", "99999999999999")
@@ -38,17 +63,18 @@ async fn serve(listener: TcpListener, seen: mpsc::Sender<Seen>) {
                                 "lambda-runtime-invoked-function-arn",
                                 "arn:aws:lambda:us-east-1:000000000000:function:bench",
                             )
-                            .body(Full::new(Bytes::from_static(EVENT.as_bytes())))
-                    } else {
-                        let _ = seen.send(Seen::Response);
-                        hyper::Response::builder().status(202).body(Full::new(Bytes::new()))
-                    };
-                    Ok::<_, std::convert::Infallible>(response.expect("a valid response"))
+                            .body(Full::new(Bytes::copy_from_slice(event.as_bytes())))
+                            .expect("a response"),
+                    )
                 }
             });
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
+}
+
+async fn within(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Option<Seen> {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.ok().flatten()
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -59,50 +85,39 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// The median cold start over `runs` starts, and the peak RSS after one invocation.
-pub fn measure(binary: &std::path::Path, runs: usize) -> (Duration, u64) {
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let mut starts = Vec::new();
-    let mut peak = 0;
-    for _ in 0..runs {
-        let (tx, rx) = mpsc::channel();
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).expect("a port");
-        let addr = listener.local_addr().expect("bound");
-        runtime.spawn(serve(listener, tx));
-        let started = Instant::now();
-        let child = Command::new(binary)
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "bench")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("TABLE_NAME", "bench")
-            .env("PUBLIC_BASE_URL", "https://pay.example.com")
-            .env("TOKEN_SIGNING_SECRET", "bench-secret-bench-secret-bench-secret")
-            .env("STRIPE_SECRET_KEY", "sk_test_bench")
-            .env("STRIPE_WEBHOOK_SECRET", "whsec_bench")
-            .env("EMAIL_FROM", "payments@example.com")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else { return (Duration::ZERO, 0) };
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Seen::Next) => starts.push(started.elapsed()),
-            // It never asked for an event: misconfigured here, so there is nothing to measure.
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return (Duration::ZERO, 0);
-            }
-        }
-        let _ = rx.recv_timeout(Duration::from_secs(10));
-        peak = peak.max(peak_rss_kib(child.id()));
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    starts.sort();
-    (starts.get(starts.len() / 2).copied().unwrap_or_default(), peak)
+/// Starts `binary` with only `env`, hands it `event`, and measures; `None` if it never asked for
+/// an event or never answered within ten seconds (misconfigured here: nothing to measure).
+pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], event: &str) -> Option<Start> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let listener = TcpListener::bind("127.0.0.1:0").await.ok()?;
+    let address = listener.local_addr().ok()?;
+    let server = tokio::spawn(serve(listener, Arc::from(event), tx));
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let start = match within(&mut rx).await {
+        Some(Seen::Next(asked)) => match within(&mut rx).await {
+            Some(Seen::Answer(answered, answer)) => Some(Start {
+                init: asked - started,
+                first_invocation: answered - asked,
+                peak_rss_kib: peak_rss_kib(child.id()),
+                answer: answer.chars().take(120).collect(),
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    server.abort();
+    start
 }

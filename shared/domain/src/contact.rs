@@ -45,7 +45,7 @@ impl From<Email> for String {
     }
 }
 
-/// A phone number in E.164 (`+14155550123`), checked against the numbering plan. Debug is masked.
+/// A phone number in E.164 (`+14155550123`), checked by `phone_plan`. Debug is masked.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneE164(String);
@@ -53,15 +53,7 @@ pub struct PhoneE164(String);
 impl PhoneE164 {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
         let invalid = || ValidationError::new("", "must be a phone number in E.164 form, e.g. +14155550123");
-        let trimmed = text.trim();
-        if !trimmed.starts_with('+') {
-            return Err(invalid());
-        }
-        let number = phonenumber::parse(None, trimmed).map_err(|_| invalid())?;
-        if !phonenumber::is_valid(&number) {
-            return Err(invalid());
-        }
-        Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
+        super::phone_plan::normalise(text).map(Self).ok_or_else(invalid)
     }
 
     pub fn as_str(&self) -> &str {

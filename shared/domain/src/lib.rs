@@ -9,6 +9,7 @@ mod link_lifecycle;
 mod money;
 mod order;
 mod payment;
+mod phone_plan;
 mod settings;
 mod settings_patch;
 mod timestamp;

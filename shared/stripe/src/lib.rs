@@ -1,31 +1,36 @@
-//! Checkout Sessions through Stripe's API (async-stripe), at `STRIPE_API_BASE`.
+//! Checkout Sessions through Stripe's API, at `STRIPE_API_BASE`: async-stripe's request builder and
+//! client trait, with our own form, answer and HTTPS client (see `client.rs` for why).
 
-use std::collections::HashMap;
-use std::str::FromStr;
+mod client;
+mod session_form;
 
 use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
-use stripe::{AccountId, RequestStrategy, StripeError, StripeRequest};
-use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsAdjustableQuantity,
-    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionLineItemsPriceDataRecurring,
-    CreateCheckoutSessionPhoneNumberCollection, CreateCheckoutSessionShippingAddressCollection,
-    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession, ProductData,
-};
-use stripe_checkout::{CheckoutSessionBillingAddressCollection, CheckoutSessionMode};
-use stripe_types::Currency as StripeCurrency;
+use secrecy::SecretString;
+use stripe_client_core::{AccountId, IdempotencyKey, RequestBuilder, RequestStrategy, StripeMethod};
 
-use paylinks::domain::{CollectAddress, OpenSession, SessionId, StripeAccount, Timestamp};
+use paylinks::domain::{OpenSession, SessionId, StripeAccount, Timestamp};
 use paylinks::ports::{Checkout, CheckoutError, NewCheckoutSession};
 
-/// Countries offered for a shipping address when a link asks for one.
-const SHIPPING_COUNTRIES: &[&str] = &[
-    "US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "SE", "DK", "NO", "FI", "CH", "PT",
-    "PL", "JP", "SG",
-];
+use client::{StripeCallError, StripeHttp};
+use session_form::SessionForm;
+
+/// The fields of Stripe's Checkout Session this service reads; miniserde skips the rest.
+#[derive(Debug, miniserde::Deserialize)]
+struct CheckoutSession {
+    id: String,
+    url: Option<String>,
+    expires_at: i64,
+}
+
+/// What an expired session's answer must hold to be read as one; the rest is not looked at.
+#[derive(Debug, miniserde::Deserialize)]
+struct ExpiredSession {
+    #[allow(dead_code)]
+    id: String,
+}
 
 pub struct StripeCheckout {
-    client: stripe::Client,
+    client: StripeHttp,
 }
 
 impl std::fmt::Debug for StripeCheckout {
@@ -36,116 +41,31 @@ impl std::fmt::Debug for StripeCheckout {
 
 impl StripeCheckout {
     /// `api_base` is `https://api.stripe.com` in production; tests point it at a local server.
-    pub fn new(secret_key: &SecretString, api_base: &str) -> Result<Self, StripeError> {
-        let base = if api_base.ends_with('/') { api_base.to_string() } else { format!("{api_base}/") };
-        let client = stripe::ClientBuilder::new(secret_key.expose_secret())
-            .url(base)
-            .timeout(paylinks::budgets::STRIPE.attempt)
-            .build()?;
-        Ok(Self { client })
+    pub fn new(secret_key: &SecretString, api_base: &str) -> Result<Self, StripeCallError> {
+        Ok(Self { client: StripeHttp::new(secret_key, api_base, paylinks::budgets::STRIPE.attempt)? })
     }
 }
 
-fn unavailable(err: StripeError) -> CheckoutError {
-    if let StripeError::Stripe(errors, 400) = &err
-        && errors.type_.as_str() == "idempotency_error"
+fn unavailable(err: StripeCallError) -> CheckoutError {
+    if let StripeCallError::Answered { status: 400, kind, .. } = &err
+        && kind == "idempotency_error"
     {
         return CheckoutError::IdempotencyConflict;
     }
-    // Stripe's messages can echo request parameters (a customer's email): what reaches the log
-    // says what kind of failure it was, and nothing the customer typed.
-    let summary = match &err {
-        StripeError::Stripe(errors, status) => format!(
-            "Stripe answered {status} ({}{})",
-            errors.type_.as_str(),
-            errors.code.as_ref().map(|c| format!(", {}", c.as_str())).unwrap_or_default()
-        ),
-        StripeError::Timeout => "Stripe did not answer in time".to_string(),
-        StripeError::ClientError(_) => "Stripe could not be reached".to_string(),
-        StripeError::JSONDeserialize(_) => "Stripe's answer could not be read".to_string(),
-        StripeError::ConfigError(_) => "the Stripe client is misconfigured".to_string(),
-    };
-    CheckoutError::Unavailable(summary.into())
-}
-
-fn line_item(currency: &StripeCurrency, line: &paylinks::ports::CheckoutLine) -> CreateCheckoutSessionLineItems {
-    let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency.clone());
-    price.unit_amount = Some(line.unit_amount.minor());
-    price.product_data = Some(ProductData {
-        name: line.name.clone(),
-        description: None,
-        images: None,
-        metadata: None,
-        tax_code: None,
-        tax_details: None,
-        unit_label: None,
-    });
-    if let Some(interval) = line.recurring {
-        price.recurring = Some(CreateCheckoutSessionLineItemsPriceDataRecurring::new(
-            interval
-                .parse::<stripe_checkout::checkout_session::CreateCheckoutSessionLineItemsPriceDataRecurringInterval>()
-                .unwrap_or_else(|never| match never {}),
-        ));
-    }
-    let mut item = CreateCheckoutSessionLineItems::new();
-    item.price_data = Some(price);
-    item.quantity = Some(u64::from(line.quantity));
-    if let Some((minimum, maximum)) = line.adjustable_quantity {
-        let mut adjustable = CreateCheckoutSessionLineItemsAdjustableQuantity::new(true);
-        adjustable.minimum = Some(i64::from(minimum));
-        adjustable.maximum = Some(i64::from(maximum));
-        item.adjustable_quantity = Some(adjustable);
-    }
-    item
+    // The error says what kind of failure it was and nothing the customer typed.
+    CheckoutError::Unavailable(err.to_string().into())
 }
 
 #[async_trait]
 impl Checkout for StripeCheckout {
     async fn create_session(&self, request: &NewCheckoutSession) -> Result<OpenSession, CheckoutError> {
-        let currency = StripeCurrency::from_str(request.currency.code()).unwrap_or_else(|never| match never {});
-        let mut metadata = HashMap::from([
-            ("link_id".to_string(), request.link_id.to_string()),
-            ("merchant_id".to_string(), request.merchant_id.to_string()),
-        ]);
-        if let Some(delivery) = &request.delivery_id {
-            metadata.insert("delivery_id".to_string(), delivery.to_string());
-        }
-        let mode = if request.subscription { CheckoutSessionMode::Subscription } else { CheckoutSessionMode::Payment };
-        let mut create = CreateCheckoutSession::new()
-            .mode(mode)
-            .line_items(request.lines.iter().map(|l| line_item(&currency, l)).collect::<Vec<_>>())
-            .success_url(&request.success_url)
-            .cancel_url(&request.cancel_url)
-            .expires_at(request.expires_at.unix())
-            .client_reference_id(request.link_id.as_str())
-            .metadata(metadata);
-        if let Some(email) = &request.customer_email {
-            create = create.customer_email(email);
-        }
-        if request.allow_promotion_codes {
-            create = create.allow_promotion_codes(true);
-        }
-        if request.require_phone {
-            create = create.phone_number_collection(CreateCheckoutSessionPhoneNumberCollection::new(true));
-        }
-        match request.collect_address {
-            CollectAddress::None => {}
-            CollectAddress::Billing => {
-                create = create.billing_address_collection(CheckoutSessionBillingAddressCollection::Required);
-            }
-            CollectAddress::Shipping => {
-                let countries = SHIPPING_COUNTRIES
-                    .iter()
-                    .filter_map(|c| CreateCheckoutSessionShippingAddressCollectionAllowedCountries::from_str(c).ok())
-                    .collect::<Vec<_>>();
-                create = create.shipping_address_collection(CreateCheckoutSessionShippingAddressCollection {
-                    allowed_countries: countries,
-                });
-            }
-        }
-        let key = stripe::IdempotencyKey::new(&request.idempotency_key)
-            .map_err(|err| CheckoutError::Unavailable(Box::new(err)))?;
-        let mut call = create.customize().request_strategy(RequestStrategy::Idempotent(key));
+        let form = SessionForm::new(request);
+        let key =
+            IdempotencyKey::new(&request.idempotency_key).map_err(|err| CheckoutError::Unavailable(Box::new(err)))?;
+        let mut call = RequestBuilder::new(StripeMethod::Post, "/checkout/sessions")
+            .form(&form)
+            .customize::<CheckoutSession>()
+            .request_strategy(RequestStrategy::Idempotent(key));
         if let Some(account) = &request.account {
             call = call.account_id(AccountId::from(account.as_str()));
         }
@@ -154,21 +74,22 @@ impl Checkout for StripeCheckout {
             .url
             .ok_or_else(|| CheckoutError::Unavailable("Stripe returned a Checkout Session without a url".into()))?;
         Ok(OpenSession {
-            id: SessionId::parse(session.id.as_str()).map_err(|e| CheckoutError::Unavailable(Box::new(e)))?,
+            id: SessionId::parse(&session.id).map_err(|e| CheckoutError::Unavailable(Box::new(e)))?,
             url,
             expires_at: Timestamp::from_unix(session.expires_at),
         })
     }
 
     async fn expire_session(&self, account: Option<&StripeAccount>, session: &SessionId) -> Result<(), CheckoutError> {
-        let mut call = ExpireCheckoutSession::new(session.as_str()).customize();
+        let path = format!("/checkout/sessions/{}/expire", session.as_str());
+        let mut call = RequestBuilder::new(StripeMethod::Post, path).customize::<ExpiredSession>();
         if let Some(account) = account {
             call = call.account_id(AccountId::from(account.as_str()));
         }
         match call.send(&self.client).await {
             Ok(_) => Ok(()),
             // Already complete or expired: nothing is open any more, which is what was asked.
-            Err(StripeError::Stripe(_, 400)) => Ok(()),
+            Err(StripeCallError::Answered { status: 400, .. }) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
     }
