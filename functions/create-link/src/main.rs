@@ -6,7 +6,9 @@ use paylinks::config::{self, LinkConfig};
 use paylinks::ports::SystemClock;
 use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
-#[tokio::main]
+// Lambda hands a function one event at a time: one thread serves it with no worker threads to
+// start at init and no wake-ups across threads inside a request (infra/bench.sh measures both).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     let deps = create_link::Deps {

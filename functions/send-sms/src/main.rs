@@ -7,7 +7,9 @@ use paylinks::ports::SystemClock;
 use paylinks_dynamodb::store as dynamo_store;
 use paylinks_sns::SnsSms;
 
-#[tokio::main]
+// Lambda hands a function one event at a time: one thread serves it with no worker threads to
+// start at init and no wake-ups across threads inside a request (infra/bench.sh measures both).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     let sdk = or_exit(paylinks_aws::sdk_config().await);

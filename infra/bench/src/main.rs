@@ -70,7 +70,9 @@ async fn cold_starts(dir: &Path) -> Vec<Measured> {
     let floor_event = serde_json::json!({"hello": "world"}).to_string();
     let mut measured = vec![summarise("floor", &runs(&dir.join("floor"), &[], &floor_event, None).await)];
     let world = scenario::World::new().await;
-    for name in FUNCTIONS {
+    // `BENCH_ONLY=create-link` measures one function (for a profiler's eyes: `perf record`).
+    let only = std::env::var("BENCH_ONLY").ok();
+    for name in FUNCTIONS.into_iter().filter(|name| only.as_deref().is_none_or(|only| only == *name)) {
         let event = world.event_for(name).await;
         // The first run reaches moto and is recorded; the runs measured are answered from it.
         world.replay.record();

@@ -22,7 +22,7 @@ pub struct Start {
     pub first_invocation: Duration,
     /// VmHWM after the answer, in KiB.
     pub peak_rss_kib: u64,
-    /// What it answered (the start of it), to show the event did what it should.
+    /// What it answered, to show the event did what it should.
     pub answer: String,
 }
 
@@ -110,7 +110,7 @@ pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], even
                 init: asked - started,
                 first_invocation: answered - asked,
                 peak_rss_kib: peak_rss_kib(child.id()),
-                answer: answer.chars().take(120).collect(),
+                answer,
             }),
             _ => None,
         },
