@@ -3,7 +3,7 @@
 
 mod tls;
 
-pub use tls::{https_client, https_client_trusting, mozilla_roots_pem};
+pub use tls::{https_client, https_client_trusting};
 
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use paylinks::budgets::ClientBudget;

@@ -1,39 +1,113 @@
-//! The roots the AWS clients trust, compiled in. The SDK's default HTTPS client builds its root
-//! store from the system's certificate directory, opening every file in it, at every cold start
-//! (about 150 `openat`s). Mozilla's roots (`webpki-root-certs`, the set the Stripe client already
-//! uses through `webpki-roots`) cover every AWS endpoint (Amazon Root CA 1–4, Starfield), and
-//! verification is the same rustls verifier with the same rules: only where the roots come from
-//! changes. No proxy is read from the environment (a Lambda function has none).
+//! The AWS SDK's HTTP client, on the HTTPS stack every outbound client shares (`paylinks-https`).
+//!
+//! The SDK's default client (aws-smithy-http-client) takes extra roots only as PEM and decodes the
+//! whole bundle with rustls-pki-types' constant-time PEM reader when it makes its first connection:
+//! about a tenth of a function's cold start (init and first event) under `perf`. This one hands
+//! hyper the parsed trust anchors instead. What it keeps from the SDK's: errors classified the same
+//! way for the retry policy (a failed connect or a dropped connection is retryable I/O), the connect
+//! timeout from each client's budget; the attempt and operation timeouts stay with the SDK's
+//! orchestrator, which drops the request (and hyper the connection) when they pass.
 
-use aws_smithy_http_client::Builder;
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
-use aws_types::sdk_config::SharedHttpClient;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use std::error::Error;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-/// The HTTPS client every AWS SDK client of a function shares.
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::ErrorKind;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::RootCertStore;
+
+/// The HTTPS client every AWS SDK client of a function shares, trusting Mozilla's roots.
 pub fn https_client() -> SharedHttpClient {
-    https_client_trusting(&mozilla_roots_pem())
+    https_client_trusting(paylinks_https::mozilla_roots())
 }
 
-/// An HTTPS client that trusts exactly the certificates in `pem` (tests add their own CA here).
-pub fn https_client_trusting(pem: &[u8]) -> SharedHttpClient {
-    let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(pem.to_vec());
-    let context = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of PEM builds");
-    Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(context).build_https()
+/// An HTTPS client that trusts exactly `roots` (tests add their own CA here).
+pub fn https_client_trusting(roots: RootCertStore) -> SharedHttpClient {
+    SharedHttpClient::new(SdkHttpClient { roots, connectors: Arc::default() })
 }
 
-/// Mozilla's roots as one PEM bundle, made in memory (the SDK's trust store takes PEM).
-pub fn mozilla_roots_pem() -> Vec<u8> {
-    let mut pem = Vec::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2_000);
-    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-        for line in STANDARD.encode(der.as_ref()).as_bytes().chunks(64) {
-            pem.extend_from_slice(line);
-            pem.push(b'\n');
+type Hyper = Client<HttpsConnector<TcpConnector>, SdkBody>;
+/// Connectors made so far, by the connect timeout they were made for.
+type Connectors = Arc<Mutex<Vec<(Option<Duration>, SharedHttpConnector)>>>;
+
+#[derive(Debug)]
+struct SdkHttpClient {
+    roots: RootCertStore,
+    /// One connector (and connection pool) per connect timeout asked for: each client's budget.
+    connectors: Connectors,
+}
+
+impl HttpClient for SdkHttpClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+        let timeout = settings.connect_timeout();
+        let mut connectors = self.connectors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, connector)) = connectors.iter().find(|(t, _)| *t == timeout) {
+            return connector.clone();
         }
-        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
+        let hyper = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(paylinks_https::connector(self.roots.clone(), timeout));
+        let connector = SharedHttpConnector::new(Connector { hyper });
+        connectors.push((timeout, connector.clone()));
+        connector
     }
-    pem
+}
+
+#[derive(Debug, Clone)]
+struct Connector {
+    hyper: Hyper,
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let request = match request.try_into_http1x() {
+            Ok(request) => request,
+            Err(err) => return HttpConnectorFuture::ready(Err(ConnectorError::user(err.into()))),
+        };
+        let response = self.hyper.request(request);
+        HttpConnectorFuture::new(async move {
+            match response.await {
+                Ok(response) => HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                    .map_err(|err| ConnectorError::other(err.into(), None)),
+                Err(err) => Err(classify(err)),
+            }
+        })
+    }
+}
+
+/// As the SDK's own client classifies hyper's errors, for its retry policy.
+fn classify(err: hyper_util::client::legacy::Error) -> ConnectorError {
+    let io = err.is_connect() || source::<std::io::Error>(&err).is_some();
+    let hyper = source::<hyper::Error>(&err);
+    let closed = hyper.is_some_and(|h| h.is_closed() || h.is_canceled());
+    let incomplete = hyper.is_some_and(|h| h.is_incomplete_message());
+    let timeout = hyper.is_some_and(|h| h.is_timeout());
+    match () {
+        _ if timeout => ConnectorError::timeout(err.into()),
+        _ if io || closed => ConnectorError::io(err.into()),
+        _ if incomplete => ConnectorError::other(err.into(), Some(ErrorKind::TransientError)),
+        _ => ConnectorError::other(err.into(), None),
+    }
+}
+
+fn source<'a, E: Error + 'static>(err: &'a (dyn Error + 'static)) -> Option<&'a E> {
+    let mut next = Some(err);
+    while let Some(err) = next {
+        if let Some(found) = err.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = err.source();
+    }
+    None
 }

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::SdkError;
-use aws_types::sdk_config::SharedHttpClient;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -64,16 +64,15 @@ async fn a_certificate_from_an_unknown_ca_is_refused_and_accepted_once_its_ca_is
     let why = format!("{:?}", refused);
     assert!(why.contains("UnknownIssuer") || why.contains("certificate"), "{why}");
 
-    let mut roots = paylinks_aws::mozilla_roots_pem();
-    roots.extend_from_slice(UNKNOWN_CA_CERT);
-    let reached = list_tables(paylinks_aws::https_client_trusting(&roots), port).await.unwrap_err();
+    let mut roots = paylinks_https::mozilla_roots();
+    roots.add(CertificateDer::from_pem_slice(UNKNOWN_CA_CERT).expect("the fixture CA")).expect("a CA certificate");
+    let reached = list_tables(paylinks_aws::https_client_trusting(roots), port).await.unwrap_err();
     assert!(!matches!(reached, SdkError::DispatchFailure(_)), "the server answered: {reached:?}");
 }
 
 #[test]
-fn every_compiled_in_root_is_in_the_bundle() {
-    let pem = String::from_utf8(paylinks_aws::mozilla_roots_pem()).unwrap();
-    let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
+fn the_roots_are_mozillas_set() {
+    let roots = paylinks_https::mozilla_roots().len();
     assert!(roots > 100, "Mozilla's set: {roots}");
-    assert_eq!(pem.matches("-----BEGIN CERTIFICATE-----").count(), roots);
+    assert_eq!(roots, webpki_roots::TLS_SERVER_ROOTS.len());
 }

@@ -4,10 +4,9 @@
 //! the PaymentIntent, SetupIntent and PaymentMethod a failed call may return: about 3 MB of
 //! generated code per function for the three fields (`type`, `code`, status) we act on. This one
 //! sends what async-stripe's client sends (secret key as bearer, API version, account, idempotency
-//! key, form body) and reads only those fields back. Roots are webpki-roots' trust anchors:
-//! compiled in and already parsed, so building the client at start reads nothing from disk.
+//! key, form body) and reads only those fields back. Its HTTPS is the one the AWS clients use
+//! (`paylinks-https`: rustls over compiled-in, already parsed roots).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -70,13 +69,7 @@ impl StripeHttp {
             .map_err(|_| StripeCallError::Misconfigured)?;
         authorization.set_sensitive(true);
         let base = if api_base.ends_with('/') { api_base.to_string() } else { format!("{api_base}/") };
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|_| StripeCallError::Misconfigured)?
-            .with_root_certificates(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
-            .with_no_client_auth();
-        let connector =
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().build();
+        let connector = paylinks_https::connector(paylinks_https::mozilla_roots(), Some(timeout));
         let http = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Self { http, base, authorization, timeout })
     }
