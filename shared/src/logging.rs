@@ -45,7 +45,12 @@ where
     // is `error`.
     let level = settings.level.to_ascii_lowercase().replace("fatal", "error");
     let filter = level.parse::<Targets>().unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
-    let builder = tracing_subscriber::fmt().with_writer(writer).with_target(false).with_ansi(false);
+    // fmt's own filter stops at INFO unless told otherwise; `Targets` decides.
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_writer(writer)
+        .with_target(false)
+        .with_ansi(false);
     if settings.json {
         // CloudWatch stamps each line itself; the spans carry the request id and the ids.
         Box::new(builder.json().without_time().with_current_span(false).with_span_list(true).finish().with(filter))

@@ -135,3 +135,14 @@ fn text_lines_have_no_colour_either_and_the_level_is_honoured() {
     });
     assert!(!text.contains('\u{1b}') && text.contains("kept") && !text.contains("filtered"), "{text}");
 }
+
+#[test]
+fn debug_is_written_when_asked_for_and_per_target_levels_apply() {
+    let settings = LogSettings { json: false, level: "DEBUG".into() };
+    let text = lines(&settings, || tracing::debug!("a debug line"));
+    assert!(text.contains("a debug line"), "AWS_LAMBDA_LOG_LEVEL=DEBUG writes debug lines: {text}");
+
+    let settings = LogSettings { json: false, level: "logs=trace,warn".into() };
+    let text = lines(&settings, || tracing::trace!("this test's own trace"));
+    assert!(text.contains("this test's own trace"), "a target's own level: {text}");
+}

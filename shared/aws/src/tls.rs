@@ -4,14 +4,18 @@
 //! whole bundle with rustls-pki-types' constant-time PEM reader when it makes its first connection:
 //! about a tenth of a function's cold start (init and first event) under `perf`. This one hands
 //! hyper the parsed trust anchors instead. What it keeps from the SDK's: errors classified the same
-//! way for the retry policy (a failed connect or a dropped connection is retryable I/O), the connect
-//! timeout from each client's budget; the attempt and operation timeouts stay with the SDK's
-//! orchestrator, which drops the request (and hyper the connection) when they pass.
+//! way for the retry policy (a failed connect or a dropped connection is retryable I/O), the
+//! connection handed to the SDK so that it can poison one that answered a transient error (its retry
+//! then opens a new one), the connect timeout from each client's budget. The attempt and operation
+//! timeouts stay with the SDK's orchestrator, which drops the request (and hyper the connection)
+//! when they pass. Not kept: HTTP/2 and proxies (neither is used by DynamoDB, SES or SNS from
+//! Lambda) and a read timeout (no budget sets one).
 
 use std::error::Error;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_smithy_runtime_api::client::connection::{CaptureSmithyConnection, ConnectionMetadata};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
@@ -23,6 +27,7 @@ use aws_smithy_types::retry::ErrorKind;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::client::legacy::connect::{CaptureConnection, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::RootCertStore;
 
@@ -71,10 +76,14 @@ struct Connector {
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let request = match request.try_into_http1x() {
+        let mut request = match request.try_into_http1x() {
             Ok(request) => request,
             Err(err) => return HttpConnectorFuture::ready(Err(ConnectorError::user(err.into()))),
         };
+        let captured = capture_connection(&mut request);
+        if let Some(capture) = request.extensions().get::<CaptureSmithyConnection>() {
+            capture.set_connection_retriever(move || connection_metadata(&captured));
+        }
         let response = self.hyper.request(request);
         HttpConnectorFuture::new(async move {
             match response.await {
@@ -84,6 +93,18 @@ impl HttpConnector for Connector {
             }
         })
     }
+}
+
+/// The connection a request went out on, as the SDK's retry logic sees it: something to poison.
+fn connection_metadata(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
+    captured.connection_metadata().as_ref()?;
+    let captured = captured.clone();
+    let poison = move || {
+        if let Some(connection) = captured.connection_metadata().as_ref() {
+            connection.poison();
+        }
+    };
+    Some(ConnectionMetadata::builder().proxied(false).poison_fn(poison).build())
 }
 
 /// As the SDK's own client classifies hyper's errors, for its retry policy.

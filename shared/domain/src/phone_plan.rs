@@ -6,8 +6,9 @@
 //! beyond this (each country's number ranges) SNS checks again when it sends, and a number that
 //! cannot receive a text shows as a failed delivery.
 
-/// Country calling codes in service (ITU-T E.164 assignments), without the international
-/// services (800, 808, 870, 881–888, 979), which cannot receive an SMS.
+/// Country calling codes in service (ITU-T E.164 assignments), and the international services
+/// (800, 808, 870, 878, 881–883, 888, 979) that phonenumber accepted too, so that numbers stored
+/// before still read back.
 const COUNTRY_CODES: &[u16] = &[
     1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58, 60,
     61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211, 212, 213, 216, 218, 220, 221, 222, 223,
@@ -19,21 +20,28 @@ const COUNTRY_CODES: &[u16] = &[
     687, 688, 689, 690, 691, 692, 850, 852, 853, 855, 856, 880, 886, 960, 961, 962, 963, 964, 965, 966, 967, 968, 970,
     971, 972, 973, 974, 975, 976, 977, 992, 993, 994, 995, 996, 998,
 ];
+const INTERNATIONAL_SERVICES: &[u16] = &[800, 808, 870, 878, 881, 882, 883, 888, 979];
+
+/// Countries whose numbers themselves start with 0 after the country code (Italy's landlines,
+/// Côte d'Ivoire, Gabon, Congo). Everywhere else a 0 there is the national trunk prefix, which
+/// E.164 drops: "+44 (0)20 …" is written often, and "+44 020 …" is a mistake.
+const NATIONAL_ZERO: &[u16] = &[39, 225, 241, 242];
 
 /// E.164's longest number, country code included.
 const MAX_DIGITS: usize = 15;
 /// The shortest subscriber numbers in service (a few small territories) have four digits.
 const MIN_NATIONAL_DIGITS: usize = 4;
 
-/// `+` then digits, allowing the spaces, dots, dashes and brackets people write numbers with;
-/// `None` unless the digits are a number some country could have issued.
+/// `+` then digits, allowing the spaces, dots, dashes, slashes and brackets people write numbers
+/// with, and the trunk prefix written as "(0)"; `None` unless the digits are a number some country
+/// could have issued.
 pub fn normalise(text: &str) -> Option<String> {
-    let rest = text.trim().strip_prefix('+')?;
+    let rest = text.trim().strip_prefix('+')?.replace("(0)", "");
     let mut digits = String::with_capacity(MAX_DIGITS);
     for c in rest.chars() {
         match c {
             '0'..='9' => digits.push(c),
-            ' ' | '-' | '.' | '(' | ')' => {}
+            ' ' | '\u{a0}' | '-' | '.' | '/' | '(' | ')' => {}
             _ => return None,
         }
     }
@@ -43,6 +51,10 @@ pub fn normalise(text: &str) -> Option<String> {
     }
     let code_len = (1..=3).find(|len| digits.get(..*len).and_then(|c| c.parse().ok()).is_some_and(is_country_code))?;
     let national = &digits[code_len..];
+    let code: u16 = digits[..code_len].parse().ok()?;
+    if national.starts_with('0') && !NATIONAL_ZERO.contains(&code) {
+        return None;
+    }
     let fits = match &digits[..code_len] {
         // The North American plan: a three-digit area code and exchange, neither starting 0 or 1.
         "1" => national.len() == 10 && !national.starts_with(['0', '1']) && !national[3..].starts_with(['0', '1']),
@@ -53,7 +65,7 @@ pub fn normalise(text: &str) -> Option<String> {
 }
 
 fn is_country_code(code: u16) -> bool {
-    COUNTRY_CODES.binary_search(&code).is_ok()
+    COUNTRY_CODES.binary_search(&code).is_ok() || INTERNATIONAL_SERVICES.contains(&code)
 }
 
 #[cfg(test)]
@@ -66,6 +78,9 @@ mod tests {
         assert_eq!(normalise(" +44 20 7946 0958 ").as_deref(), Some("+442079460958"));
         assert_eq!(normalise("+81.3.1234.5678").as_deref(), Some("+81312345678"));
         assert_eq!(normalise("+290 2222").as_deref(), Some("+2902222"));
+        assert_eq!(normalise("+44 (0)7911 123456").as_deref(), Some("+447911123456"));
+        assert_eq!(normalise("+49 151/2345\u{a0}6789").as_deref(), Some("+4915123456789"));
+        assert_eq!(normalise("+39 06 6982 1234").as_deref(), Some("+390669821234"));
     }
 
     #[test]
@@ -78,7 +93,7 @@ mod tests {
             "+1 415 155 0123",       // an exchange starting 1
             "+0 123 456 789",        // no country 0
             "+28 1234 5678",         // 28 is unassigned
-            "+800 1234 5678",        // an international freephone, not a phone
+            "+44 07911 123456",      // the trunk 0 kept
             "+49 1234 5678 9012 34", // sixteen digits
             "+44 20 7946 0958 ext 2",
             "+44 20 7946 095a",

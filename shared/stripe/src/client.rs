@@ -26,6 +26,8 @@ use stripe_client_core::{CustomizedStripeRequest, StripeClient, StripeClientErr,
 pub enum StripeCallError {
     #[error("Stripe answered {status} ({kind}{})", code.as_ref().map(|c| format!(", {c}")).unwrap_or_default())]
     Answered { status: u16, kind: String, code: Option<String> },
+    #[error("Stripe answered {status} with a body that is not its error JSON")]
+    UnreadableAnswer { status: u16 },
     #[error("Stripe did not answer in time")]
     Timeout,
     #[error("Stripe could not be reached")]
@@ -64,13 +66,21 @@ pub struct StripeHttp {
 }
 
 impl StripeHttp {
-    pub fn new(secret_key: &SecretString, api_base: &str, timeout: Duration) -> Result<Self, StripeCallError> {
+    /// `connect` bounds the TCP connect; `timeout` the whole call.
+    pub fn new(
+        secret_key: &SecretString,
+        api_base: &str,
+        connect: Duration,
+        timeout: Duration,
+    ) -> Result<Self, StripeCallError> {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", secret_key.expose_secret()))
             .map_err(|_| StripeCallError::Misconfigured)?;
         authorization.set_sensitive(true);
         let base = if api_base.ends_with('/') { api_base.to_string() } else { format!("{api_base}/") };
-        let connector = paylinks_https::connector(paylinks_https::mozilla_roots(), Some(timeout));
-        let http = Client::builder(TokioExecutor::new()).build(connector);
+        let connector = paylinks_https::connector(paylinks_https::mozilla_roots(), Some(connect));
+        // A fresh connection per call, as async-stripe's client had: a kept one may have been closed
+        // by Stripe while Lambda froze the function, and a call is sent once.
+        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector);
         Ok(Self { http, base, authorization, timeout })
     }
 
@@ -119,7 +129,7 @@ impl StripeHttp {
             Some(ErrorAnswer { error }) => {
                 Err(StripeCallError::Answered { status, kind: error.kind, code: error.code })
             }
-            None => Err(StripeCallError::Answered { status, kind: "unreadable".into(), code: None }),
+            None => Err(StripeCallError::UnreadableAnswer { status }),
         }
     }
 }

@@ -42,7 +42,8 @@ impl std::fmt::Debug for StripeCheckout {
 impl StripeCheckout {
     /// `api_base` is `https://api.stripe.com` in production; tests point it at a local server.
     pub fn new(secret_key: &SecretString, api_base: &str) -> Result<Self, StripeCallError> {
-        Ok(Self { client: StripeHttp::new(secret_key, api_base, paylinks::budgets::STRIPE.attempt)? })
+        let budget = paylinks::budgets::STRIPE;
+        Ok(Self { client: StripeHttp::new(secret_key, api_base, budget.connect, budget.attempt)? })
     }
 }
 
