@@ -28,6 +28,14 @@ pub async fn remove_link(table: &str, link_id: &str) -> LambdaEvent<Event> {
     let keys: serde_dynamo::Item =
         key(format!("LINK#{link_id}"), "LINK").into_iter().collect::<std::collections::HashMap<_, _>>().into();
     let old_image: serde_dynamo::Item = removed.into();
+    let records = stream_remove(table, serde_json::to_value(keys).unwrap(), serde_json::to_value(old_image).unwrap());
+    let event: Event = serde_json::from_value(records).expect("a stream event");
+    LambdaEvent::new(event, Context::default())
+}
+
+/// DynamoDB Streams' REMOVE record of an item (`keys` and `old_image` in DynamoDB JSON), as the
+/// stream hands it to link-cleanup.
+pub fn stream_remove(table: &str, keys: serde_json::Value, old_image: serde_json::Value) -> serde_json::Value {
     let record = json!({
         "awsRegion": "us-east-1",
         "eventID": paylinks::domain::random_base62(16),
@@ -45,8 +53,7 @@ pub async fn remove_link(table: &str, link_id: &str) -> LambdaEvent<Event> {
             "StreamViewType": "OLD_IMAGE",
         },
     });
-    let event: Event = serde_json::from_value(json!({"Records": [record]})).expect("a stream event");
-    LambdaEvent::new(event, Context::default())
+    json!({"Records": [record]})
 }
 
 /// link-cleanup on the table, its DynamoDB calls going to `endpoint` (moto, or a proxy).

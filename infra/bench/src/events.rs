@@ -76,22 +76,5 @@ impl Http<'_> {
 
 /// DynamoDB Streams' REMOVE of the link item `image` (as the table holds it, in DynamoDB JSON).
 pub fn link_removed(table: &str, keys: Value, image: Value) -> String {
-    json!({"Records": [{
-        "awsRegion": "us-east-1",
-        "eventID": "bench-remove",
-        "eventName": "REMOVE",
-        "eventSource": "aws:dynamodb",
-        "eventVersion": "1.1",
-        "eventSourceARN": format!("arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-12-01T00:00:00.000"),
-        "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1_796_083_200.0,
-            "Keys": keys,
-            "OldImage": image,
-            "SequenceNumber": "1000",
-            "SizeBytes": 512,
-            "StreamViewType": "OLD_IMAGE",
-        },
-    }]})
-    .to_string()
+    paylinks_tests::cascade::stream_remove(table, keys, image).to_string()
 }
