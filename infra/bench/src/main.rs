@@ -63,6 +63,7 @@ struct Measured {
     first: Duration,
     total: Duration,
     peak_rss_kib: u64,
+    private_kib: u64,
     answer: String,
 }
 
@@ -105,6 +106,7 @@ fn summarise(name: &'static str, starts: &[Start]) -> Measured {
         first: median(&|s| s.first_invocation),
         total: median(&|s| s.init + s.first_invocation),
         peak_rss_kib: starts.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0),
+        private_kib: starts.iter().map(|s| s.private_kib).max().unwrap_or(0),
         answer: starts.last().map(|s| answer_summary(&s.answer)).unwrap_or_else(|| "(no answer)".into()),
     }
 }
@@ -118,14 +120,14 @@ fn answer_summary(answer: &str) -> String {
 fn report(measured: &[Measured]) {
     println!("Cold start, median of {RUNS} (targets: init + first invocation ≤ 1.5× the floor, peak RSS ≤ 1.5×)");
     println!(
-        "  {:<16} {:>9} {:>12} {:>12} {:>7} {:>10} {:>7}  answer",
-        "function", "init", "first event", "init+first", "×floor", "peak RSS", "×floor"
+        "  {:<16} {:>9} {:>12} {:>12} {:>7} {:>10} {:>7} {:>9}  answer",
+        "function", "init", "first event", "init+first", "×floor", "peak RSS", "×floor", "private"
     );
     let Some(floor) = measured.first() else { return };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     for m in measured {
         println!(
-            "  {:<16} {:>6.2} ms {:>9.2} ms {:>9.2} ms {:>6.2}× {:>7.1} MB {:>6.2}×  {}",
+            "  {:<16} {:>6.2} ms {:>9.2} ms {:>9.2} ms {:>6.2}× {:>7.1} MB {:>6.2}× {:>6.1} MB  {}",
             m.name,
             ms(m.init),
             ms(m.first),
@@ -133,9 +135,12 @@ fn report(measured: &[Measured]) {
             ms(m.total) / ms(floor.total).max(f64::EPSILON),
             m.peak_rss_kib as f64 / 1024.0,
             m.peak_rss_kib as f64 / floor.peak_rss_kib.max(1) as f64,
+            m.private_kib as f64 / 1024.0,
             m.answer
         );
     }
+    println!("  (private: RssAnon, the process's own memory; the rest of its RSS is its binary's and libc's");
+    println!("  pages mapped from the page cache, which grows with the binary's size)");
     println!();
 }
 

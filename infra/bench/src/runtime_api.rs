@@ -22,6 +22,9 @@ pub struct Start {
     pub first_invocation: Duration,
     /// VmHWM after the answer, in KiB.
     pub peak_rss_kib: u64,
+    /// RssAnon after the answer, in KiB: the process's own memory. The rest of its RSS is mapped
+    /// file pages (its binary, libc), shared page cache that the kernel can drop.
+    pub private_kib: u64,
     /// What it answered, to show the event did what it should.
     pub answer: String,
 }
@@ -77,10 +80,11 @@ async fn within(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Option<Seen> {
     tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.ok().flatten()
 }
 
-fn peak_rss_kib(pid: u32) -> u64 {
+/// A `/proc/{pid}/status` field in KiB (`VmHWM`, `RssAnon`).
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| s.lines().find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':'))).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -109,7 +113,8 @@ pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], even
             Some(Seen::Answer(answered, answer)) => Some(Start {
                 init: asked - started,
                 first_invocation: answered - asked,
-                peak_rss_kib: peak_rss_kib(child.id()),
+                peak_rss_kib: status_kib(child.id(), "VmHWM"),
+                private_kib: status_kib(child.id(), "RssAnon"),
                 answer,
             }),
             _ => None,
