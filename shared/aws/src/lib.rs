@@ -1,9 +1,9 @@
 //! What every AWS adapter shares: the SDK configuration from the environment, and the settings
 //! that hold a client to its time budget (`paylinks::budgets`).
 
-mod tls;
+mod http_client;
 
-pub use tls::{https_client, https_client_trusting};
+pub use http_client::{https_client, https_client_trusting};
 
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use paylinks::budgets::ClientBudget;
@@ -11,7 +11,7 @@ use paylinks::config::ConfigError;
 
 /// The AWS SDK configuration from the environment alone: region and credentials as Lambda sets
 /// them, `AWS_ENDPOINT_URL` honoured, and nothing read from disk or the network at start: no
-/// instance-metadata probing, no `~/.aws` profile files, roots compiled in (`tls.rs`).
+/// instance-metadata probing, no `~/.aws` profile files, roots compiled in (`http_client.rs`).
 pub async fn sdk_config() -> Result<aws_config::SdkConfig, ConfigError> {
     let region = paylinks::config::optional("AWS_REGION")
         .or_else(|| paylinks::config::optional("AWS_DEFAULT_REGION"))
