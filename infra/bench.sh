@@ -5,15 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 functions=(create-link send-email send-sms redeem-link stripe-webhook manage-links link-cleanup)
+# Built with the functions (the same SDK features): lambda_runtime + one DynamoDB read, the SDK's share.
+references=(sdk-floor)
 
 # The release profile with symbols kept (`symbols` in Cargo.toml), all functions in one invocation
 # as `cargo lambda build --release` builds them; a stripped copy of each is what ships and starts.
 # The floor is built alone, so nothing the functions need is compiled into it.
 # shellcheck disable=SC2046
-cargo build --profile symbols --locked $(printf -- '-p %s ' "${functions[@]}")
+cargo build --profile symbols --locked $(printf -- '-p %s ' "${functions[@]}" "${references[@]}")
 cargo build --profile symbols --locked -p floor
 mkdir -p target/bench/bin
-for binary in floor "${functions[@]}"; do
+for binary in floor "${references[@]}" "${functions[@]}"; do
   strip -o "target/bench/bin/$binary" "target/symbols/$binary"
 done
 

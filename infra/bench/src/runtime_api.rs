@@ -76,8 +76,8 @@ async fn serve(listener: TcpListener, event: Arc<str>, seen: mpsc::UnboundedSend
     }
 }
 
-async fn within(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Option<Seen> {
-    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.ok().flatten()
+async fn within(rx: &mut mpsc::UnboundedReceiver<Seen>, patience: Duration) -> Option<Seen> {
+    tokio::time::timeout(patience, rx.recv()).await.ok().flatten()
 }
 
 /// A `/proc/{pid}/status` field in KiB (`VmHWM`, `RssAnon`).
@@ -90,14 +90,26 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 }
 
 /// Starts `binary` with only `env`, hands it `event`, and measures; `None` if it never asked for
-/// an event or never answered within ten seconds (misconfigured here: nothing to measure).
+/// an event or never answered within ten seconds, a minute under a tool (misconfigured here: nothing
+/// to measure).
 pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], event: &str) -> Option<Start> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let listener = TcpListener::bind("127.0.0.1:0").await.ok()?;
     let address = listener.local_addr().ok()?;
     let server = tokio::spawn(serve(listener, Arc::from(event), tx));
+    // `BENCH_WRAP="valgrind --tool=callgrind"` starts the function under a tool (infra/symbol-order.sh).
+    let wrap: Vec<String> =
+        std::env::var("BENCH_WRAP").map(|w| w.split_whitespace().map(String::from).collect()).unwrap_or_default();
+    let mut command = match wrap.split_first() {
+        Some((tool, args)) => {
+            let mut command = Command::new(tool);
+            command.args(args).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
     let started = Instant::now();
-    let mut child = Command::new(binary)
+    let mut child = command
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
@@ -108,8 +120,9 @@ pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], even
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
-    let start = match within(&mut rx).await {
-        Some(Seen::Next(asked)) => match within(&mut rx).await {
+    let patience = Duration::from_secs(if wrap.is_empty() { 10 } else { 60 });
+    let start = match within(&mut rx, patience).await {
+        Some(Seen::Next(asked)) => match within(&mut rx, patience).await {
             Some(Seen::Answer(answered, answer)) => Some(Start {
                 init: asked - started,
                 first_invocation: answered - asked,
@@ -121,7 +134,12 @@ pub async fn cold_start(binary: &std::path::Path, env: &[(String, String)], even
         },
         _ => None,
     };
-    let _ = child.kill();
+    if wrap.is_empty() {
+        let _ = child.kill();
+    } else {
+        // A tool writes what it saw when the function ends by a signal it can catch.
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    }
     let _ = child.wait();
     server.abort();
     start

@@ -108,6 +108,7 @@ impl World {
             }
             "stripe-webhook" => self.completed_checkout(),
             "link-cleanup" => self.link_removed().await,
+            "sdk-floor" => json!({"link": id}).to_string(),
             _ => json!({"hello": "world"}).to_string(),
         }
     }
