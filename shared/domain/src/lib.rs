@@ -10,6 +10,7 @@ mod money;
 mod order;
 mod payment;
 mod phone_plan;
+mod reminders;
 mod settings;
 mod settings_patch;
 mod timestamp;
@@ -28,6 +29,9 @@ pub use link_lifecycle::{LinkError, Openable, Refusal};
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
+pub use reminders::{
+    LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,
+};
 pub use settings::{BrandColor, EmailTemplate, HostName, Settings, SmsTemplate, StripeAccount};
 pub use settings_patch::SettingsPatch;
 pub use timestamp::Timestamp;
