@@ -4,14 +4,26 @@
 
 use minijinja::{AutoEscape, Environment, context};
 
-use crate::domain::{Link, Settings};
+use crate::domain::{Link, Settings, TimeZoneName, reminder_policy};
 
 const DEFAULT_SUBJECT: &str = "Payment request from {{ merchant }}";
+const DEFAULT_REMINDER_SUBJECT: &str = "Reminder: payment request from {{ merchant }}";
 const DEFAULT_HTML: &str = include_str!("../templates/email.html");
 const DEFAULT_TEXT: &str = include_str!("../templates/email.txt");
 /// Short on purpose: with the longest merchant name allowed (40) and a short URL it fits one
 /// GSM-7 segment.
 const DEFAULT_SMS: &str = "{{ merchant }}: please pay {{ amount }}. {{ url }}";
+/// With the longest merchant name, an expiry (`13 Dec 2026 10:00 CEST`) and a short URL it still
+/// fits one GSM-7 segment.
+const DEFAULT_REMINDER_SMS: &str =
+    "{{ merchant }}: a reminder to pay {{ amount }}{% if expires %} by {{ expires }}{% endif %}. {{ url }}";
+
+/// Which message: the request to pay, or reminder `number` (from 1) of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wording {
+    Request,
+    Reminder { number: u16 },
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedEmail {
@@ -50,14 +62,32 @@ pub fn check_template(source: &str) -> Result<(), String> {
         link_name => "Order SO-1001",
         brand_color => "#635BFF",
         logo_url => (),
+        reminder => 1,
+        expires => "3 Dec 2026 10:00 CET",
     };
     env.get_template("t").and_then(|t| t.render(sample)).map(|_| ()).map_err(fail)
 }
 
-fn values(settings: &Settings, link: &Link, customer_name: Option<&str>, url: &str) -> minijinja::Value {
+fn values(
+    settings: &Settings,
+    link: &Link,
+    customer_name: Option<&str>,
+    url: &str,
+    wording: Wording,
+) -> minijinja::Value {
     let merchant =
         if settings.display_name.is_empty() { "Your seller".to_string() } else { settings.display_name.clone() };
+    // The expiry in the reminder policy's time zone (UTC without one).
+    let zone = reminder_policy(link.reminders.as_ref(), settings.reminders.as_ref())
+        .map(|p| p.time_zone.clone())
+        .unwrap_or_else(TimeZoneName::utc);
+    let reminder = match wording {
+        Wording::Request => None,
+        Wording::Reminder { number } => Some(number),
+    };
     context! {
+        reminder => reminder,
+        expires => link.expires_at.map(|at| zone.local_text(at)),
         url => url,
         amount => link.currency.display(link.amount),
         merchant => merchant,
@@ -74,10 +104,26 @@ pub fn email(
     customer_name: Option<&str>,
     url: &str,
 ) -> Result<RenderedEmail, TemplateError> {
-    let v = values(settings, link, customer_name, url);
-    let (subject, html, text) = match &settings.email_template {
+    email_as(settings, link, customer_name, url, Wording::Request)
+}
+
+/// The email in the words of a request or of a reminder: the merchant's template for it, or ours
+/// (one HTML and text template for both, saying so when it is a reminder).
+pub fn email_as(
+    settings: &Settings,
+    link: &Link,
+    customer_name: Option<&str>,
+    url: &str,
+    wording: Wording,
+) -> Result<RenderedEmail, TemplateError> {
+    let v = values(settings, link, customer_name, url, wording);
+    let (template, default_subject) = match wording {
+        Wording::Request => (&settings.email_template, DEFAULT_SUBJECT),
+        Wording::Reminder { .. } => (&settings.reminder_email_template, DEFAULT_REMINDER_SUBJECT),
+    };
+    let (subject, html, text) = match template {
         Some(t) => (t.subject.as_str(), t.html.as_str(), t.text.as_str()),
-        None => (DEFAULT_SUBJECT, DEFAULT_HTML, DEFAULT_TEXT),
+        None => (default_subject, DEFAULT_HTML, DEFAULT_TEXT),
     };
     // A subject is one line: whatever a name holds, it cannot add headers.
     let subject = render(subject, false, &v)?.replace(['\r', '\n'], " ");
@@ -85,8 +131,17 @@ pub fn email(
 }
 
 pub fn sms(settings: &Settings, link: &Link, url: &str) -> Result<String, TemplateError> {
-    let source = settings.sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_SMS);
-    Ok(render(source, false, &values(settings, link, None, url))?.trim().to_string())
+    sms_as(settings, link, url, Wording::Request)
+}
+
+pub fn sms_as(settings: &Settings, link: &Link, url: &str, wording: Wording) -> Result<String, TemplateError> {
+    let source = match wording {
+        Wording::Request => settings.sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_SMS),
+        Wording::Reminder { .. } => {
+            settings.reminder_sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_REMINDER_SMS)
+        }
+    };
+    Ok(render(source, false, &values(settings, link, None, url, wording))?.trim().to_string())
 }
 
 /// GSM 03.38 basic set; the extension characters count twice.

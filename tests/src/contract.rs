@@ -48,6 +48,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         purge_at: Some(NOW.plus_days(90)),
         stripe_account: None,
         order_status: order.map(|_| OrderPaymentStatus::Outstanding),
+        reminders: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn link(kind: LinkKind) -> Link {
         purge_at: None,
         stripe_account: None,
         order_status: (kind == LinkKind::Order).then_some(OrderPaymentStatus::Outstanding),
+        reminders: None,
     }
 }
 

@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Amount, Currency, DeliveryId, Email, LinkId, MerchantId, OrderId, OrderPaymentStatus, PhoneE164, SessionId,
-    ShortCode, StripeAccount, Timestamp,
+    Amount, Currency, DeliveryId, Email, LinkId, LinkReminders, MerchantId, OrderId, OrderPaymentStatus, PhoneE164,
+    SessionId, ShortCode, StripeAccount, Timestamp,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +166,9 @@ pub struct Link {
     /// customer's open needs the link alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_status: Option<OrderPaymentStatus>,
+    /// The link's own reminder policy, or `Off`; `None`: its merchant's settings decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<LinkReminders>,
 }
 
 /// Where a short code leads.

@@ -38,6 +38,13 @@ impl TimeZoneName {
     fn zone(&self) -> TimeZone {
         jiff::tz::db().get(&self.0).unwrap_or(TimeZone::UTC)
     }
+
+    /// A moment as people here read it: `3 Dec 2026 10:00 CET`.
+    pub fn local_text(&self, at: Timestamp) -> String {
+        jiff::Timestamp::from_second(at.unix())
+            .map(|t| t.to_zoned(self.zone()).strftime("%-d %b %Y %H:%M %Z").to_string())
+            .unwrap_or_else(|_| at.rfc3339())
+    }
 }
 
 /// A wall-clock time of day, `HH:MM` (24-hour).
@@ -204,7 +211,9 @@ impl Serialize for ReminderPolicy {
         PolicyJson {
             after_days: self.after_days.clone(),
             channels: self.channels.clone(),
-            quiet_hours: self.quiet_hours.map(|q| QuietHoursJson { start: q.start.to_string(), end: q.end.to_string() }),
+            quiet_hours: self
+                .quiet_hours
+                .map(|q| QuietHoursJson { start: q.start.to_string(), end: q.end.to_string() }),
             time_zone: Some(self.time_zone.as_str().to_string()),
         }
         .serialize(serializer)
@@ -260,7 +269,8 @@ mod tests {
     }
 
     fn policy(days: &[u16], quiet: Option<(&str, &str)>, zone: &str) -> ReminderPolicy {
-        let quiet = quiet.map(|(s, e)| QuietHours::new(TimeOfDay::parse(s).unwrap(), TimeOfDay::parse(e).unwrap()).unwrap());
+        let quiet =
+            quiet.map(|(s, e)| QuietHours::new(TimeOfDay::parse(s).unwrap(), TimeOfDay::parse(e).unwrap()).unwrap());
         ReminderPolicy::new(days.to_vec(), vec![Channel::Email], quiet, TimeZoneName::parse(zone).unwrap()).unwrap()
     }
 
@@ -283,6 +293,13 @@ mod tests {
         assert_eq!(p.due_at(at("2026-12-01T01:00:00Z"), 0), Some(at("2026-12-02T07:00:00Z")));
         // Sent at 12:00: not quiet, unchanged.
         assert_eq!(p.due_at(at("2026-12-01T11:00:00Z"), 0), Some(at("2026-12-02T11:00:00Z")));
+    }
+
+    #[test]
+    fn a_moment_reads_in_the_zone_with_its_abbreviation() {
+        let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
+        assert_eq!(berlin.local_text(at("2026-12-03T09:00:00Z")), "3 Dec 2026 10:00 CET");
+        assert_eq!(TimeZoneName::utc().local_text(at("2026-07-03T09:05:00Z")), "3 Jul 2026 09:05 UTC");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::ValidationError;
+use super::{ReminderPolicy, ValidationError};
 
 /// `#RRGGBB`, stored upper-case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +135,14 @@ pub struct Settings {
     pub default_expires_in_minutes: Option<u32>,
     pub email_template: Option<EmailTemplate>,
     pub sms_template: Option<SmsTemplate>,
+    /// `None`: no reminders (a link may still carry its own policy).
+    #[serde(default)]
+    pub reminders: Option<ReminderPolicy>,
+    /// The reminders' words; `None`: ours, which say it is a reminder and until when the link is valid.
+    #[serde(default)]
+    pub reminder_email_template: Option<EmailTemplate>,
+    #[serde(default)]
+    pub reminder_sms_template: Option<SmsTemplate>,
 }
 
 impl Default for Settings {
@@ -150,6 +158,9 @@ impl Default for Settings {
             default_expires_in_minutes: None,
             email_template: None,
             sms_template: None,
+            reminders: None,
+            reminder_email_template: None,
+            reminder_sms_template: None,
         }
     }
 }

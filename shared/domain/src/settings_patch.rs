@@ -1,6 +1,6 @@
 //! A change to a merchant's settings: any subset of the fields, each already valid.
 
-use crate::{BrandColor, EmailTemplate, HostName, Settings, SmsTemplate, StripeAccount};
+use crate::{BrandColor, EmailTemplate, HostName, ReminderPolicy, Settings, SmsTemplate, StripeAccount};
 
 /// `None`: leave the field as it is. For the fields that may be empty, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,6 +14,9 @@ pub struct SettingsPatch {
     pub default_expires_in_minutes: Option<Option<u32>>,
     pub email_template: Option<Option<EmailTemplate>>,
     pub sms_template: Option<Option<SmsTemplate>>,
+    pub reminders: Option<Option<ReminderPolicy>>,
+    pub reminder_email_template: Option<Option<EmailTemplate>>,
+    pub reminder_sms_template: Option<Option<SmsTemplate>>,
 }
 
 fn set<T: Clone>(field: &mut T, change: &Option<T>) {
@@ -36,6 +39,9 @@ impl SettingsPatch {
         set(&mut next.default_expires_in_minutes, &self.default_expires_in_minutes);
         set(&mut next.email_template, &self.email_template);
         set(&mut next.sms_template, &self.sms_template);
+        set(&mut next.reminders, &self.reminders);
+        set(&mut next.reminder_email_template, &self.reminder_email_template);
+        set(&mut next.reminder_sms_template, &self.reminder_sms_template);
         next
     }
 }

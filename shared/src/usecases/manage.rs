@@ -6,7 +6,8 @@ use super::link_view::{LinkSummary, LinkUrls};
 use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    Link, LinkError, LinkId, LinkStatus, MerchantId, Payment, PaymentState, Timestamp, ValidationError, Versioned,
+    Link, LinkError, LinkId, LinkReminders, LinkStatus, MerchantId, Payment, PaymentState, Timestamp, ValidationError,
+    Versioned,
 };
 use crate::ports::{Checkout, CheckoutError, Commit, Read, ReadLinkRecords, StoreError, Wanted, Write};
 
@@ -72,6 +73,8 @@ pub struct LinkDetail {
     pub customer: Option<crate::domain::Customer>,
     pub landing_page_url: Option<String>,
     pub options: crate::domain::LinkOptions,
+    /// The link's own reminder policy or `false`; `null`: its merchant's settings apply.
+    pub reminders: Option<LinkReminders>,
     pub opens: u64,
     pub deliveries: Vec<DeliveryView>,
     pub payments: Vec<PaymentView>,
@@ -130,6 +133,7 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
         customer: link.customer.clone(),
         landing_page_url: link.landing_page_url.clone(),
         options: link.options.clone(),
+        reminders: link.reminders.clone(),
         opens: link.opens,
         deliveries: records
             .deliveries
@@ -153,11 +157,14 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
     })
 }
 
-/// A `PATCH /links/{id}`: a new name, `active: false` to void, `true` to reactivate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A `PATCH /links/{id}`: a new name, `active: false` to void, `true` to reactivate, the link's
+/// own reminder policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinkChange {
     pub name: Option<String>,
     pub active: Option<bool>,
+    /// `Some(None)`: back to the merchant's reminder policy.
+    pub reminders: Option<Option<LinkReminders>>,
 }
 
 /// What a merchant does to a link.
@@ -184,7 +191,7 @@ pub async fn change<S: ManageStore + ?Sized>(
     now: Timestamp,
 ) -> Result<(), ManageError> {
     let to = change.active.map(|active| if active { Move::Reactivate } else { Move::Void });
-    apply(store, checkout, config, merchant, id, to, change.name.as_deref(), now).await
+    apply(store, checkout, config, merchant, id, to, change, now).await
 }
 
 /// Deleting is final: the link stops being payable and disappears from the merchant's views.
@@ -196,7 +203,7 @@ pub async fn delete<S: ManageStore + ?Sized>(
     id: &str,
     now: Timestamp,
 ) -> Result<(), ManageError> {
-    apply(store, checkout, config, merchant, id, Some(Move::Delete), None, now).await
+    apply(store, checkout, config, merchant, id, Some(Move::Delete), &LinkChange::default(), now).await
 }
 
 /// Voiding stops new sessions first (the commit), then closes the open one at Stripe: a
@@ -213,7 +220,7 @@ async fn apply<S: ManageStore + ?Sized>(
     merchant: &MerchantId,
     id: &str,
     to: Option<Move>,
-    name: Option<&str>,
+    edit: &LinkChange,
     now: Timestamp,
 ) -> Result<(), ManageError> {
     for _ in attempts() {
@@ -222,8 +229,11 @@ async fn apply<S: ManageStore + ?Sized>(
         if let Some(to) = to {
             change_status(checkout, &mut link, to, now, config.retention_days).await?;
         }
-        if let Some(name) = name {
-            link.name = name.to_string();
+        if let Some(name) = &edit.name {
+            link.name = name.clone();
+        }
+        if let Some(reminders) = &edit.reminders {
+            link.reminders = reminders.clone();
         }
         let order = match to {
             Some(Move::Void | Move::Delete) => order_without(store, &link).await?,

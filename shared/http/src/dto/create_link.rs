@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::Object;
 use super::fields::{at, expiry_minutes, parsed, present, required, text, web_url};
 use super::line_items::{LineItemBody, Sold, line_items, total};
+use super::reminders::{LinkRemindersBody, link_reminders};
 
 #[derive(Debug, Deserialize)]
 pub struct CreateLinkBody {
@@ -22,6 +23,8 @@ pub struct CreateLinkBody {
     expires_in_minutes: Option<Option<i64>>,
     landing_page_url: Option<String>,
     options: Option<Object<OptionsBody>>,
+    /// Absent or `null`: the merchant's policy. `false`: none. An object: the link's own.
+    reminders: Option<LinkRemindersBody>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +90,7 @@ impl TryFrom<CreateLinkBody> for CreateLink {
             landing_page_url: web_url(body.landing_page_url, "landing_page_url")?,
             options,
             success_url,
+            reminders: body.reminders.map(|r| link_reminders(r, "reminders")).transpose()?,
         })
     }
 }

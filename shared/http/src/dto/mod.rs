@@ -8,6 +8,7 @@ mod fields;
 mod line_items;
 mod link_change;
 mod object;
+mod reminders;
 mod send;
 mod serde_errors;
 mod settings;

@@ -11,6 +11,7 @@ use serde::de::IgnoredAny;
 
 use super::Object;
 use super::fields::{at, expiry_minutes, present, required};
+use super::reminders::{ReminderPolicyBody, policy};
 
 /// Every field is `Some(None)` when sent as `null`, so a `null` where one is not allowed is refused
 /// rather than read as "leave it".
@@ -34,6 +35,12 @@ pub struct SettingsBody {
     email_template: Option<Option<Object<EmailTemplateBody>>>,
     #[serde(default, deserialize_with = "present")]
     sms_template: Option<Option<Object<SmsTemplateBody>>>,
+    #[serde(default, deserialize_with = "present")]
+    reminders: Option<Option<Object<ReminderPolicyBody>>>,
+    #[serde(default, deserialize_with = "present")]
+    reminder_email_template: Option<Option<Object<EmailTemplateBody>>>,
+    #[serde(default, deserialize_with = "present")]
+    reminder_sms_template: Option<Option<Object<SmsTemplateBody>>>,
     /// A key that is not a setting is refused by name: a typo must not be saved as nothing.
     #[serde(flatten)]
     unknown: BTreeMap<String, IgnoredAny>,
@@ -76,9 +83,14 @@ impl TryFrom<SettingsBody> for SettingsPatch {
             default_expires_in_minutes: nullable(body.default_expires_in_minutes, |m| {
                 expiry_minutes(m, "default_expires_in_minutes")
             })?,
-            email_template: nullable(body.email_template, |Object(t)| email_template(t))?,
-            sms_template: nullable(body.sms_template, |Object(t)| {
-                Ok(SmsTemplate { text: template(t.text, "sms_template.text", 1_000)? })
+            email_template: nullable(body.email_template, |Object(t)| email_template(t, "email_template"))?,
+            sms_template: nullable(body.sms_template, |Object(t)| sms_template(t, "sms_template"))?,
+            reminders: nullable(body.reminders, |Object(p)| policy(p, "reminders"))?,
+            reminder_email_template: nullable(body.reminder_email_template, |Object(t)| {
+                email_template(t, "reminder_email_template")
+            })?,
+            reminder_sms_template: nullable(body.reminder_sms_template, |Object(t)| {
+                sms_template(t, "reminder_sms_template")
             })?,
         })
     }
@@ -126,12 +138,16 @@ fn hosts(names: Vec<String>) -> Result<Vec<HostName>, ValidationError> {
         .collect()
 }
 
-fn email_template(t: EmailTemplateBody) -> Result<EmailTemplate, ValidationError> {
+fn email_template(t: EmailTemplateBody, path: &str) -> Result<EmailTemplate, ValidationError> {
     Ok(EmailTemplate {
-        subject: template(t.subject, "email_template.subject", 200)?,
-        html: template(t.html, "email_template.html", 100_000)?,
-        text: template(t.text, "email_template.text", 20_000)?,
+        subject: template(t.subject, &at(path, "subject"), 200)?,
+        html: template(t.html, &at(path, "html"), 100_000)?,
+        text: template(t.text, &at(path, "text"), 20_000)?,
     })
+}
+
+fn sms_template(t: SmsTemplateBody, path: &str) -> Result<SmsTemplate, ValidationError> {
+    Ok(SmsTemplate { text: template(t.text, &at(path, "text"), 1_000)? })
 }
 
 /// A template that does not render is refused when saved, naming its line, not when a customer

@@ -68,6 +68,7 @@ impl TextToPay {
             landing_page_url: None,
             options: LinkOptions::default(),
             success_url: None,
+            reminders: None,
         }
     }
 }

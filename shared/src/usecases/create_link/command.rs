@@ -3,8 +3,8 @@
 
 use super::CreateLinkError;
 use crate::domain::{
-    Amount, Currency, Customer, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, Order, OrderId,
-    OrderPaymentStatus, Settings, ShortCode, Timestamp,
+    Amount, Currency, Customer, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkReminders, LinkStatus, MerchantId,
+    Order, OrderId, OrderPaymentStatus, Settings, ShortCode, Timestamp,
 };
 
 /// How long a link lives, as the request says it.
@@ -45,6 +45,8 @@ pub struct CreateLink {
     pub options: LinkOptions,
     /// `options.success_url`, parsed, for the redirect allow-list.
     pub success_url: Option<url::Url>,
+    /// The link's own reminder policy or `Off`; `None`: the merchant's.
+    pub reminders: Option<LinkReminders>,
 }
 
 impl CreateLink {
@@ -115,6 +117,7 @@ impl CreateLink {
             purge_at: expires_at.map(|e| e.plus_days(retention_days)),
             stripe_account: settings.stripe_account.clone(),
             order_status: None,
+            reminders: self.reminders.clone(),
         }
     }
 }
