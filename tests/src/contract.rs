@@ -103,6 +103,8 @@ pub fn delivery(link: &Link) -> Delivery {
         error: None,
         short_code: ShortCode::generate(),
         created_at: NOW,
+        kind: paylinks::domain::DeliveryKind::Send,
+        slot: None,
         opens: 0,
         purge_at: None,
     }
@@ -171,6 +173,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         intent: Some(intent.intent.clone()),
         links: vec![l.id.clone(), LinkId::generate()],
         windows: vec![(l.id.clone(), w.key.clone())],
+        reminders: vec![],
         idempotency: Some((m.clone(), record.key.clone())),
         short_code: Some(l.short_code.clone()),
     };
@@ -326,4 +329,47 @@ pub async fn concurrent_writers_of_one_version_let_exactly_one_win(store: Arc<dy
     assert_eq!(won.len(), 1);
     let stored = read_link(store.as_ref(), &read.id).await.unwrap();
     assert_eq!((stored.name.clone(), stored.version), (format!("writer {}", won[0]), 2));
+}
+
+/// A reminder schedule of `link` for `recipient`, its next slot due at `due_at`.
+pub fn reminder(link: &Link, recipient: &str, due_at: Option<Timestamp>) -> paylinks::domain::ReminderSchedule {
+    paylinks::domain::ReminderSchedule {
+        link_id: link.id.clone(),
+        merchant_id: link.merchant_id.clone(),
+        key: format!("key-{recipient}"),
+        channel: Channel::Email,
+        recipient: format!("{recipient}@example.com"),
+        name: None,
+        first_sent_at: NOW.plus_days(-1),
+        done: 0,
+        due_at,
+        purge_at: None,
+    }
+}
+
+pub async fn reminder_schedules_are_due_from_the_index_until_they_end(store: &dyn Store) {
+    let now = NOW;
+    let l = link(&merchant(&paylinks::domain::random_base62(10)), Some("SO-r"));
+    let due = reminder(&l, "ada", Some(now.plus_seconds(-10)));
+    let later = reminder(&l, "bob", Some(now.plus_seconds(100)));
+    let ended = reminder(&l, "cy", None);
+    let writes = [&due, &later, &ended].map(|r| Write::Reminder(Versioned::new(r.clone())));
+    store.commit(writes.to_vec()).await.unwrap();
+    let mine = |found: Vec<paylinks::domain::ReminderSchedule>| -> Vec<String> {
+        found.into_iter().filter(|r| r.link_id == l.id).map(|r| r.recipient).collect()
+    };
+    assert_eq!(mine(store.due_reminders(now, 50).await.unwrap()), vec!["ada@example.com"]);
+    let wanted = Wanted { reminders: vec![(l.id.clone(), due.key.clone())], ..Wanted::default() };
+    let read = store.read(&wanted).await.unwrap().reminders.pop().expect("the schedule reads back");
+    assert_eq!((read.version, &read.value), (1, &due));
+    let moved = Versioned::at(
+        paylinks::domain::ReminderSchedule { done: 1, due_at: Some(now.plus_seconds(50)), ..due.clone() },
+        1,
+    );
+    store.commit(vec![Write::Reminder(moved.clone())]).await.unwrap();
+    assert!(mine(store.due_reminders(now, 50).await.unwrap()).is_empty(), "moved on: not due now");
+    assert_eq!(mine(store.due_reminders(now.plus_seconds(60), 50).await.unwrap()), vec!["ada@example.com"]);
+    assert!(matches!(store.commit(vec![Write::Reminder(moved)]).await, Err(StoreError::Conflict)), "stale version");
+    let both = mine(store.due_reminders(now.plus_seconds(200), 50).await.unwrap());
+    assert_eq!(both, vec!["ada@example.com", "bob@example.com"], "earliest first; the ended one never");
 }

@@ -51,4 +51,5 @@ both_stores!(
     opens_are_counted_apart_from_versions,
     a_claim_is_undone_only_as_it_was_read,
     one_item_twice_or_over_a_hundred_in_a_commit_are_refused,
+    reminder_schedules_are_due_from_the_index_until_they_end,
 );

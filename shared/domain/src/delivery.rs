@@ -69,6 +69,15 @@ impl DeliveryStatus {
     }
 }
 
+/// Why a message was sent: a merchant's send, or a reminder of the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    #[default]
+    Send,
+    Reminder,
+}
+
 /// One message carrying a link to one recipient, with a token and short code of its own so its
 /// opens can be told apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +94,11 @@ pub struct Delivery {
     pub error: Option<String>,
     pub short_code: ShortCode,
     pub created_at: Timestamp,
+    #[serde(default)]
+    pub kind: DeliveryKind,
+    /// A reminder's slot, from 1: the reminder on the policy's `after_days[slot - 1]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u16>,
     /// A counter kept apart from the delivery's state, filled in on the reads that ask for it.
     #[serde(default, skip_serializing)]
     pub opens: u64,

@@ -10,6 +10,7 @@ mod money;
 mod order;
 mod payment;
 mod phone_plan;
+mod reminder_schedule;
 mod reminders;
 mod settings;
 mod settings_patch;
@@ -18,7 +19,7 @@ mod validation;
 mod versioned;
 
 pub use contact::{Email, PhoneE164};
-pub use delivery::{Channel, Delivery, DeliveryStatus, Recipient, SendWindow};
+pub use delivery::{Channel, Delivery, DeliveryKind, DeliveryStatus, Recipient, SendWindow};
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
 pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
@@ -29,6 +30,7 @@ pub use link_lifecycle::{LinkError, Openable, Refusal};
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
+pub use reminder_schedule::ReminderSchedule;
 pub use reminders::{
     LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,
 };

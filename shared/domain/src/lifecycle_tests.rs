@@ -183,6 +183,8 @@ fn a_send_window_holds_until_it_ends_fails_or_its_pending_request_is_dead() {
         error: None,
         short_code: ShortCode::generate(),
         created_at: NOW,
+        kind: crate::DeliveryKind::Send,
+        slot: None,
         opens: 0,
         purge_at: None,
     };

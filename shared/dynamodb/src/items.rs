@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use super::expressions::{Item, n, s};
 use paylinks::domain::{
     Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId, Payment,
-    SendWindow, SessionId, Settings, ShortCode, Timestamp, Versioned,
+    ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Timestamp, Versioned,
 };
 use paylinks::ports::StoreError;
 
@@ -68,6 +68,10 @@ impl Key {
 
     pub fn window(link: &LinkId, key: &str) -> Self {
         Self::new(Self::link_partition(link), format!("WINDOW#{key}"))
+    }
+
+    pub fn reminder(link: &LinkId, key: &str) -> Self {
+        Self::new(Self::link_partition(link), format!("REMINDER#{key}"))
     }
 
     /// The opens of the link, or of one of its deliveries.
@@ -204,6 +208,38 @@ impl Layout for SendWindow {
     /// A window may go once it no longer blocks anything.
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
         ttl(Some(self.delivery.created_at.plus_days(2)))
+    }
+}
+
+/// Partitions of the due-reminder index (`gsi3`): a schedule's is fixed by its link, so the
+/// writes of a busy hour spread over several partitions; the scheduler reads them all.
+pub const REMINDER_SHARDS: u32 = 4;
+
+pub fn reminder_shard(link: &LinkId) -> String {
+    let shard =
+        link.as_str().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % REMINDER_SHARDS;
+    format!("REMINDERS#{shard}")
+}
+
+/// A position in the due index: due time first (zero-padded, so text order is time order).
+pub fn due_position(due_at: Timestamp, link: &LinkId, key: &str) -> String {
+    format!("{:012}#{link}#{key}", due_at.unix().max(0))
+}
+
+impl Layout for ReminderSchedule {
+    fn key(&self) -> Key {
+        Key::reminder(&self.link_id, &self.key)
+    }
+
+    /// In the due index only while a slot is left: a finished schedule leaves it (sparse index).
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        let mut extra = Vec::new();
+        if let Some(due_at) = self.due_at {
+            extra.push(("gsi3pk", s(reminder_shard(&self.link_id))));
+            extra.push(("gsi3sk", s(due_position(due_at, &self.link_id, &self.key))));
+        }
+        extra.extend(ttl(self.purge_at));
+        extra
     }
 }
 

@@ -11,17 +11,20 @@
 //! | payment | `LINK#{id}` | `PAYMENT#{session}` | its own |
 //! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` | its link's when sent |
 //! | re-send window | `LINK#{id}` | `WINDOW#{recipient key}` | two days |
+//! | reminder schedule | `LINK#{id}` | `REMINDER#{recipient key}` | its link's when started |
 //! | short code | `SHORT#{code}` | `SHORT` | none |
 //! | PaymentIntent | `PI#{intent}` | `PI` | its payment's, or 30 days for an early refund |
 //!
 //! Every versioned item carries `version`: a write is conditioned on the version it was read at.
 //! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time);
-//! orders by payment status through `gsi2`.
+//! orders by payment status through `gsi2`; reminder schedules with a slot left through `gsi3`
+//! (`REMINDERS#{shard}`, due time), a sparse index the scheduler queries.
 
 mod cascade;
 mod expressions;
 mod items;
 mod pages;
+mod reminders;
 mod store;
 mod table;
 mod transactions;

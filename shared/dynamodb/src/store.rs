@@ -117,6 +117,7 @@ impl DynamoStore {
             Write::Intent(intent) => self.put(intent),
             Write::Delivery(delivery) => self.put(delivery),
             Write::Window(window) => self.put(window),
+            Write::Reminder(schedule) => self.put(schedule),
             Write::Idempotency(record) => self.put(record),
             Write::Settings(merchant, settings) => {
                 self.put(&Versioned::at(MerchantSettings(merchant, &settings.value), settings.version))
@@ -149,6 +150,7 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.intent.iter().map(|i| Key::intent(i)));
     keys.extend(wanted.links.iter().map(Key::link));
     keys.extend(wanted.windows.iter().map(|(l, k)| Key::window(l, k)));
+    keys.extend(wanted.reminders.iter().map(|(l, k)| Key::reminder(l, k)));
     keys.extend(wanted.idempotency.iter().map(|(m, k)| Key::idempotency(m, k)));
     keys.extend(wanted.short_code.iter().map(Key::short_code));
     keys
@@ -173,6 +175,12 @@ impl Read for DynamoStore {
                 .windows
                 .iter()
                 .filter_map(|(l, k)| take(Key::window(l, k)))
+                .map(versioned)
+                .collect::<Result<_, _>>()?,
+            reminders: wanted
+                .reminders
+                .iter()
+                .filter_map(|(l, k)| take(Key::reminder(l, k)))
                 .map(versioned)
                 .collect::<Result<_, _>>()?,
             idempotency: one(wanted.idempotency.as_ref().map(|(m, k)| Key::idempotency(m, k)).and_then(take))?,

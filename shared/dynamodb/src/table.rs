@@ -31,6 +31,13 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .projection(Projection::builder().projection_type(ProjectionType::All).build())
         .build()
         .expect("index definition is complete");
+    let due_reminders = GlobalSecondaryIndex::builder()
+        .index_name("gsi3")
+        .key_schema(key("gsi3pk", KeyType::Hash))
+        .key_schema(key("gsi3sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .expect("index definition is complete");
     let created = client
         .create_table()
         .table_name(name)
@@ -41,10 +48,13 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .attribute_definitions(attribute("gsi1sk"))
         .attribute_definitions(attribute("gsi2pk"))
         .attribute_definitions(attribute("gsi2sk"))
+        .attribute_definitions(attribute("gsi3pk"))
+        .attribute_definitions(attribute("gsi3sk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(gsi)
         .global_secondary_indexes(by_status)
+        .global_secondary_indexes(due_reminders)
         .send()
         .await;
     match created {

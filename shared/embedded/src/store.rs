@@ -9,11 +9,12 @@ use async_trait::async_trait;
 
 use paylinks::domain::{
     Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
-    OrderPaymentStatus, Payment, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
+    OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget,
+    Timestamp, Versioned,
 };
 use paylinks::ports::{
-    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, RemoveLinkRecords,
-    StoreError, Wanted, Write,
+    Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
+    RemoveLinkRecords, StoreError, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -53,6 +54,7 @@ struct State {
     intents: Table<String, IntentRecord>,
     deliveries: Table<(LinkId, DeliveryId), Delivery>,
     windows: Table<(LinkId, String), SendWindow>,
+    reminders: Table<(LinkId, String), ReminderSchedule>,
     idempotency: Table<(MerchantId, String), IdempotencyRecord>,
     short_codes: HashMap<ShortCode, ShortCodeTarget>,
     opens: HashMap<String, u64>,
@@ -91,6 +93,10 @@ fn window_key(window: &SendWindow) -> (LinkId, String) {
     (window.link_id.clone(), window.key.clone())
 }
 
+fn reminder_key(schedule: &ReminderSchedule) -> (LinkId, String) {
+    (schedule.link_id.clone(), schedule.key.clone())
+}
+
 fn idempotency_key(record: &IdempotencyRecord) -> (MerchantId, String) {
     (record.merchant_id.clone(), record.key.clone())
 }
@@ -105,6 +111,7 @@ fn item_name(write: &Write) -> String {
         Write::Intent(i) => format!("intent {}", i.intent),
         Write::Delivery(d) | Write::DropDelivery(d) => format!("delivery {}/{}", d.link_id, d.id),
         Write::Window(w) | Write::DropWindow(w) => format!("window {}/{}", w.link_id, w.key),
+        Write::Reminder(r) => format!("reminder {}/{}", r.link_id, r.key),
         Write::Settings(merchant, _) => format!("settings {merchant}"),
         Write::Idempotency(r) => format!("idempotency {}/{}", r.merchant_id, r.key),
         Write::ShortCode(code, _) | Write::DropShortCode(code) => format!("short code {}", code.as_str()),
@@ -132,6 +139,7 @@ impl State {
             Write::Intent(i) => self.intents.is_at(&i.intent, i.version),
             Write::Delivery(d) | Write::DropDelivery(d) => self.deliveries.is_at(&delivery_key(d), d.version),
             Write::Window(w) | Write::DropWindow(w) => self.windows.is_at(&window_key(w), w.version),
+            Write::Reminder(r) => self.reminders.is_at(&reminder_key(r), r.version),
             Write::Settings(merchant, s) => self.settings.is_at(merchant, s.version),
             Write::Idempotency(r) => self.idempotency.is_at(&idempotency_key(r), r.version),
             Write::ShortCode(code, _) => !self.short_codes.contains_key(code),
@@ -147,6 +155,7 @@ impl State {
             Write::Intent(i) => self.intents.put(i.intent.clone(), &i),
             Write::Delivery(d) => self.deliveries.put(delivery_key(&d), &d),
             Write::Window(w) => self.windows.put(window_key(&w), &w),
+            Write::Reminder(r) => self.reminders.put(reminder_key(&r), &r),
             Write::Settings(merchant, s) => self.settings.put(merchant, &s),
             Write::Idempotency(r) => self.idempotency.put(idempotency_key(&r), &r),
             Write::ShortCode(code, target) => {
@@ -191,6 +200,7 @@ impl Read for EmbeddedStore {
             intent: wanted.intent.as_ref().and_then(|i| state.intents.get(i)),
             links: wanted.links.iter().filter_map(|id| state.links.get(id)).collect(),
             windows: wanted.windows.iter().filter_map(|key| state.windows.get(key)).collect(),
+            reminders: wanted.reminders.iter().filter_map(|key| state.reminders.get(key)).collect(),
             idempotency: wanted.idempotency.as_ref().and_then(|key| state.idempotency.get(key)),
             short_code: wanted.short_code.as_ref().and_then(|code| state.short_codes.get(code).cloned()),
         })
@@ -309,8 +319,14 @@ impl ListLinks for EmbeddedStore {
 impl RemoveLinkRecords for EmbeddedStore {
     async fn remove_link_records(&self, link: &LinkId, short_code: Option<&ShortCode>) -> Result<usize, StoreError> {
         let mut state = self.lock();
-        let before =
-            state.payments.0.len() + state.deliveries.0.len() + state.windows.0.len() + state.short_codes.len();
+        let count = |state: &State| {
+            state.payments.0.len()
+                + state.deliveries.0.len()
+                + state.windows.0.len()
+                + state.reminders.0.len()
+                + state.short_codes.len()
+        };
+        let before = count(&state);
         let intents: Vec<String> =
             state.payments.values().filter(|p| &p.link_id == link).filter_map(|p| p.payment_intent.clone()).collect();
         let intents_before = state.intents.0.len();
@@ -321,9 +337,22 @@ impl RemoveLinkRecords for EmbeddedStore {
         state.payments.0.retain(|(l, _), _| l != link);
         state.deliveries.0.retain(|(l, _), _| l != link);
         state.windows.0.retain(|(l, _), _| l != link);
+        state.reminders.0.retain(|(l, _), _| l != link);
         state.short_codes.retain(|code, target| &target.link_id != link && Some(code) != short_code);
         state.opens.retain(|name, _| name != link.as_str());
-        let after = state.payments.0.len() + state.deliveries.0.len() + state.windows.0.len() + state.short_codes.len();
+        let after = count(&state);
         Ok(before - after + removed_intents)
+    }
+}
+
+#[async_trait]
+impl DueReminders for EmbeddedStore {
+    async fn due_reminders(&self, now: Timestamp, limit: usize) -> Result<Vec<ReminderSchedule>, StoreError> {
+        let state = self.lock();
+        let mut due: Vec<ReminderSchedule> =
+            state.reminders.values().filter(|r| r.due_at.is_some_and(|at| at <= now)).cloned().collect();
+        due.sort_by(|a, b| (a.due_at, &a.link_id, &a.key).cmp(&(b.due_at, &b.link_id, &b.key)));
+        due.truncate(limit);
+        Ok(due)
     }
 }

@@ -10,6 +10,6 @@ pub use checkout::{Checkout, CheckoutError, CheckoutLine, NewCheckoutSession};
 pub use clock::{Clock, SystemClock};
 pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
 pub use store::{
-    Commit, CountOpens, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords, RemoveLinkRecords, Store,
-    StoreError, Wanted, Write,
+    Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
+    RemoveLinkRecords, Store, StoreError, Wanted, Write,
 };

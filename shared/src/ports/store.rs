@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::domain::{
     Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
-    OrderPaymentStatus, Payment, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
+    OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget,
+    Timestamp, Versioned,
 };
 
 /// Why a store call did not do what was asked.
@@ -35,6 +36,8 @@ pub struct Wanted {
     pub intent: Option<String>,
     pub links: Vec<LinkId>,
     pub windows: Vec<(LinkId, String)>,
+    /// Reminder schedules, by link and recipient key (the window's).
+    pub reminders: Vec<(LinkId, String)>,
     pub idempotency: Option<(MerchantId, String)>,
     pub short_code: Option<ShortCode>,
 }
@@ -50,6 +53,7 @@ pub struct Found {
     pub intent: Option<Versioned<IntentRecord>>,
     pub links: Vec<Versioned<Link>>,
     pub windows: Vec<Versioned<SendWindow>>,
+    pub reminders: Vec<Versioned<ReminderSchedule>>,
     pub idempotency: Option<Versioned<IdempotencyRecord>>,
     pub short_code: Option<ShortCodeTarget>,
 }
@@ -71,6 +75,7 @@ pub enum Write {
     Intent(Versioned<IntentRecord>),
     Delivery(Versioned<Delivery>),
     Window(Versioned<SendWindow>),
+    Reminder(Versioned<ReminderSchedule>),
     Settings(MerchantId, Versioned<Settings>),
     Idempotency(Versioned<IdempotencyRecord>),
     /// Only if no code of that name exists.
@@ -148,7 +153,15 @@ pub trait RemoveLinkRecords: Send + Sync {
     async fn remove_link_records(&self, link: &LinkId, short_code: Option<&ShortCode>) -> Result<usize, StoreError>;
 }
 
-/// Everything a function may ask of one store; each use case names only the parts it uses.
-pub trait Store: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders {}
+/// Reminder schedules whose next slot is due, from an index of the due ones (never a scan).
+#[async_trait]
+pub trait DueReminders: Send + Sync {
+    /// Schedules due at or before `now`, earliest first, at most `limit`. The index lags the table
+    /// a little (DynamoDB's are eventually consistent): read each again before acting on it.
+    async fn due_reminders(&self, now: Timestamp, limit: usize) -> Result<Vec<ReminderSchedule>, StoreError>;
+}
 
-impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders> Store for T {}
+/// Everything a function may ask of one store; each use case names only the parts it uses.
+pub trait Store: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders {}
+
+impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders> Store for T {}

@@ -234,6 +234,8 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 error: None,
                 short_code: ShortCode::generate(),
                 created_at: now,
+                kind: crate::domain::DeliveryKind::Send,
+                slot: None,
                 opens: 0,
                 purge_at: link.purge_at,
             };
