@@ -117,3 +117,329 @@ mod over_http {
         }
     }
 }
+
+/// The scheduler over the use cases, on both stores, with the clock in the test's hands.
+mod scheduler {
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+    use paylinks::config::LinkConfig;
+    use paylinks::domain::{
+        Channel, DeliveryKind, Email, Link, LinkReminders, LinkStatus, OrderPaymentStatus, PhoneE164, QuietHours,
+        Recipient, ReminderPolicy, Settings, TimeOfDay, TimeZoneName, Timestamp, Versioned,
+    };
+    use paylinks::ports::{
+        EmailMessage, Mailer, SendError, SmsMessage, SmsSender, Store, Wanted, Write,
+    };
+    use paylinks::tokens::LinkTokens;
+    use paylinks::usecases::link_view::LinkUrls;
+    use paylinks::usecases::reminders::{Channels, RunReport, run_reminders};
+    use paylinks::usecases::send::{Sender, Transport};
+    use paylinks_dynamodb::DynamoStore;
+    use paylinks_embedded::EmbeddedStore;
+    use paylinks_tests::contract::{self, NOW};
+    use paylinks_tests::moto;
+    use secrecy::SecretString;
+
+    const DAY: i64 = 86_400;
+
+    /// Records what it is asked to send; fails as told.
+    #[derive(Default)]
+    struct Provider {
+        sent: Mutex<Vec<(String, String)>>,
+        fail: Mutex<Option<SendError>>,
+    }
+
+    impl Provider {
+        fn take(&self, to: String, words: String) -> Result<String, SendError> {
+            if let Some(err) = self.fail.lock().unwrap().clone() {
+                return Err(err);
+            }
+            let mut sent = self.sent.lock().unwrap();
+            sent.push((to, words));
+            Ok(format!("msg-{}", sent.len()))
+        }
+
+        fn count(&self) -> usize {
+            self.sent.lock().unwrap().len()
+        }
+    }
+
+    #[async_trait]
+    impl Mailer for Provider {
+        async fn send_email(&self, m: &EmailMessage) -> Result<String, SendError> {
+            self.take(m.to.as_str().to_string(), format!("{}\n{}", m.subject, m.text))
+        }
+    }
+
+    #[async_trait]
+    impl SmsSender for Provider {
+        async fn send_sms(&self, m: &SmsMessage) -> Result<String, SendError> {
+            self.take(m.to.as_str().to_string(), m.text.clone())
+        }
+    }
+
+    struct World {
+        store: Arc<dyn Store>,
+        mail: Provider,
+        sms: Provider,
+        config: LinkConfig,
+        tokens: LinkTokens,
+        merchant: paylinks::domain::MerchantId,
+    }
+
+    async fn stores() -> Vec<Arc<dyn Store>> {
+        let client = moto::dynamo().await;
+        let table = moto::fresh_table(&client).await;
+        vec![Arc::new(EmbeddedStore::new()), Arc::new(DynamoStore::new(client, table))]
+    }
+
+    fn policy(days: &[u16], channels: &[Channel], quiet: Option<(&str, &str)>) -> ReminderPolicy {
+        let quiet =
+            quiet.map(|(s, e)| QuietHours::new(TimeOfDay::parse(s).unwrap(), TimeOfDay::parse(e).unwrap()).unwrap());
+        ReminderPolicy::new(days.to_vec(), channels.to_vec(), quiet, TimeZoneName::utc()).unwrap()
+    }
+
+    impl World {
+        async fn new(store: Arc<dyn Store>, merchant_policy: Option<ReminderPolicy>) -> Self {
+            let merchant = contract::merchant(&paylinks::domain::random_base62(12));
+            let settings = Settings { display_name: "Acme".into(), reminders: merchant_policy, ..Settings::default() };
+            store.commit(vec![Write::Settings(merchant.clone(), Versioned::new(settings))]).await.unwrap();
+            Self {
+                store,
+                mail: Provider::default(),
+                sms: Provider::default(),
+                config: LinkConfig::with_base_url("https://pay.example.com"),
+                tokens: LinkTokens::new(&SecretString::from("reminder-test-secret-0123456789abcdef".to_string()))
+                    .unwrap(),
+                merchant,
+            }
+        }
+
+        fn sender(&self, channel: Channel) -> Sender<'_, dyn Store> {
+            let transport = match channel {
+                Channel::Email => Transport::Email(&self.mail),
+                Channel::Sms => Transport::Sms(&self.sms),
+            };
+            Sender {
+                store: self.store.as_ref(),
+                transport,
+                urls: LinkUrls { config: &self.config, tokens: &self.tokens },
+                resend_window_seconds: 1800,
+            }
+        }
+
+        async fn settings(&self) -> Settings {
+            let wanted = Wanted { settings: Some(self.merchant.clone()), ..Wanted::default() };
+            self.store.read(&wanted).await.unwrap().settings.unwrap().value
+        }
+
+        /// An order link of this merchant, stored, then sent to `recipients` at `at`.
+        async fn sent_link(&self, recipients: &[Recipient], at: Timestamp, own: Option<LinkReminders>) -> Link {
+            let mut link = contract::link(&self.merchant, Some(&format!("SO-{}", paylinks::domain::random_base62(6))));
+            link.reminders = own;
+            self.store.commit(vec![Write::Link(Versioned::new(link.clone()))]).await.unwrap();
+            let settings = self.settings().await;
+            for channel in [Channel::Email, Channel::Sms] {
+                let to: Vec<Recipient> = recipients.iter().filter(|r| r.channel() == channel).cloned().collect();
+                if !to.is_empty() {
+                    self.sender(channel).send(&link, &settings, &to, None, at).await.unwrap();
+                }
+            }
+            link
+        }
+
+        async fn run(&self, at: Timestamp) -> RunReport {
+            let channels = Channels { email: self.sender(Channel::Email), sms: self.sender(Channel::Sms) };
+            run_reminders(self.store.as_ref(), &channels, at).await.unwrap()
+        }
+
+        async fn change_link(&self, link: &Link, change: impl FnOnce(&mut Link)) {
+            let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
+            let mut stored = self.store.read(&wanted).await.unwrap().link.unwrap();
+            change(&mut stored.value);
+            self.store.commit(vec![Write::Link(stored)]).await.unwrap();
+        }
+
+        async fn reminders_of(&self, link: &Link) -> Vec<(Channel, String, Option<u16>)> {
+            let records = self.store.link_records(&link.id).await.unwrap();
+            records
+                .deliveries
+                .into_iter()
+                .filter(|d| d.kind == DeliveryKind::Reminder)
+                .map(|d| (d.channel, d.status.as_str().to_string(), d.slot))
+                .collect()
+        }
+    }
+
+    fn ada() -> Recipient {
+        Recipient::Email { email: Email::parse("ada@example.com").unwrap(), name: Some("Ada".into()) }
+    }
+
+    fn phone(last: &str) -> Recipient {
+        Recipient::Phone(PhoneE164::parse(&format!("+1415555{last}")).unwrap())
+    }
+
+    #[tokio::test]
+    async fn reminders_are_sent_when_due_once_each_and_end_with_the_policy() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1, 3], &[Channel::Email, Channel::Sms], None))).await;
+            let link = world.sent_link(&[ada(), phone("0123")], NOW, None).await;
+            assert_eq!((world.mail.count(), world.sms.count()), (1, 1), "the sends themselves");
+            assert_eq!(world.run(NOW.plus_seconds(DAY - 1)).await.sent, 0, "not due yet");
+            let first = world.run(NOW.plus_seconds(DAY)).await;
+            assert_eq!(first.sent, 2, "{first:?}");
+            assert_eq!(world.run(NOW.plus_seconds(DAY + 60)).await.sent, 0, "slot 1 is done");
+            assert_eq!(world.run(NOW.plus_seconds(3 * DAY)).await.sent, 2, "slot 2");
+            assert_eq!(
+                world.run(NOW.plus_seconds(30 * DAY)).await,
+                RunReport::default(),
+                "no slot 3: out of the index"
+            );
+            let mut reminders = world.reminders_of(&link).await;
+            reminders.sort_by_key(|(c, _, slot)| (*slot, c.as_str()));
+            assert_eq!(
+                reminders,
+                vec![
+                    (Channel::Email, "sent".into(), Some(1)),
+                    (Channel::Sms, "sent".into(), Some(1)),
+                    (Channel::Email, "sent".into(), Some(2)),
+                    (Channel::Sms, "sent".into(), Some(2)),
+                ]
+            );
+            let words = world.mail.sent.lock().unwrap()[1].1.clone();
+            assert!(
+                words.starts_with("Reminder: payment request from Acme") && words.contains("A reminder"),
+                "{words}"
+            );
+            assert!(world.sms.sent.lock().unwrap()[1].1.contains("a reminder to pay"));
+        }
+    }
+
+    /// What ends a link (or its order), by name.
+    type Stop = (&'static str, fn(&mut Link));
+
+    #[tokio::test]
+    async fn nothing_is_sent_once_the_link_or_its_order_is_done() {
+        let stops: [Stop; 6] = [
+            ("paid", |l| l.status = LinkStatus::Paid),
+            ("void", |l| l.status = LinkStatus::Void),
+            ("deleted", |l| l.status = LinkStatus::Deleted),
+            ("expired", |l| l.expires_at = Some(NOW.plus_seconds(DAY / 2))),
+            ("order marked paid", |l| l.order_status = Some(OrderPaymentStatus::Paid)),
+            ("order rejected", |l| l.order_status = Some(OrderPaymentStatus::Rejected)),
+        ];
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1, 2], &[Channel::Email], None))).await;
+            for (what, stop) in stops {
+                let link = world.sent_link(&[ada()], NOW, None).await;
+                world.change_link(&link, stop).await;
+                let before = world.mail.count();
+                let report = world.run(NOW.plus_seconds(DAY)).await;
+                assert_eq!(world.mail.count(), before, "{what}: no reminder");
+                assert_eq!(report.ended, 1, "{what}: {report:?}");
+                assert_eq!(world.run(NOW.plus_seconds(2 * DAY)).await.due, 0, "{what}: out of the index for good");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reminder_in_quiet_hours_waits_for_their_end() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1], &[Channel::Email], Some(("21:00", "08:00"))))).await;
+            // NOW is 2027-01-15T08:00:00Z; sent at 22:30 UTC that day.
+            let sent_at = Timestamp::parse_rfc3339("2027-01-15T22:30:00Z").unwrap();
+            world.sent_link(&[ada()], sent_at, None).await;
+            assert_eq!(world.run(sent_at.plus_seconds(DAY)).await.sent, 0, "22:30 the next day is quiet");
+            let end = Timestamp::parse_rfc3339("2027-01-17T08:00:00Z").unwrap();
+            assert_eq!(world.run(end.plus_seconds(-1)).await.sent, 0);
+            assert_eq!(world.run(end).await.sent, 1, "at the end of quiet hours");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_opted_out_number_ends_its_reminders_and_a_provider_outage_keeps_the_slot_due() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1, 2], &[Channel::Email, Channel::Sms], None))).await;
+            let link = world.sent_link(&[ada(), phone("0199")], NOW, None).await;
+            *world.sms.fail.lock().unwrap() = Some(SendError::Permanent("opted_out"));
+            *world.mail.fail.lock().unwrap() = Some(SendError::Transient("throttled"));
+            let outage = world.run(NOW.plus_seconds(DAY)).await;
+            assert_eq!((outage.failed, outage.retry_later), (1, 1), "{outage:?}");
+            assert_eq!(
+                world.reminders_of(&link).await,
+                vec![(Channel::Sms, "failed".into(), Some(1))],
+                "nothing half-written for the email"
+            );
+            *world.mail.fail.lock().unwrap() = None;
+            *world.sms.fail.lock().unwrap() = None;
+            let after = world.run(NOW.plus_seconds(DAY + 300)).await;
+            assert_eq!(
+                (after.sent, world.mail.count()),
+                (1, 2),
+                "the email's slot 1 went out once the provider was back"
+            );
+            let later = world.run(NOW.plus_seconds(2 * DAY)).await;
+            assert_eq!(
+                (later.sent, world.sms.count()),
+                (1, 1),
+                "slot 2: the email only; the opted-out number hears no more"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_link_of_its_own_or_false_and_a_policy_turned_off_decide() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1], &[Channel::Email], None))).await;
+            world.sent_link(&[ada()], NOW, Some(LinkReminders::Off)).await;
+            let own = policy(&[2], &[Channel::Email], None);
+            world.sent_link(&[ada()], NOW, Some(LinkReminders::Own(own))).await;
+            let followed = world.sent_link(&[ada()], NOW, None).await;
+            assert_eq!(world.run(NOW.plus_seconds(DAY)).await.sent, 1, "the merchant's, day 1; false: none at all");
+            assert_eq!(world.run(NOW.plus_seconds(2 * DAY)).await.sent, 1, "the link's own, day 2");
+            // A later send to the same recipient is not a first delivery: no second schedule.
+            let settings = world.settings().await;
+            world
+                .sender(Channel::Email)
+                .send(&followed, &settings, &[ada()], None, NOW.plus_seconds(3 * DAY))
+                .await
+                .unwrap();
+            assert_eq!(world.run(NOW.plus_seconds(5 * DAY)).await.due, 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reminder_right_after_another_message_is_skipped() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1, 2], &[Channel::Email], None))).await;
+            let link = world.sent_link(&[ada()], NOW, None).await;
+            let settings = world.settings().await;
+            let resent = NOW.plus_seconds(DAY - 600);
+            world.sender(Channel::Email).send(&link, &settings, &[ada()], None, resent).await.unwrap();
+            let report = world.run(NOW.plus_seconds(DAY)).await;
+            assert_eq!((report.sent, report.skipped), (0, 1), "{report:?}");
+            assert_eq!(world.run(NOW.plus_seconds(2 * DAY)).await.sent, 1, "slot 2 as planned");
+        }
+    }
+
+    /// The scheduler delivers at least once and may run twice at the same time: each recipient
+    /// gets one message per slot.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_runs_at_once_send_one_message_per_recipient_and_slot() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1], &[Channel::Email, Channel::Sms], None))).await;
+            let recipients: Vec<Recipient> = (0..6)
+                .map(|i| Recipient::Email { email: Email::parse(&format!("r{i}@example.com")).unwrap(), name: None })
+                .chain((0..4).map(|i| phone(&format!("010{i}"))))
+                .collect();
+            world.sent_link(&recipients, NOW, None).await;
+            let (sent_mail, sent_sms) = (world.mail.count(), world.sms.count());
+            let at = NOW.plus_seconds(DAY);
+            let (a, b, c) = tokio::join!(world.run(at), world.run(at), world.run(at));
+            assert_eq!(a.sent + b.sent + c.sent, 10, "{a:?} {b:?} {c:?}");
+            assert_eq!((world.mail.count() - sent_mail, world.sms.count() - sent_sms), (6, 4));
+            assert_eq!(world.run(at).await.sent, 0);
+        }
+    }
+}

@@ -106,6 +106,11 @@ pub struct DeliveryView {
     pub channel: crate::domain::Channel,
     pub recipient: String,
     pub status: crate::domain::DeliveryStatus,
+    /// `send` (the merchant's) or `reminder`.
+    pub kind: crate::domain::DeliveryKind,
+    /// A reminder's slot, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u16>,
     pub message_id: Option<String>,
     pub error: Option<String>,
     pub opens: u64,
@@ -147,6 +152,8 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
                 channel: d.channel,
                 recipient: d.recipient,
                 status: d.status,
+                kind: d.kind,
+                slot: d.slot,
                 message_id: d.message_id,
                 error: d.error,
                 opens: d.opens,

@@ -8,6 +8,7 @@ pub mod list;
 pub mod manage;
 pub mod orders;
 pub mod redeem;
+pub mod reminders;
 pub mod send;
 pub mod settings;
 pub mod webhook;

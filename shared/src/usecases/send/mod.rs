@@ -9,16 +9,19 @@ use serde::Serialize;
 use super::link_view::LinkUrls;
 use super::{attempts, retained};
 use crate::domain::{
-    Channel, Delivery, DeliveryId, DeliveryStatus, Link, LinkStatus, MerchantId, Recipient, SendWindow, Settings,
-    ShortCode, ShortCodeTarget, Timestamp, ValidationError, Versioned,
+    Channel, Delivery, DeliveryId, DeliveryKind, DeliveryStatus, Link, LinkStatus, MerchantId, Recipient,
+    ReminderSchedule, SendWindow, Settings, ShortCode, ShortCodeTarget, Timestamp, ValidationError, Versioned,
+    reminder_policy,
 };
-use crate::messages;
+use crate::messages::{self, Wording};
 use crate::ports::{Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write};
 use crate::tokens::LinkToken;
 
 mod recipients;
+mod reminder;
 
 pub use recipients::default_recipient;
+pub use reminder::Reminded;
 
 pub const MAX_RECIPIENTS: usize = 50;
 
@@ -105,6 +108,15 @@ struct Sent {
     delivery: Versioned<Delivery>,
     /// `false`: the provider failed for now, and the claim is undone.
     keep: bool,
+    /// The reminders a first delivery to this recipient starts, under the policy that applies.
+    starts: Option<ReminderSchedule>,
+}
+
+/// What a send already read of its recipients: their re-send windows and reminder schedules.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub windows: Vec<Versioned<SendWindow>>,
+    pub reminders: Vec<Versioned<ReminderSchedule>>,
 }
 
 impl<S: SendStore + ?Sized> Sender<'_, S> {
@@ -139,6 +151,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         crate::logging::record_link(&id);
         let mut wanted = Wanted { link: Some(id.clone()), settings: Some(merchant.clone()), ..Wanted::default() };
         wanted.windows = named.iter().flatten().map(|r| (id.clone(), r.window_key())).collect();
+        wanted.reminders = wanted.windows.clone();
         let found = self.store.read(&wanted).await?;
         let link = retained(found.link, now)
             .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
@@ -148,31 +161,38 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             None => default_recipient(self.transport.channel(), link.customer.as_ref())?,
         };
         let settings = found.settings.map(|s| s.value).unwrap_or_default();
-        let windows = (wanted.windows.len() == recipients.len()).then_some(found.windows);
-        let deliveries = self.send(&link, &settings, &recipients, windows, now).await?;
+        let known = (wanted.windows.len() == recipients.len())
+            .then_some(Known { windows: found.windows, reminders: found.reminders });
+        let deliveries = self.send(&link, &settings, &recipients, known, now).await?;
         Ok(SentLink { url: self.urls.pay_url(&link), deliveries })
     }
 
-    /// Sends to each recipient, or hands back the delivery that holds their window. `windows`:
-    /// the recipients' windows when already read.
+    /// Sends to each recipient, or hands back the delivery that holds their window. `known`: the
+    /// recipients' windows and reminder schedules when already read. A first delivery to a
+    /// recipient starts their reminders when a policy (the link's or its merchant's) covers it.
     pub async fn send(
         &self,
         link: &Link,
         settings: &Settings,
         recipients: &[Recipient],
-        windows: Option<Vec<Versioned<SendWindow>>>,
+        known: Option<Known>,
         now: Timestamp,
     ) -> Result<Vec<DeliveryResult>, SendLinkError> {
         if link.status_at(now) != LinkStatus::Active {
             return Err(SendLinkError::LinkNotActive);
         }
-        let windows = match windows {
-            Some(windows) => windows,
+        let Known { windows, reminders } = match known {
+            Some(known) => known,
             None => {
-                let keys = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
-                self.store.read(&Wanted { windows: keys, ..Wanted::default() }).await?.windows
+                let keys: Vec<_> = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
+                let wanted = Wanted { windows: keys.clone(), reminders: keys, ..Wanted::default() };
+                let found = self.store.read(&wanted).await?;
+                Known { windows: found.windows, reminders: found.reminders }
             }
         };
+        // Reminders ask an order's customer to pay; a product link has no one order to chase.
+        let policy = reminder_policy(link.reminders.as_ref(), settings.reminders.as_ref())
+            .filter(|_| link.kind == crate::domain::LinkKind::Order);
         let mut results = Vec::with_capacity(recipients.len());
         let mut finished = Vec::new();
         let mut failure = None;
@@ -190,7 +210,13 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                     break;
                 }
             };
-            let (sent, result) = self.deliver_one(link, settings, recipient, claimed).await;
+            let (mut sent, result) = self.deliver_one(link, settings, recipient, claimed).await;
+            let first_delivery = !reminders.iter().any(|r| r.key == key);
+            if sent.keep && sent.delivery.status == DeliveryStatus::Sent && first_delivery {
+                sent.starts = policy.and_then(|p| {
+                    ReminderSchedule::start(link.id.clone(), link.merchant_id.clone(), recipient, p, now, link.purge_at)
+                });
+            }
             let keep = sent.keep;
             finished.push(sent);
             match result {
@@ -223,42 +249,9 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             if let Some(held) = window.as_ref().filter(|w| w.holds(now, cutoff)) {
                 return Ok(Err(held.delivery.clone()));
             }
-            let delivery = Delivery {
-                id: DeliveryId::generate(),
-                link_id: link.id.clone(),
-                merchant_id: link.merchant_id.clone(),
-                channel: self.transport.channel(),
-                recipient: recipient.address(),
-                status: DeliveryStatus::Pending,
-                message_id: None,
-                error: None,
-                short_code: ShortCode::generate(),
-                created_at: now,
-                kind: crate::domain::DeliveryKind::Send,
-                slot: None,
-                opens: 0,
-                purge_at: link.purge_at,
-            };
-            let claim = SendWindow {
-                link_id: link.id.clone(),
-                key: key.clone(),
-                delivery: delivery.clone(),
-                lease_until: now.plus_seconds(SEND_LEASE_SECONDS),
-            };
-            let claim = Versioned::at(claim, window.as_ref().map_or(0, |w| w.version));
-            let target = ShortCodeTarget {
-                link_id: link.id.clone(),
-                merchant_id: Some(link.merchant_id.clone()),
-                delivery_id: Some(delivery.id.clone()),
-                purge_at: delivery.purge_at,
-            };
-            let writes = vec![
-                Write::Window(claim.clone()),
-                Write::Delivery(Versioned::new(delivery.clone())),
-                Write::ShortCode(delivery.short_code.clone(), target),
-            ];
+            let (claim, delivery, writes) = self.new_claim(link, recipient, &window, now, DeliveryKind::Send, None);
             match self.store.commit(writes).await {
-                Ok(()) => return Ok(Ok((claim.committed(), Versioned::new(delivery).committed()))),
+                Ok(()) => return Ok(Ok((claim.committed(), delivery.committed()))),
                 Err(StoreError::Conflict) => {}
                 Err(err) => return Err(err.into()),
             }
@@ -266,6 +259,55 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             window = self.store.read(&wanted).await?.windows.pop();
         }
         Err(StoreError::Conflict.into())
+    }
+
+    /// A new pending delivery to `recipient` holding their window (read at `window`'s version),
+    /// and the writes that claim it with its short code.
+    fn new_claim(
+        &self,
+        link: &Link,
+        recipient: &Recipient,
+        window: &Option<Versioned<SendWindow>>,
+        now: Timestamp,
+        kind: DeliveryKind,
+        slot: Option<u16>,
+    ) -> (Versioned<SendWindow>, Versioned<Delivery>, Vec<Write>) {
+        let delivery = Delivery {
+            id: DeliveryId::generate(),
+            link_id: link.id.clone(),
+            merchant_id: link.merchant_id.clone(),
+            channel: self.transport.channel(),
+            recipient: recipient.address(),
+            status: DeliveryStatus::Pending,
+            message_id: None,
+            error: None,
+            short_code: ShortCode::generate(),
+            created_at: now,
+            kind,
+            slot,
+            opens: 0,
+            purge_at: link.purge_at,
+        };
+        let claim = SendWindow {
+            link_id: link.id.clone(),
+            key: recipient.window_key(),
+            delivery: delivery.clone(),
+            lease_until: now.plus_seconds(SEND_LEASE_SECONDS),
+        };
+        let claim = Versioned::at(claim, window.as_ref().map_or(0, |w| w.version));
+        let target = ShortCodeTarget {
+            link_id: link.id.clone(),
+            merchant_id: Some(link.merchant_id.clone()),
+            delivery_id: Some(delivery.id.clone()),
+            purge_at: delivery.purge_at,
+        };
+        let delivery = Versioned::new(delivery);
+        let writes = vec![
+            Write::Window(claim.clone()),
+            Write::Delivery(delivery.clone()),
+            Write::ShortCode(delivery.short_code.clone(), target),
+        ];
+        (claim, delivery, writes)
     }
 
     /// Sends one claimed delivery.
@@ -277,7 +319,11 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         (mut window, mut delivery): (Versioned<SendWindow>, Versioned<Delivery>),
     ) -> (Sent, Result<DeliveryResult, SendLinkError>) {
         let url = self.url_of(link, &delivery);
-        let (outcome, segments) = self.deliver(link, settings, recipient, &url).await;
+        let wording = match (delivery.kind, delivery.slot) {
+            (DeliveryKind::Reminder, Some(number)) => Wording::Reminder { number },
+            _ => Wording::Request,
+        };
+        let (outcome, segments) = self.deliver(link, settings, recipient, &url, wording).await;
         let keep = match outcome {
             Ok(message_id) => {
                 delivery.sent(message_id);
@@ -285,7 +331,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             }
             Err(err @ SendError::Transient(_)) => {
                 tracing::warn!(link = %link.id, delivery = %delivery.id, code = err.code(), "the provider failed for now");
-                let sent = Sent { window, delivery, keep: false };
+                let sent = Sent { window, delivery, keep: false, starts: None };
                 return (sent, Err(SendLinkError::ProviderUnavailable(err)));
             }
             Err(SendError::Permanent(code)) => {
@@ -297,11 +343,12 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         window.delivery = delivery.value.clone();
         let status = if delivery.status == DeliveryStatus::Sent { "sent" } else { "failed" };
         let result = self.result(link, &delivery, status, segments);
-        (Sent { window, delivery, keep }, Ok(result))
+        (Sent { window, delivery, keep, starts: None }, Ok(result))
     }
 
     /// Records how the sends ended. A failed send frees its window (a retry sends again); one the
-    /// provider could not take for now is undone whole, so the caller's retry starts afresh.
+    /// provider could not take for now is undone whole, so the caller's retry starts afresh. A
+    /// first delivery's reminder schedule is made in the same commit.
     async fn finish(&self, finished: Vec<Sent>) -> Result<(), SendLinkError> {
         for chunk in finished.chunks(FINISHED_PER_COMMIT) {
             let mut writes = Vec::new();
@@ -315,7 +362,15 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                     writes.push(Write::DropWindow(sent.window.clone()));
                 }
             }
-            self.store.commit(writes).await?;
+            let starts: Vec<Write> =
+                chunk.iter().filter_map(|s| s.starts.clone()).map(|r| Write::Reminder(Versioned::new(r))).collect();
+            let with_starts = writes.iter().cloned().chain(starts.iter().cloned()).collect();
+            match self.store.commit(with_starts).await {
+                // A schedule made meanwhile (a send to the same recipient after the window) is
+                // theirs to keep: record the outcomes without ours.
+                Err(StoreError::Conflict) if !starts.is_empty() => self.store.commit(writes).await?,
+                other => other?,
+            }
         }
         Ok(())
     }
@@ -327,11 +382,12 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         settings: &Settings,
         recipient: &Recipient,
         url: &str,
+        wording: Wording,
     ) -> (Result<String, SendError>, Option<usize>) {
         let mut segments = None;
         let send = match (self.transport, recipient) {
             (Transport::Email(mailer), Recipient::Email { email, name }) => {
-                let Ok(rendered) = messages::email(settings, link, name.as_deref(), url) else {
+                let Ok(rendered) = messages::email_as(settings, link, name.as_deref(), url, wording) else {
                     return (Err(SendError::Permanent("template_error")), None);
                 };
                 let message = EmailMessage {
@@ -344,7 +400,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 mailer.send_email(&message).await
             }
             (Transport::Sms(sms), Recipient::Phone(phone)) => {
-                let Ok(text) = messages::sms(settings, link, url) else {
+                let Ok(text) = messages::sms_as(settings, link, url, wording) else {
                     return (Err(SendError::Permanent("template_error")), None);
                 };
                 segments = Some(messages::sms_segments(&text));

@@ -1,0 +1,116 @@
+//! `send-reminders`: the scheduler's run. It finds the schedules due from their index (never a
+//! scan), reads each again (the index lags the table) with its link, its merchant's settings and the
+//! recipient's re-send window, and lets `Sender::remind` do the rest. Runs may overlap or repeat:
+//! each slot is claimed in a transaction, so a slot is sent once.
+
+use serde::Serialize;
+
+use super::retained;
+use super::send::{Reminded, SendLinkError, SendStore, Sender};
+use crate::domain::{Channel, ReminderSchedule, Timestamp};
+use crate::ports::{DueReminders, StoreError, Wanted, Write};
+
+/// Schedules taken per query; a run takes batches until fewer are due or `MAX_BATCHES` is done
+/// (the next run carries on).
+pub const BATCH: usize = 100;
+const MAX_BATCHES: usize = 10;
+
+/// What a run did, for its log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    pub due: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub ended: usize,
+    pub rescheduled: usize,
+    pub raced: usize,
+    /// The provider failed for now: the slot stays due for the next run.
+    pub retry_later: usize,
+}
+
+/// The two ways a reminder goes out.
+pub struct Channels<'a, S: SendStore + ?Sized> {
+    pub email: Sender<'a, S>,
+    pub sms: Sender<'a, S>,
+}
+
+/// Sends every reminder due at `now`. A store fault stops the run (the next one picks up where it
+/// stopped); a provider fault leaves that slot due.
+pub async fn run_reminders<S: SendStore + DueReminders + ?Sized>(
+    store: &S,
+    channels: &Channels<'_, S>,
+    now: Timestamp,
+) -> Result<RunReport, StoreError> {
+    let mut report = RunReport::default();
+    for _ in 0..MAX_BATCHES {
+        let due = store.due_reminders(now, BATCH).await?;
+        report.due += due.len();
+        for schedule in &due {
+            remind_one(store, channels, schedule, now, &mut report).await?;
+        }
+        if due.len() < BATCH {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+async fn remind_one<S: SendStore + ?Sized>(
+    store: &S,
+    channels: &Channels<'_, S>,
+    due: &ReminderSchedule,
+    now: Timestamp,
+    report: &mut RunReport,
+) -> Result<(), StoreError> {
+    let key = (due.link_id.clone(), due.key.clone());
+    let wanted = Wanted {
+        link: Some(due.link_id.clone()),
+        settings: Some(due.merchant_id.clone()),
+        reminders: vec![key.clone()],
+        windows: vec![key],
+        ..Wanted::default()
+    };
+    let mut found = store.read(&wanted).await?;
+    let Some(schedule) = found.reminders.pop().filter(|s| s.due_at.is_some_and(|at| at <= now)) else {
+        report.raced += 1;
+        return Ok(());
+    };
+    let Some(link) = retained(found.link, now) else {
+        // The link is gone (deleted by TTL): its schedule goes with the cascade; stop it meanwhile.
+        return match store
+            .commit(vec![Write::Reminder(crate::domain::Versioned::at(schedule.ended(), schedule.version))])
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => {
+                report.ended += 1;
+                Ok(())
+            }
+            Err(err) => Err(err),
+        };
+    };
+    let settings = found.settings.map(|s| s.value).unwrap_or_default();
+    let sender = match schedule.channel {
+        Channel::Email => &channels.email,
+        Channel::Sms => &channels.sms,
+    };
+    crate::logging::record_link(&link.id);
+    match sender.remind(&link, &settings, schedule, found.windows.pop(), now).await {
+        Ok(Reminded::Delivered(result)) if result.status == "sent" => report.sent += 1,
+        Ok(Reminded::Delivered(_)) => report.failed += 1,
+        Ok(Reminded::Skipped(_)) => report.skipped += 1,
+        Ok(Reminded::Ended(_)) => report.ended += 1,
+        Ok(Reminded::Rescheduled(_)) => report.rescheduled += 1,
+        Ok(Reminded::Raced) => report.raced += 1,
+        Err(SendLinkError::ProviderUnavailable(err)) => {
+            tracing::warn!(link = %link.id, code = err.code(), "a reminder waits for the provider");
+            report.retry_later += 1;
+        }
+        Err(SendLinkError::Store(err)) => return Err(err),
+        Err(err) => {
+            tracing::warn!(link = %link.id, error = %err, "a reminder could not be sent");
+            report.failed += 1;
+        }
+    }
+    Ok(())
+}
