@@ -112,8 +112,15 @@ pub const MANAGE_LINKS: FunctionBudget =
 pub const LINK_CLEANUP: FunctionBudget =
     FunctionBudget { binary: "link-cleanup", timeout_seconds: 60, clients: &[DYNAMODB] };
 
-pub const FUNCTIONS: [FunctionBudget; 7] =
-    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS, LINK_CLEANUP];
+/// A scheduled run: batches of due reminders, each slot a few DynamoDB calls and one message.
+pub const SEND_REMINDERS: FunctionBudget =
+    FunctionBudget { binary: "send-reminders", timeout_seconds: 120, clients: &[DYNAMODB, SES, SNS] };
+/// The longest one reminder slot may take (a claim, the message with its retries, the commit): a
+/// run takes no new slot once less than this is left before its deadline.
+pub const SEND_REMINDERS_SLOT: Duration = Duration::from_secs(30);
+
+pub const FUNCTIONS: [FunctionBudget; 8] =
+    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS, LINK_CLEANUP, SEND_REMINDERS];
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ pub mod faults;
 pub mod iam;
 pub mod log_capture;
 pub mod moto;
+pub mod reminders;
 pub mod server;
 pub mod stripe_events;
 pub mod template;

@@ -114,8 +114,8 @@ pub fn functions(stack: &Stack) -> Vec<Function> {
         let mut events = Vec::new();
         if let Value::Mapping(declared) = &properties["Events"] {
             for event in declared.values() {
-                if event["Type"].as_str() == Some("DynamoDB") {
-                    continue; // the stream of the table: link-cleanup
+                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule")) {
+                    continue; // the stream of the table (link-cleanup), the reminders' schedule
                 }
                 assert_eq!(event["Type"].as_str(), Some("HttpApi"), "events are HTTP API routes");
                 let p = &event["Properties"];

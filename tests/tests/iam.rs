@@ -24,12 +24,14 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let cloud = Cloud::start().await;
     let merchant = unique("merchant");
 
-    // manage-links: settings.
-    cloud.enable_payments(&merchant, json!({})).await;
+    // manage-links: settings (with reminders a day after each first delivery).
+    let reminders = json!({"reminders": {"after_days": [1], "channels": ["email", "sms"]}});
+    cloud.enable_payments(&merchant, reminders).await;
     answered(&cloud, &cloud.call(&merchant, "GET", "/settings", None).await, StatusCode::OK, "GET /settings");
     let (link, second) = create_links(&cloud, &merchant).await;
     let id = link["id"].as_str().unwrap().to_string();
     send_links(&cloud, &merchant, &id).await;
+    send_reminders(&cloud).await;
     let session = open_pages(&cloud, &link).await;
     deliver_events(&cloud, &merchant, &link, session).await;
     manage_links_and_orders(&cloud, &merchant, &id, &second).await;
@@ -95,6 +97,22 @@ async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
         StatusCode::CREATED,
         "text-to-pay",
     );
+}
+
+/// send-reminders, a day later: the email's slot undone while SES fails, then sent; the texts.
+async fn send_reminders(cloud: &Cloud) {
+    let function = cloud.function("send-reminders");
+    let (dynamodb, messaging) = (&function.aws().dynamodb, &function.aws().messaging);
+    let tomorrow = paylinks::ports::Clock::now(&paylinks::ports::SystemClock).plus_seconds(86_400 + 60);
+    let base = function.url("");
+    let scheduler =
+        paylinks_tests::reminders::scheduler(&dynamodb.url, &messaging.url, &cloud.table, &base, tomorrow).await;
+    messaging.fail("SendEmail", Fault::InternalError);
+    let outage = scheduler.run().await.expect("the run reads and writes under its role");
+    messaging.clear();
+    assert_eq!((outage.sent, outage.retry_later), (2, 1), "the two texts; the email waits: {outage:?}");
+    let after = scheduler.run().await.expect("a second run");
+    assert_eq!(after.sent, 1, "the email's slot, once SES is back: {after:?}");
 }
 
 /// redeem-link: every customer page. Returns the Checkout Session the link opened.

@@ -128,9 +128,7 @@ mod scheduler {
         Channel, DeliveryKind, Email, Link, LinkReminders, LinkStatus, OrderPaymentStatus, PhoneE164, QuietHours,
         Recipient, ReminderPolicy, Settings, TimeOfDay, TimeZoneName, Timestamp, Versioned,
     };
-    use paylinks::ports::{
-        EmailMessage, Mailer, SendError, SmsMessage, SmsSender, Store, Wanted, Write,
-    };
+    use paylinks::ports::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender, Store, Wanted, Write};
     use paylinks::tokens::LinkTokens;
     use paylinks::usecases::link_view::LinkUrls;
     use paylinks::usecases::reminders::{Channels, RunReport, run_reminders};
@@ -251,7 +249,7 @@ mod scheduler {
 
         async fn run(&self, at: Timestamp) -> RunReport {
             let channels = Channels { email: self.sender(Channel::Email), sms: self.sender(Channel::Sms) };
-            run_reminders(self.store.as_ref(), &channels, at).await.unwrap()
+            run_reminders(self.store.as_ref(), &channels, at, &|| false).await.unwrap()
         }
 
         async fn change_link(&self, link: &Link, change: impl FnOnce(&mut Link)) {
@@ -441,5 +439,59 @@ mod scheduler {
             assert_eq!((world.mail.count() - sent_mail, world.sms.count() - sent_sms), (6, 4));
             assert_eq!(world.run(at).await.sent, 0);
         }
+    }
+}
+
+/// On the local server: the clock is the test's, and moving it runs the reminders.
+mod local_clock {
+    use paylinks_tests::server::{embedded, order_link, unique};
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+
+    fn outbox_lines(path: &std::path::Path) -> Vec<Value> {
+        std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    #[tokio::test]
+    async fn moving_the_clock_a_day_sends_the_reminder_due_and_the_link_shows_it() {
+        let server = embedded().await;
+        let merchant = unique("merchant");
+        let policy = json!({"reminders": {"after_days": [1, 3], "channels": ["email"]}});
+        server.enable_payments(&merchant, policy).await;
+        let link = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await.json();
+        let id = link["id"].as_str().unwrap();
+        let to = format!("{}@example.com", unique("ada")).to_lowercase();
+        let sent = server
+            .call(&merchant, "POST", &format!("/links/{id}/email"), Some(json!({"recipients": [{"email": to}]})))
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+        let clock = server.raw(server.http.get(server.url("/local/clock"))).await.json();
+        assert_eq!(clock["advanced_seconds"], 0);
+
+        let advance = |seconds: i64| {
+            server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": seconds})))
+        };
+        let early = advance(23 * 3600).await;
+        assert_eq!(early.json()["ran"]["reminders"]["sent"], 0, "{}", early.text);
+        let due = advance(3600).await.json();
+        assert_eq!(
+            (due["advanced_seconds"].clone(), due["ran"]["reminders"]["sent"].clone()),
+            (json!(86_400), json!(1))
+        );
+        let mail: Vec<Value> =
+            outbox_lines(server.outbox_file()).into_iter().filter(|m| m["to"] == to.as_str()).collect();
+        assert_eq!(mail.len(), 2, "the send and its first reminder");
+        assert!(mail[1]["subject"].as_str().unwrap().starts_with("Reminder:"), "{}", mail[1]);
+
+        let detail = server.call(&merchant, "GET", &format!("/links/{id}"), None).await.json();
+        let kinds: Vec<(Value, Value)> =
+            detail["deliveries"].as_array().unwrap().iter().map(|d| (d["kind"].clone(), d["slot"].clone())).collect();
+        assert_eq!(kinds, vec![(json!("send"), json!(null)), (json!("reminder"), json!(1))]);
+
+        let bad = advance(-5).await;
+        assert_eq!(
+            (bad.status, bad.json()["error"]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("advance_seconds"))
+        );
     }
 }

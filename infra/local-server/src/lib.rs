@@ -3,6 +3,7 @@
 //! default, for Stripe (simulated checkout), DynamoDB (embedded store).
 
 mod auth;
+mod clock;
 mod convert;
 mod options;
 mod simulated;
@@ -37,10 +38,12 @@ pub struct App {
     redeem: redeem_link::Deps,
     webhook: stripe_webhook::Deps,
     manage: manage_links::Deps,
+    reminders: send_reminders::Deps,
     simulated: Option<Arc<SimulatedCheckout>>,
     auth: MerchantAuth,
     webhook_secret: secrecy::SecretString,
-    clock: Arc<dyn Clock>,
+    /// Every function's clock: `/local/clock` moves it.
+    clock: Arc<clock::MovableClock>,
 }
 
 /// A running server; dropping it stops accepting connections.
@@ -52,11 +55,13 @@ pub struct Running {
     pub store: Arc<dyn Store>,
     pub merchant_auth: MerchantAuth,
     accept_loop: tokio::task::JoinHandle<()>,
+    schedules: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.accept_loop.abort();
+        self.schedules.abort();
     }
 }
 
@@ -74,6 +79,7 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
     let store = options.store.build().await?;
     seed_dev_merchant(store.as_ref()).await?;
     let app = Arc::new(app(&options, store.clone(), link_config)?);
+    let schedules = tokio::spawn(run_schedules_every_minute(app.clone()));
     let accept_loop = tokio::spawn(accept(listener, app));
     Ok(Running {
         dev_token: options.merchant_auth.token_for(DEV_MERCHANT),
@@ -83,6 +89,7 @@ pub async fn start(options: Options) -> Result<Running, ConfigError> {
         store,
         merchant_auth: options.merchant_auth,
         accept_loop,
+        schedules,
     })
 }
 
@@ -114,12 +121,21 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
     let secrets = WebhookSecrets::parse(&options.webhook_secret)
         .ok_or_else(|| ConfigError { name: "STRIPE_WEBHOOK_SECRET", problem: "holds no secret".into() })?;
     let webhook_secret = secrets.primary().clone();
-    let clock = options.clock.clone();
+    let movable = Arc::new(clock::MovableClock::new(options.clock.clone()));
+    let clock: Arc<dyn Clock> = movable.clone();
     let (mailer, sms) = messaging(&options.messaging)?;
     let (tokens, config, clock, store) = (&tokens, &config, &clock, &store);
     Ok(App {
         create: create_link::Deps {
             store: store.clone(),
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
+        },
+        reminders: send_reminders::Deps {
+            store: store.clone(),
+            mailer: mailer.clone(),
+            sms: sms.clone(),
             tokens: tokens.clone(),
             config: config.clone(),
             clock: clock.clone(),
@@ -156,7 +172,7 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
         simulated,
         auth: options.merchant_auth.clone(),
         webhook_secret,
-        clock: clock.clone(),
+        clock: movable,
     })
 }
 
@@ -226,7 +242,24 @@ async fn accept(listener: TcpListener, app: Arc<App>) {
     }
 }
 
+/// The schedules the cloud runs on EventBridge, on a timer here.
+async fn run_schedules_every_minute(app: Arc<App>) {
+    let mut every = tokio::time::interval(clock::SCHEDULE_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(err) = app.run_schedules().await {
+            tracing::warn!(error = %err, "a scheduled run failed; the next one carries on");
+        }
+    }
+}
+
 impl App {
+    /// Runs every schedule that is due at the clock's now: the reminders.
+    async fn run_schedules(&self) -> Result<paylinks::usecases::reminders::RunReport, paylinks::ports::StoreError> {
+        self.reminders.run().await
+    }
+
     async fn serve(&self, request: hyper::Request<hyper::body::Incoming>) -> Response<Body> {
         match convert::from_hyper(request).await {
             Ok(request) => self.dispatch(request).await,
@@ -265,6 +298,7 @@ impl App {
             Some("redeem-link") => infallible(redeem_link::handle(&self.redeem, request).await),
             Some("stripe-webhook") => self.deliver_webhook(request).await,
             Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
+            Some("local-server") if segments.first() == Some(&"local") => clock::handle(self, request).await,
             Some("local-server") => simulated::handle(self, request).await,
             _ => ApiError::not_found("route").into_response(),
         }

@@ -5,6 +5,7 @@
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request};
 use paylinks::domain::random_base62;
+use paylinks::ports::Clock;
 use paylinks_embedded::simulated_checkout::SimulatedSession;
 use paylinks_http::pages::{self, Brand, Summary};
 use paylinks_http::webhook_signature;

@@ -54,6 +54,8 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/settings", "manage-links", Merchant),
     route("GET", "/simulated-checkout/{session}", "local-server", LocalOnly),
     route("POST", "/simulated-checkout/{session}", "local-server", LocalOnly),
+    route("GET", "/local/clock", "local-server", LocalOnly),
+    route("POST", "/local/clock", "local-server", LocalOnly),
 ];
 
 impl Route {

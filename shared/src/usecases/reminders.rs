@@ -35,18 +35,22 @@ pub struct Channels<'a, S: SendStore + ?Sized> {
     pub sms: Sender<'a, S>,
 }
 
-/// Sends every reminder due at `now`. A store fault stops the run (the next one picks up where it
-/// stopped); a provider fault leaves that slot due.
+/// Sends every reminder due at `now`, until `out_of_time` says stop. A store fault stops the run
+/// (the next one picks up where it stopped); a provider fault leaves that slot due.
 pub async fn run_reminders<S: SendStore + DueReminders + ?Sized>(
     store: &S,
     channels: &Channels<'_, S>,
     now: Timestamp,
+    out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
     for _ in 0..MAX_BATCHES {
         let due = store.due_reminders(now, BATCH).await?;
         report.due += due.len();
         for schedule in &due {
+            if out_of_time() {
+                return Ok(report);
+            }
             remind_one(store, channels, schedule, now, &mut report).await?;
         }
         if due.len() < BATCH {
