@@ -47,13 +47,16 @@ pub async fn run_reminders<S: SendStore + DueReminders + ?Sized>(
     for _ in 0..MAX_BATCHES {
         let due = store.due_reminders(now, BATCH).await?;
         report.due += due.len();
+        let waiting_before = report.retry_later;
         for schedule in &due {
             if out_of_time() {
                 return Ok(report);
             }
             remind_one(store, channels, schedule, now, &mut report).await?;
         }
-        if due.len() < BATCH {
+        // A slot left due by a provider outage would be the next batch's first again: the next
+        // run retries it, minutes later, rather than this one at once.
+        if due.len() < BATCH || report.retry_later > waiting_before {
             break;
         }
     }
