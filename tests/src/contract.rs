@@ -106,6 +106,7 @@ pub fn delivery(link: &Link) -> Delivery {
         kind: paylinks::domain::DeliveryKind::Send,
         slot: None,
         opens: 0,
+        activity: Default::default(),
         purge_at: None,
     }
 }
@@ -176,6 +177,8 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         reminders: vec![],
         idempotency: Some((m.clone(), record.key.clone())),
         short_code: Some(l.short_code.clone()),
+        suppressions: vec![],
+        message: None,
     };
     let nothing = store.read(&wanted).await.unwrap();
     assert!(nothing.link.is_none() && nothing.settings.is_none() && nothing.order.is_none());
@@ -372,4 +375,63 @@ pub async fn reminder_schedules_are_due_from_the_index_until_they_end(store: &dy
     assert!(matches!(store.commit(vec![Write::Reminder(moved)]).await, Err(StoreError::Conflict)), "stale version");
     let both = mine(store.due_reminders(now.plus_seconds(200), 50).await.unwrap());
     assert_eq!(both, vec!["ada@example.com", "bob@example.com"], "earliest first; the ended one never");
+}
+
+pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &dyn Store) {
+    use paylinks::domain::{Activity, MessageTarget, Suppression, SuppressionReason};
+    let m = merchant(&paylinks::domain::random_base62(10));
+    let l = link(&m, Some("SO-funnel"));
+    let d = delivery(&l);
+    store
+        .commit(vec![Write::Link(Versioned::new(l.clone())), Write::Delivery(Versioned::new(d.clone()))])
+        .await
+        .unwrap();
+    let message_id = format!("msg-{}", paylinks::domain::random_base62(12));
+    let target = MessageTarget {
+        message_id: message_id.clone(),
+        link_id: l.id.clone(),
+        delivery_id: d.id.clone(),
+        merchant_id: m.clone(),
+        key: "key-ada".into(),
+        channel: Channel::Email,
+        purge_at: None,
+    };
+    let suppression = Suppression {
+        merchant_id: m.clone(),
+        key: "key-ada".into(),
+        channel: Channel::Email,
+        reason: SuppressionReason::Bounced,
+        at: NOW,
+    };
+    let step = |activity, at| Write::Activity { link: l.id.clone(), delivery: d.id.clone(), activity, at };
+    store
+        .commit(vec![
+            Write::MessageSent(target.clone()),
+            Write::Suppress(suppression.clone()),
+            step(Activity::Delivered, NOW),
+        ])
+        .await
+        .unwrap();
+    // Repeats (a provider delivers its events at least once) change nothing; the first time stays.
+    store
+        .commit(vec![Write::MessageSent(target.clone()), step(Activity::Delivered, NOW.plus_seconds(5))])
+        .await
+        .unwrap();
+    store.commit(vec![step(Activity::Bounced, NOW.plus_seconds(9))]).await.unwrap();
+    store.count_open(&l.id, Some(&d.id)).await.unwrap();
+    let wanted = Wanted {
+        message: Some(message_id),
+        suppressions: vec![(m.clone(), "key-ada".into()), (m.clone(), "key-bob".into())],
+        ..Wanted::default()
+    };
+    let found = store.read(&wanted).await.unwrap();
+    assert_eq!(found.message, Some(target));
+    assert_eq!(found.suppressions, vec![suppression], "only the suppressed one");
+    let records = store.link_records(&l.id).await.unwrap();
+    let read = &records.deliveries[0];
+    assert_eq!(
+        (read.opens, read.activity.delivered_at, read.activity.bounced_at),
+        (1, Some(NOW), Some(NOW.plus_seconds(9)))
+    );
+    assert_eq!(read.activity.opened_at, None);
 }

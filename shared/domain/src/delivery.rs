@@ -57,6 +57,8 @@ pub enum DeliveryStatus {
     Pending,
     Sent,
     Failed,
+    /// Not sent: the address bounced hard or complained before (the merchant's suppression list).
+    Suppressed,
 }
 
 impl DeliveryStatus {
@@ -65,6 +67,7 @@ impl DeliveryStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Suppressed => "suppressed",
         }
     }
 }
@@ -102,6 +105,9 @@ pub struct Delivery {
     /// A counter kept apart from the delivery's state, filled in on the reads that ask for it.
     #[serde(default, skip_serializing)]
     pub opens: u64,
+    /// What became of the message, kept apart from the delivery's state like its opens.
+    #[serde(skip)]
+    pub activity: DeliveryActivity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
 }
@@ -139,8 +145,73 @@ impl SendWindow {
         self.delivery.created_at > cutoff
             && match self.delivery.status {
                 DeliveryStatus::Sent => true,
-                DeliveryStatus::Failed => false,
+                DeliveryStatus::Failed | DeliveryStatus::Suppressed => false,
                 DeliveryStatus::Pending => self.lease_until > now,
             }
+    }
+}
+
+/// What happened to a message after it was sent: each moment the first time it happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryActivity {
+    pub delivered_at: Option<Timestamp>,
+    pub opened_at: Option<Timestamp>,
+    pub checkout_started_at: Option<Timestamp>,
+    pub paid_at: Option<Timestamp>,
+    pub bounced_at: Option<Timestamp>,
+    pub complained_at: Option<Timestamp>,
+}
+
+/// One step of a delivery's funnel (or its end), as an event reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Activity {
+    Delivered,
+    Opened,
+    CheckoutStarted,
+    Paid,
+    Bounced,
+    Complained,
+}
+
+impl Activity {
+    pub const ALL: [Self; 6] =
+        [Self::Delivered, Self::Opened, Self::CheckoutStarted, Self::Paid, Self::Bounced, Self::Complained];
+
+    /// The stored name of its moment.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered_at",
+            Self::Opened => "opened_at",
+            Self::CheckoutStarted => "checkout_started_at",
+            Self::Paid => "paid_at",
+            Self::Bounced => "bounced_at",
+            Self::Complained => "complained_at",
+        }
+    }
+}
+
+impl DeliveryActivity {
+    pub fn at(&self, activity: Activity) -> Option<Timestamp> {
+        match activity {
+            Activity::Delivered => self.delivered_at,
+            Activity::Opened => self.opened_at,
+            Activity::CheckoutStarted => self.checkout_started_at,
+            Activity::Paid => self.paid_at,
+            Activity::Bounced => self.bounced_at,
+            Activity::Complained => self.complained_at,
+        }
+    }
+
+    /// Records `activity` at `at` unless it happened before: the first time is kept.
+    pub fn record(&mut self, activity: Activity, at: Timestamp) {
+        let slot = match activity {
+            Activity::Delivered => &mut self.delivered_at,
+            Activity::Opened => &mut self.opened_at,
+            Activity::CheckoutStarted => &mut self.checkout_started_at,
+            Activity::Paid => &mut self.paid_at,
+            Activity::Bounced => &mut self.bounced_at,
+            Activity::Complained => &mut self.complained_at,
+        };
+        slot.get_or_insert(at);
     }
 }

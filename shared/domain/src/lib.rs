@@ -14,12 +14,15 @@ mod reminder_schedule;
 mod reminders;
 mod settings;
 mod settings_patch;
+mod suppression;
 mod timestamp;
 mod validation;
 mod versioned;
 
 pub use contact::{Email, PhoneE164};
-pub use delivery::{Channel, Delivery, DeliveryKind, DeliveryStatus, Recipient, SendWindow};
+pub use delivery::{
+    Activity, Channel, Delivery, DeliveryActivity, DeliveryKind, DeliveryStatus, Recipient, SendWindow,
+};
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
 pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
@@ -36,6 +39,7 @@ pub use reminders::{
 };
 pub use settings::{BrandColor, EmailTemplate, HostName, Settings, SmsTemplate, StripeAccount};
 pub use settings_patch::SettingsPatch;
+pub use suppression::{MessageTarget, Suppression, SuppressionReason};
 pub use timestamp::Timestamp;
 pub use validation::ValidationError;
 pub use versioned::Versioned;

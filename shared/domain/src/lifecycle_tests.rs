@@ -186,6 +186,7 @@ fn a_send_window_holds_until_it_ends_fails_or_its_pending_request_is_dead() {
         kind: crate::DeliveryKind::Send,
         slot: None,
         opens: 0,
+        activity: Default::default(),
         purge_at: None,
     };
     let mut window = SendWindow { link_id: l.id.clone(), key: "k".into(), delivery, lease_until: NOW.plus_seconds(29) };

@@ -28,6 +28,10 @@ impl DynamoStore {
             if let Some(intent) = text("payment_intent") {
                 keys.push(Key::intent(&intent));
             }
+            // A sent delivery's provider message id leads to it (for the provider's events).
+            if let Some(message) = text("message_id") {
+                keys.push(Key::message(&message));
+            }
             keys.extend(Key::of_item(&item));
         }
         Ok(keys)

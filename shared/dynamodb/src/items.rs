@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use super::expressions::{Item, n, s};
 use paylinks::domain::{
-    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId, Payment,
-    ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Timestamp, Versioned,
+    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order, OrderId,
+    Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Suppression, Timestamp, Versioned,
 };
 use paylinks::ports::StoreError;
 
@@ -81,6 +81,14 @@ impl Key {
             None => "OPENS".to_string(),
         };
         Self::new(Self::link_partition(link), sk)
+    }
+
+    pub fn suppression(merchant: &MerchantId, key: &str) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), format!("SUPPRESSED#{key}"))
+    }
+
+    pub fn message(message_id: &str) -> Self {
+        Self::new(format!("MSG#{message_id}"), "MSG")
     }
 
     pub fn short_code(code: &ShortCode) -> Self {
@@ -250,6 +258,23 @@ impl Layout for IdempotencyRecord {
 
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
         ttl(Some(self.expires_at))
+    }
+}
+
+/// The merchant's own list: kept as long as the merchant is.
+impl Layout for Suppression {
+    fn key(&self) -> Key {
+        Key::suppression(&self.merchant_id, &self.key)
+    }
+}
+
+impl Layout for MessageTarget {
+    fn key(&self) -> Key {
+        Key::message(&self.message_id)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(self.purge_at)
     }
 }
 

@@ -6,13 +6,15 @@
 //! | settings | `MERCHANT#{m}` | `SETTINGS` | none: the merchant's own |
 //! | order | `MERCHANT#{m}` | `ORDER#{order}` | its longest-kept link's; retention once settled |
 //! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` | 24 hours |
+//! | suppressed address | `MERCHANT#{m}` | `SUPPRESSED#{recipient key}` | none: the merchant's own |
 //! | link | `LINK#{id}` | `LINK` | expiry + retention; retention once ended |
-//! | opens of the link, of a delivery | `LINK#{id}` | `OPENS`, `OPENS#{delivery}` | none |
+//! | opens of the link; of a delivery, with its funnel's moments | `LINK#{id}` | `OPENS`, `OPENS#{delivery}` | none |
 //! | payment | `LINK#{id}` | `PAYMENT#{session}` | its own |
 //! | delivery | `LINK#{id}` | `DELIVERY#{delivery}` | its link's when sent |
 //! | re-send window | `LINK#{id}` | `WINDOW#{recipient key}` | two days |
 //! | reminder schedule | `LINK#{id}` | `REMINDER#{recipient key}` | its link's when started |
 //! | short code | `SHORT#{code}` | `SHORT` | none |
+//! | provider message id | `MSG#{message id}` | `MSG` | its link's when sent |
 //! | PaymentIntent | `PI#{intent}` | `PI` | its payment's, or 30 days for an early refund |
 //!
 //! Every versioned item carries `version`: a write is conditioned on the version it was read at.

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, Tr
 use super::expressions::{Item, Update, n, s};
 use super::items::{Key, Layout, MerchantSettings, VERSION, from_item, to_item, versioned};
 use super::transactions;
-use paylinks::domain::{Delivery, LinkId, Payment, Versioned};
+use paylinks::domain::{Activity, Delivery, DeliveryActivity, LinkId, Payment, Timestamp, Versioned};
 use paylinks::ports::{Commit, CountOpens, Found, LinkRecords, Read, ReadLinkRecords, StoreError, Wanted, Write};
 
 /// Keys per `BatchGetItem` call, DynamoDB's limit.
@@ -74,6 +74,12 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build())
     }
 
+    /// An item written whole, whatever was there: for records a repeat writes the same.
+    fn put_whole<T: Layout>(&self, value: &T) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(value.item(1)?));
+        Ok(TransactWriteItem::builder().put(put.build().map_err(StoreError::unavailable)?).build())
+    }
+
     fn delete(&self, key: Key, version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
         let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key.attributes()));
         if let Some(version) = version {
@@ -137,6 +143,15 @@ impl DynamoStore {
             Write::DropDelivery(d) => self.delete(Key::delivery(&d.link_id, &d.id), Some(d.version)),
             Write::DropWindow(w) => self.delete(Key::window(&w.link_id, &w.key), Some(w.version)),
             Write::DropShortCode(code) => self.delete(Key::short_code(code), None),
+            Write::Suppress(suppression) => self.put_whole(suppression),
+            Write::MessageSent(target) => self.put_whole(target),
+            Write::Activity { link, delivery, activity, at } => {
+                let update = Update::default()
+                    .set("#at = if_not_exists(#at, :at)")
+                    .name("#at", activity.field())
+                    .value(":at", n(at.unix()));
+                self.update(Key::opens(link, Some(delivery)), &update, None)
+            }
         }
     }
 }
@@ -153,6 +168,8 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.reminders.iter().map(|(l, k)| Key::reminder(l, k)));
     keys.extend(wanted.idempotency.iter().map(|(m, k)| Key::idempotency(m, k)));
     keys.extend(wanted.short_code.iter().map(Key::short_code));
+    keys.extend(wanted.suppressions.iter().map(|(m, k)| Key::suppression(m, k)));
+    keys.extend(wanted.message.iter().map(|m| Key::message(m)));
     keys
 }
 
@@ -185,6 +202,13 @@ impl Read for DynamoStore {
                 .collect::<Result<_, _>>()?,
             idempotency: one(wanted.idempotency.as_ref().map(|(m, k)| Key::idempotency(m, k)).and_then(take))?,
             short_code: wanted.short_code.as_ref().and_then(|c| take(Key::short_code(c))).map(from_item).transpose()?,
+            suppressions: wanted
+                .suppressions
+                .iter()
+                .filter_map(|(m, k)| take(Key::suppression(m, k)))
+                .map(from_item)
+                .collect::<Result<_, _>>()?,
+            message: wanted.message.as_deref().and_then(|m| take(Key::message(m))).map(from_item).transpose()?,
         })
     }
 }
@@ -277,6 +301,7 @@ impl ReadLinkRecords for DynamoStore {
     async fn link_records(&self, link: &LinkId) -> Result<LinkRecords, StoreError> {
         let mut records = LinkRecords::default();
         let mut opens: HashMap<String, u64> = HashMap::new();
+        let mut activity: HashMap<String, DeliveryActivity> = HashMap::new();
         for item in self.partition(link).await? {
             let Some(key) = Key::of_item(&item) else { continue };
             match key.sk.split_once('#').map_or((key.sk.as_str(), ""), |(kind, rest)| (kind, rest)) {
@@ -287,6 +312,14 @@ impl ReadLinkRecords for DynamoStore {
                         _ => 0,
                     };
                     opens.insert(name.to_string(), count);
+                    let moments = activity.entry(name.to_string()).or_default();
+                    for step in Activity::ALL {
+                        if let Some(AttributeValue::N(at)) = item.get(step.field())
+                            && let Ok(at) = at.parse()
+                        {
+                            moments.record(step, Timestamp::from_unix(at));
+                        }
+                    }
                 }
                 ("PAYMENT", _) => records.payments.push(from_item::<Payment>(item)?),
                 ("DELIVERY", _) => records.deliveries.push(from_item::<Delivery>(item)?),
@@ -298,6 +331,7 @@ impl ReadLinkRecords for DynamoStore {
         }
         for delivery in &mut records.deliveries {
             delivery.opens = opens.get(delivery.id.as_str()).copied().unwrap_or_default();
+            delivery.activity = activity.remove(delivery.id.as_str()).unwrap_or_default();
         }
         Payment::sort_chronologically(&mut records.payments);
         records.deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use paylinks::domain::{
-    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
-    OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget,
-    Timestamp, Versioned,
+    Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
+    Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
+    ShortCodeTarget, Suppression, Timestamp, Versioned,
 };
 use paylinks::ports::{
     Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
@@ -58,6 +58,11 @@ struct State {
     idempotency: Table<(MerchantId, String), IdempotencyRecord>,
     short_codes: HashMap<ShortCode, ShortCodeTarget>,
     opens: HashMap<String, u64>,
+    /// By delivery id.
+    activity: HashMap<String, DeliveryActivity>,
+    suppressions: HashMap<(MerchantId, String), Suppression>,
+    /// By provider message id.
+    messages: HashMap<String, MessageTarget>,
 }
 
 #[derive(Debug, Default)]
@@ -115,6 +120,9 @@ fn item_name(write: &Write) -> String {
         Write::Settings(merchant, _) => format!("settings {merchant}"),
         Write::Idempotency(r) => format!("idempotency {}/{}", r.merchant_id, r.key),
         Write::ShortCode(code, _) | Write::DropShortCode(code) => format!("short code {}", code.as_str()),
+        Write::Suppress(s) => format!("suppression {}/{}", s.merchant_id, s.key),
+        Write::MessageSent(m) => format!("message {}", m.message_id),
+        Write::Activity { delivery, .. } => format!("activity {delivery}"),
     }
 }
 
@@ -133,7 +141,11 @@ impl State {
     fn holds(&self, write: &Write) -> bool {
         match write {
             Write::Link(link) => self.links.is_at(&link.id, link.version),
-            Write::LinkFollowsOrder { .. } | Write::DropShortCode(_) => true,
+            Write::LinkFollowsOrder { .. }
+            | Write::DropShortCode(_)
+            | Write::Suppress(_)
+            | Write::MessageSent(_)
+            | Write::Activity { .. } => true,
             Write::Order(order) => self.orders.is_at(&order_key(order), order.version),
             Write::Payment(p) => self.payments.is_at(&payment_key(p), p.version),
             Write::Intent(i) => self.intents.is_at(&i.intent, i.version),
@@ -170,6 +182,15 @@ impl State {
             Write::DropShortCode(code) => {
                 self.short_codes.remove(&code);
             }
+            Write::Suppress(suppression) => {
+                self.suppressions.insert((suppression.merchant_id.clone(), suppression.key.clone()), suppression);
+            }
+            Write::MessageSent(target) => {
+                self.messages.insert(target.message_id.clone(), target);
+            }
+            Write::Activity { delivery, activity, at, .. } => {
+                self.activity.entry(delivery.to_string()).or_default().record(activity, at);
+            }
         }
     }
 
@@ -203,6 +224,8 @@ impl Read for EmbeddedStore {
             reminders: wanted.reminders.iter().filter_map(|key| state.reminders.get(key)).collect(),
             idempotency: wanted.idempotency.as_ref().and_then(|key| state.idempotency.get(key)),
             short_code: wanted.short_code.as_ref().and_then(|code| state.short_codes.get(code).cloned()),
+            suppressions: wanted.suppressions.iter().filter_map(|key| state.suppressions.get(key).cloned()).collect(),
+            message: wanted.message.as_ref().and_then(|id| state.messages.get(id).cloned()),
         })
     }
 }
@@ -256,7 +279,11 @@ impl ReadLinkRecords for EmbeddedStore {
             .deliveries
             .values()
             .filter(|d| &d.link_id == id)
-            .map(|d| Delivery { opens: state.opens(d.id.as_str()), ..d.clone() })
+            .map(|d| Delivery {
+                opens: state.opens(d.id.as_str()),
+                activity: state.activity.get(d.id.as_str()).cloned().unwrap_or_default(),
+                ..d.clone()
+            })
             .collect();
         deliveries.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
         Ok(LinkRecords { link, payments, deliveries })
@@ -335,6 +362,12 @@ impl RemoveLinkRecords for EmbeddedStore {
         }
         let removed_intents = intents_before - state.intents.0.len();
         state.payments.0.retain(|(l, _), _| l != link);
+        let deliveries: Vec<String> =
+            state.deliveries.values().filter(|d| &d.link_id == link).map(|d| d.id.to_string()).collect();
+        for delivery in deliveries {
+            state.activity.remove(&delivery);
+        }
+        state.messages.retain(|_, target| &target.link_id != link);
         state.deliveries.0.retain(|(l, _), _| l != link);
         state.windows.0.retain(|(l, _), _| l != link);
         state.reminders.0.retain(|(l, _), _| l != link);

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, Order, OrderId,
-    OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget,
-    Timestamp, Versioned,
+    Activity, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order,
+    OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
+    ShortCodeTarget, Suppression, Timestamp, Versioned,
 };
 
 /// Why a store call did not do what was asked.
@@ -40,6 +40,10 @@ pub struct Wanted {
     pub reminders: Vec<(LinkId, String)>,
     pub idempotency: Option<(MerchantId, String)>,
     pub short_code: Option<ShortCode>,
+    /// Suppression list entries, by merchant and recipient key (the window's).
+    pub suppressions: Vec<(MerchantId, String)>,
+    /// The delivery a provider's message id belongs to.
+    pub message: Option<String>,
 }
 
 /// What a read found, each with the version it was read at. Retention is the reader's to judge
@@ -56,6 +60,8 @@ pub struct Found {
     pub reminders: Vec<Versioned<ReminderSchedule>>,
     pub idempotency: Option<Versioned<IdempotencyRecord>>,
     pub short_code: Option<ShortCodeTarget>,
+    pub suppressions: Vec<Suppression>,
+    pub message: Option<MessageTarget>,
 }
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was
@@ -84,6 +90,18 @@ pub enum Write {
     DropDelivery(Versioned<Delivery>),
     DropWindow(Versioned<SendWindow>),
     DropShortCode(ShortCode),
+    /// An address onto its merchant's suppression list (idempotent: written whole).
+    Suppress(Suppression),
+    /// Which delivery a provider's message id is, for its later events (idempotent).
+    MessageSent(MessageTarget),
+    /// A step of a delivery's funnel, kept apart from its versioned state like its opens: the
+    /// first time is kept, a repeat changes nothing.
+    Activity {
+        link: LinkId,
+        delivery: DeliveryId,
+        activity: Activity,
+        at: Timestamp,
+    },
 }
 
 #[async_trait]

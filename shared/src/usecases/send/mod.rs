@@ -286,6 +286,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             kind,
             slot,
             opens: 0,
+            activity: Default::default(),
             purge_at: link.purge_at,
         };
         let claim = SendWindow {
