@@ -263,9 +263,9 @@ pub async fn opens_are_counted_apart_from_versions(store: &dyn Store) {
     let d = delivery(&l);
     store.commit(vec![Write::Delivery(Versioned::new(d.clone()))]).await.unwrap();
     for _ in 0..3 {
-        store.count_open(&l.id, None).await.unwrap();
+        store.count_open(&l.id, None, NOW, false).await.unwrap();
     }
-    store.count_open(&l.id, Some(&d.id)).await.unwrap();
+    store.count_open(&l.id, Some(&d.id), NOW, false).await.unwrap();
     let records = store.link_records(&l.id).await.unwrap();
     let stored = records.link.unwrap();
     assert_eq!((stored.opens, stored.version), (4, 1), "a counted open is not a change of state");
@@ -418,7 +418,7 @@ pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &d
         .await
         .unwrap();
     store.commit(vec![step(Activity::Bounced, NOW.plus_seconds(9))]).await.unwrap();
-    store.count_open(&l.id, Some(&d.id)).await.unwrap();
+    store.count_open(&l.id, Some(&d.id), NOW, false).await.unwrap();
     let wanted = Wanted {
         message: Some(message_id),
         suppressions: vec![(m.clone(), "key-ada".into()), (m.clone(), "key-bob".into())],

@@ -6,6 +6,7 @@ mod auth;
 mod clock;
 mod convert;
 mod options;
+mod ses_events;
 mod simulated;
 
 use std::net::SocketAddr;
@@ -299,6 +300,7 @@ impl App {
             Some("stripe-webhook") => self.deliver_webhook(request).await,
             Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
             Some("local-server") if segments.first() == Some(&"local") => clock::handle(self, request).await,
+            Some("local-server") if segments.first() == Some(&"ses") => ses_events::handle(self, request).await,
             Some("local-server") => simulated::handle(self, request).await,
             _ => ApiError::not_found("route").into_response(),
         }

@@ -45,8 +45,7 @@ impl Recipient {
     /// The same person on the same channel, whatever the letter case: the re-send window's key.
     /// Hashed, so the key holds no address.
     pub fn window_key(&self) -> String {
-        let normalised = format!("{}:{}", self.channel().as_str(), self.address().to_ascii_lowercase());
-        hex::encode(Sha256::digest(normalised.as_bytes()))
+        recipient_key(self.channel(), &self.address())
     }
 }
 
@@ -112,7 +111,18 @@ pub struct Delivery {
     pub purge_at: Option<Timestamp>,
 }
 
+/// A recipient on a channel, whatever the letter case, hashed so the key holds no address.
+fn recipient_key(channel: Channel, address: &str) -> String {
+    let normalised = format!("{}:{}", channel.as_str(), address.to_ascii_lowercase());
+    hex::encode(Sha256::digest(normalised.as_bytes()))
+}
+
 impl Delivery {
+    /// Its recipient's key, the one `Recipient::window_key` gives (windows, schedules, suppression).
+    pub fn recipient_key(&self) -> String {
+        recipient_key(self.channel, &self.recipient)
+    }
+
     pub fn sent(&mut self, message_id: String) {
         self.status = DeliveryStatus::Sent;
         self.message_id = Some(message_id);

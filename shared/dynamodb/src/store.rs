@@ -246,21 +246,32 @@ impl CountOpens for DynamoStore {
         &self,
         link: &LinkId,
         delivery: Option<&paylinks::domain::DeliveryId>,
+        at: Timestamp,
+        to_checkout: bool,
     ) -> Result<(), StoreError> {
         // Plain `UpdateItem`s, sent side by side: DynamoDB queues increments of one item, where
-        // transactions on it would cancel each other (a crowd opening one link).
-        let count = |key: Key| {
-            self.client
+        // transactions on it would cancel each other (a crowd opening one link). A delivery's
+        // item also keeps its first open (and first checkout start), whoever comes first.
+        let count = |key: Key, moments: &'static str| {
+            let request = self
+                .client
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(key.attributes()))
-                .update_expression("ADD opens :one")
-                .expression_attribute_values(":one", n(1))
-                .send()
+                .update_expression(format!("ADD opens :one{moments}"))
+                .expression_attribute_values(":one", n(1));
+            let request =
+                if moments.is_empty() { request } else { request.expression_attribute_values(":at", n(at.unix())) };
+            request.send()
         };
-        let (link_count, delivery_count) = tokio::join!(count(Key::opens(link, None)), async {
+        let moments = if to_checkout {
+            " SET opened_at = if_not_exists(opened_at, :at), checkout_started_at = if_not_exists(checkout_started_at, :at)"
+        } else {
+            " SET opened_at = if_not_exists(opened_at, :at)"
+        };
+        let (link_count, delivery_count) = tokio::join!(count(Key::opens(link, None), ""), async {
             match delivery {
-                Some(delivery) => count(Key::opens(link, Some(delivery))).await.map(Some),
+                Some(delivery) => count(Key::opens(link, Some(delivery)), moments).await.map(Some),
                 None => Ok(None),
             }
         });

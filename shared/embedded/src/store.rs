@@ -256,10 +256,23 @@ impl Commit for EmbeddedStore {
 
 #[async_trait]
 impl CountOpens for EmbeddedStore {
-    async fn count_open(&self, link: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError> {
+    async fn count_open(
+        &self,
+        link: &LinkId,
+        delivery: Option<&DeliveryId>,
+        at: Timestamp,
+        to_checkout: bool,
+    ) -> Result<(), StoreError> {
         let mut state = self.lock();
         for name in std::iter::once(link.to_string()).chain(delivery.map(ToString::to_string)) {
             *state.opens.entry(name).or_default() += 1;
+        }
+        if let Some(delivery) = delivery {
+            let activity = state.activity.entry(delivery.to_string()).or_default();
+            activity.record(paylinks::domain::Activity::Opened, at);
+            if to_checkout {
+                activity.record(paylinks::domain::Activity::CheckoutStarted, at);
+            }
         }
         Ok(())
     }

@@ -56,6 +56,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/simulated-checkout/{session}", "local-server", LocalOnly),
     route("GET", "/local/clock", "local-server", LocalOnly),
     route("POST", "/local/clock", "local-server", LocalOnly),
+    route("POST", "/ses/events", "local-server", LocalOnly),
 ];
 
 impl Route {

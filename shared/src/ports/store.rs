@@ -118,7 +118,16 @@ pub trait Commit: Send + Sync {
 /// Opens are counters, apart from the versioned state: many customers open at once.
 #[async_trait]
 pub trait CountOpens: Send + Sync {
-    async fn count_open(&self, link: &LinkId, delivery: Option<&DeliveryId>) -> Result<(), StoreError>;
+    /// Counts an open of the link (through `delivery`'s own URL, when it was), keeping the
+    /// delivery's first open and, when the open goes on to Checkout (`to_checkout`), its first
+    /// checkout start: the funnel's moments, kept apart from its versioned state.
+    async fn count_open(
+        &self,
+        link: &LinkId,
+        delivery: Option<&DeliveryId>,
+        at: Timestamp,
+        to_checkout: bool,
+    ) -> Result<(), StoreError>;
 }
 
 /// Everything stored under one link, opens counted in.

@@ -77,6 +77,8 @@ pub struct LinkDetail {
     pub reminders: Option<LinkReminders>,
     pub opens: u64,
     pub deliveries: Vec<DeliveryView>,
+    /// Recipients at each step of the funnel.
+    pub funnel_summary: super::funnel::FunnelSummary,
     pub payments: Vec<PaymentView>,
 }
 
@@ -117,6 +119,7 @@ pub struct DeliveryView {
     /// Whether a paid payment came from this recipient (matched by the payer's email).
     pub paid: bool,
     pub sent_at: Timestamp,
+    pub funnel: super::funnel::Funnel,
 }
 
 /// `GET /links/{id}`: the link and everything under it, in one query.
@@ -140,10 +143,18 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
         options: link.options.clone(),
         reminders: link.reminders.clone(),
         opens: link.opens,
+        funnel_summary: super::funnel::FunnelSummary::of(
+            &records
+                .deliveries
+                .iter()
+                .map(|d| (d.recipient_key(), super::funnel::Funnel::of(d, &payments)))
+                .collect::<Vec<_>>(),
+        ),
         deliveries: records
             .deliveries
             .into_iter()
             .map(|d| DeliveryView {
+                funnel: super::funnel::Funnel::of(&d, &payments),
                 paid: payments.iter().any(|p| {
                     p.state == PaymentState::Paid
                         && p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&d.recipient))

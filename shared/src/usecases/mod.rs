@@ -2,6 +2,8 @@
 //! domain decide, commit what it decided; on a conflict, read again and decide again.
 
 pub mod create_link;
+pub mod delivery_events;
+pub mod funnel;
 pub mod idempotency;
 pub mod link_view;
 pub mod list;

@@ -160,7 +160,8 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         };
         let openable = link.openable(now);
         if count_open && openable != Openable::Refused(Refusal::Invalid) {
-            self.store.count_open(&link.id, named.delivery_id.as_ref()).await?;
+            let to_checkout = openable == Openable::Payable && !named.token_expired;
+            self.store.count_open(&link.id, named.delivery_id.as_ref(), now, to_checkout).await?;
         }
         let shown = Box::new(link.value.clone());
         Ok(match openable {

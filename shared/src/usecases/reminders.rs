@@ -75,6 +75,7 @@ async fn remind_one<S: SendStore + ?Sized>(
         link: Some(due.link_id.clone()),
         settings: Some(due.merchant_id.clone()),
         reminders: vec![key.clone()],
+        suppressions: vec![(due.merchant_id.clone(), due.key.clone())],
         windows: vec![key],
         ..Wanted::default()
     };
@@ -83,8 +84,10 @@ async fn remind_one<S: SendStore + ?Sized>(
         report.raced += 1;
         return Ok(());
     };
-    let Some(link) = retained(found.link, now) else {
-        // The link is gone (deleted by TTL): its schedule goes with the cascade; stop it meanwhile.
+    let link = retained(found.link, now);
+    if link.is_none() || !found.suppressions.is_empty() {
+        // The link is gone (deleted by TTL: its schedule goes with the cascade), or the address
+        // bounced or complained: no more reminders.
         return match store
             .commit(vec![Write::Reminder(crate::domain::Versioned::at(schedule.ended(), schedule.version))])
             .await
@@ -95,7 +98,8 @@ async fn remind_one<S: SendStore + ?Sized>(
             }
             Err(err) => Err(err),
         };
-    };
+    }
+    let Some(link) = link else { return Ok(()) };
     let settings = found.settings.map(|s| s.value).unwrap_or_default();
     let sender = match schedule.channel {
         Channel::Email => &channels.email,

@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::link_view::LinkUrls;
 use super::{attempts, retained};
 use crate::domain::{
-    Channel, Delivery, DeliveryId, DeliveryKind, DeliveryStatus, Link, LinkStatus, MerchantId, Recipient,
-    ReminderSchedule, SendWindow, Settings, ShortCode, ShortCodeTarget, Timestamp, ValidationError, Versioned,
-    reminder_policy,
+    Channel, Delivery, DeliveryId, DeliveryKind, DeliveryStatus, Link, LinkStatus, MerchantId, MessageTarget,
+    Recipient, ReminderSchedule, SendWindow, Settings, ShortCode, ShortCodeTarget, Suppression, Timestamp,
+    ValidationError, Versioned, reminder_policy,
 };
 use crate::messages::{self, Wording};
 use crate::ports::{Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write};
@@ -32,9 +32,9 @@ pub const SEND_LEASE_SECONDS: i64 = {
     (if email > sms { email } else { sms }) as i64
 };
 
-/// Recipients whose outcomes go in one commit: two items each (three for a release), inside
-/// DynamoDB's hundred items per transaction.
-const FINISHED_PER_COMMIT: usize = 25;
+/// Recipients whose outcomes go in one commit: up to four items each (the delivery, its window,
+/// its message id, a reminder schedule it starts), inside DynamoDB's hundred per transaction.
+const FINISHED_PER_COMMIT: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendLinkError {
@@ -117,6 +117,20 @@ struct Sent {
 pub struct Known {
     pub windows: Vec<Versioned<SendWindow>>,
     pub reminders: Vec<Versioned<ReminderSchedule>>,
+    /// The recipients on the merchant's suppression list.
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Known {
+    fn wanted(link: &Link, recipients: &[Recipient]) -> Wanted {
+        let keys: Vec<_> = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
+        let merchant_keys = recipients.iter().map(|r| (link.merchant_id.clone(), r.window_key())).collect();
+        Wanted { windows: keys.clone(), reminders: keys, suppressions: merchant_keys, ..Wanted::default() }
+    }
+
+    fn from(found: crate::ports::Found) -> Self {
+        Self { windows: found.windows, reminders: found.reminders, suppressions: found.suppressions }
+    }
 }
 
 impl<S: SendStore + ?Sized> Sender<'_, S> {
@@ -152,6 +166,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         let mut wanted = Wanted { link: Some(id.clone()), settings: Some(merchant.clone()), ..Wanted::default() };
         wanted.windows = named.iter().flatten().map(|r| (id.clone(), r.window_key())).collect();
         wanted.reminders = wanted.windows.clone();
+        wanted.suppressions = named.iter().flatten().map(|r| (merchant.clone(), r.window_key())).collect();
         let found = self.store.read(&wanted).await?;
         let link = retained(found.link, now)
             .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
@@ -161,8 +176,11 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             None => default_recipient(self.transport.channel(), link.customer.as_ref())?,
         };
         let settings = found.settings.map(|s| s.value).unwrap_or_default();
-        let known = (wanted.windows.len() == recipients.len())
-            .then_some(Known { windows: found.windows, reminders: found.reminders });
+        let known = (wanted.windows.len() == recipients.len()).then_some(Known {
+            windows: found.windows,
+            reminders: found.reminders,
+            suppressions: found.suppressions,
+        });
         let deliveries = self.send(&link, &settings, &recipients, known, now).await?;
         Ok(SentLink { url: self.urls.pay_url(&link), deliveries })
     }
@@ -181,23 +199,28 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         if link.status_at(now) != LinkStatus::Active {
             return Err(SendLinkError::LinkNotActive);
         }
-        let Known { windows, reminders } = match known {
+        let Known { windows, reminders, suppressions } = match known {
             Some(known) => known,
-            None => {
-                let keys: Vec<_> = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
-                let wanted = Wanted { windows: keys.clone(), reminders: keys, ..Wanted::default() };
-                let found = self.store.read(&wanted).await?;
-                Known { windows: found.windows, reminders: found.reminders }
-            }
+            None => Known::from(self.store.read(&Known::wanted(link, recipients)).await?),
         };
         // Reminders ask an order's customer to pay; a product link has no one order to chase.
         let policy = reminder_policy(link.reminders.as_ref(), settings.reminders.as_ref())
             .filter(|_| link.kind == crate::domain::LinkKind::Order);
         let mut results = Vec::with_capacity(recipients.len());
         let mut finished = Vec::new();
+        let mut suppressed = Vec::new();
         let mut failure = None;
         for recipient in recipients {
             let key = recipient.window_key();
+            if suppressions.iter().any(|s| s.key == key) {
+                let delivery = self.suppressed(link, recipient, now);
+                results.push(DeliveryResult {
+                    url: self.urls.pay_url(link),
+                    ..self.result(link, &delivery, "suppressed", None)
+                });
+                suppressed.push(Write::Delivery(Versioned::new(delivery)));
+                continue;
+            }
             let window = windows.iter().find(|w| w.key == key).cloned();
             let claimed = match self.claim(link, recipient, window, now).await {
                 Ok(Ok(claimed)) => claimed,
@@ -227,11 +250,20 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 break;
             }
         }
+        if !suppressed.is_empty() {
+            self.store.commit(suppressed).await?;
+        }
         self.finish(finished).await?;
         match failure {
             Some(err) => Err(err),
             None => Ok(results),
         }
+    }
+
+    /// The record of a message not sent: the recipient is on the merchant's suppression list.
+    fn suppressed(&self, link: &Link, recipient: &Recipient, now: Timestamp) -> Delivery {
+        let (_, delivery, _) = self.new_claim(link, recipient, &None, now, DeliveryKind::Send, None);
+        Delivery { status: DeliveryStatus::Suppressed, error: Some("suppressed".into()), ..delivery.value }
     }
 
     /// Claims the recipient's window with a new pending delivery, or returns the delivery that
@@ -357,6 +389,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 if sent.keep {
                     writes.push(Write::Delivery(sent.delivery.clone()));
                     writes.push(Write::Window(sent.window.clone()));
+                    writes.extend(message_sent(&sent.delivery).map(Write::MessageSent));
                 } else {
                     writes.push(Write::DropShortCode(sent.delivery.short_code.clone()));
                     writes.push(Write::DropDelivery(sent.delivery.clone()));
@@ -431,4 +464,19 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             segments,
         }
     }
+}
+
+/// Which delivery a sent message is, for the provider's later events about it (delivered,
+/// bounced, complained).
+fn message_sent(delivery: &Delivery) -> Option<MessageTarget> {
+    let message_id = delivery.message_id.clone().filter(|_| delivery.status == DeliveryStatus::Sent)?;
+    Some(MessageTarget {
+        message_id,
+        link_id: delivery.link_id.clone(),
+        delivery_id: delivery.id.clone(),
+        merchant_id: delivery.merchant_id.clone(),
+        key: delivery.recipient_key(),
+        channel: delivery.channel,
+        purge_at: delivery.purge_at,
+    })
 }

@@ -93,6 +93,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             self.deliver_one(link, settings, &recipient, (claim.committed(), delivery.committed())).await;
         let writes = if sent.keep {
             let mut writes = vec![Write::Delivery(sent.delivery.clone()), Write::Window(sent.window.clone())];
+            writes.extend(super::message_sent(&sent.delivery).map(Write::MessageSent));
             // An opted-out number (or an address the provider refuses for good) hears no more.
             let for_good = sent.delivery.status == DeliveryStatus::Failed
                 && matches!(sent.delivery.error.as_deref(), Some("opted_out" | "invalid_recipient"));

@@ -1,0 +1,134 @@
+//! What the provider says became of a message after it was sent: SES's events (delivered,
+//! bounced, complained) from the configuration set's SNS destination. Each is matched to its
+//! delivery by the provider's message id; a hard bounce or a complaint puts the address on the
+//! merchant's suppression list, so later sends and reminders to it are `suppressed`. Events come
+//! at least once and in any order: each moment keeps its first time, a repeat changes nothing.
+
+use serde::Deserialize;
+
+use crate::domain::{Activity, Suppression, SuppressionReason, Timestamp};
+use crate::ports::{Commit, Read, StoreError, Wanted, Write};
+
+/// An SES event as the configuration set publishes it (`eventType`), or as identity notifications
+/// spell it (`notificationType`); only what is used here.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SesEvent {
+    event_type: Option<String>,
+    notification_type: Option<String>,
+    mail: Mail,
+    bounce: Option<Moment>,
+    complaint: Option<Moment>,
+    delivery: Option<Moment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Mail {
+    message_id: String,
+    timestamp: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Moment {
+    timestamp: Option<String>,
+    /// Bounces only: `Permanent` (hard), `Transient`, `Undetermined`.
+    bounce_type: Option<String>,
+}
+
+/// What an SES event says, when it is one this service follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    pub message_id: String,
+    pub activity: Activity,
+    pub at: Timestamp,
+    /// A hard bounce or a complaint: the address gets no more messages from this merchant.
+    pub suppresses: Option<SuppressionReason>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not an SES event: {0}")]
+pub struct NotAnEvent(String);
+
+/// Reads SES's JSON; `None` for the kinds not followed (sends, opens, clicks, soft bounces are
+/// recorded as bounces but suppress nothing).
+pub fn parse_ses_event(json: &str, received: Timestamp) -> Result<Option<ProviderEvent>, NotAnEvent> {
+    let event: SesEvent = serde_json::from_str(json).map_err(|e| NotAnEvent(e.to_string()))?;
+    let kind = event.event_type.or(event.notification_type).unwrap_or_default();
+    let time = |moment: Option<&Moment>| {
+        moment
+            .and_then(|m| m.timestamp.as_deref())
+            .or(event.mail.timestamp.as_deref())
+            .and_then(Timestamp::parse_rfc3339)
+            .unwrap_or(received)
+    };
+    let (activity, at, suppresses) = match kind.as_str() {
+        "Delivery" => (Activity::Delivered, time(event.delivery.as_ref()), None),
+        "Bounce" => {
+            let hard = event.bounce.as_ref().and_then(|b| b.bounce_type.as_deref()) == Some("Permanent");
+            (Activity::Bounced, time(event.bounce.as_ref()), hard.then_some(SuppressionReason::Bounced))
+        }
+        "Complaint" => (Activity::Complained, time(event.complaint.as_ref()), Some(SuppressionReason::Complained)),
+        _ => return Ok(None),
+    };
+    Ok(Some(ProviderEvent { message_id: event.mail.message_id, activity, at, suppresses }))
+}
+
+/// How an event was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// On its delivery (and the suppression list, when it suppresses).
+    Recorded,
+    /// No delivery of ours has that message id (another sender's, or its link is gone).
+    Unknown,
+}
+
+/// Records the event on its delivery's funnel, and suppresses the address when it says so.
+pub async fn record<S: Read + Commit + ?Sized>(store: &S, event: &ProviderEvent) -> Result<Recorded, StoreError> {
+    let wanted = Wanted { message: Some(event.message_id.clone()), ..Wanted::default() };
+    let Some(target) = store.read(&wanted).await?.message else { return Ok(Recorded::Unknown) };
+    let mut writes = vec![Write::Activity {
+        link: target.link_id.clone(),
+        delivery: target.delivery_id.clone(),
+        activity: event.activity,
+        at: event.at,
+    }];
+    if let Some(reason) = event.suppresses {
+        writes.push(Write::Suppress(Suppression {
+            merchant_id: target.merchant_id.clone(),
+            key: target.key.clone(),
+            channel: target.channel,
+            reason,
+            at: event.at,
+        }));
+    }
+    store.commit(writes).await?;
+    Ok(Recorded::Recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEIVED: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+    #[test]
+    fn ses_events_read_as_funnel_steps_and_only_hard_bounces_and_complaints_suppress() {
+        let hard = r#"{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General",
+            "bouncedRecipients":[{"emailAddress":"x@example.com"}],"timestamp":"2027-01-15T08:00:05.123Z"},
+            "mail":{"timestamp":"2027-01-15T08:00:00.000Z","messageId":"m-1","destination":["x@example.com"]}}"#;
+        let event = parse_ses_event(hard, RECEIVED).unwrap().unwrap();
+        assert_eq!((event.activity, event.suppresses), (Activity::Bounced, Some(SuppressionReason::Bounced)));
+        assert_eq!(event.at, Timestamp::parse_rfc3339("2027-01-15T08:00:05Z").unwrap());
+        let soft = hard.replace("Permanent", "Transient");
+        assert_eq!(parse_ses_event(&soft, RECEIVED).unwrap().unwrap().suppresses, None);
+        let complaint = r#"{"notificationType":"Complaint","complaint":{"complainedRecipients":[],
+            "timestamp":"2027-01-15T09:00:00Z"},"mail":{"messageId":"m-2"}}"#;
+        let event = parse_ses_event(complaint, RECEIVED).unwrap().unwrap();
+        assert_eq!((event.message_id.as_str(), event.suppresses), ("m-2", Some(SuppressionReason::Complained)));
+        let open = r#"{"eventType":"Open","mail":{"messageId":"m-3"},"open":{}}"#;
+        assert_eq!(parse_ses_event(open, RECEIVED).unwrap(), None);
+        assert!(parse_ses_event("{}", RECEIVED).is_err());
+    }
+}

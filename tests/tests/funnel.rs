@@ -1,0 +1,169 @@
+//! The delivery funnel: SES's events (in the shape SES publishes them, inside their SNS
+//! notification) on each delivery, opens and checkout starts, and the merchant's suppression list
+//! that a hard bounce or a complaint fills. On the embedded store and on DynamoDB with SES (moto).
+
+use paylinks_tests::server::{TestServer, embedded, on_real_adapters, order_link, unique};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn email(name: &str) -> String {
+    format!("{}@example.com", unique(name)).to_lowercase()
+}
+
+/// An SES event about `message_id` as the configuration set's SNS topic posts it.
+fn notification(kind: &str, message_id: &str, at: &str, bounce_type: Option<&str>) -> Value {
+    let mut event = json!({
+        "eventType": kind,
+        "mail": {"timestamp": "2026-12-01T10:00:00.000Z", "messageId": message_id, "destination": ["someone@example.com"]},
+    });
+    match kind {
+        "Delivery" => {
+            event["delivery"] =
+                json!({"timestamp": at, "recipients": ["someone@example.com"], "smtpResponse": "250 ok"})
+        }
+        "Bounce" => {
+            event["bounce"] = json!({"bounceType": bounce_type.unwrap_or("Permanent"), "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": "someone@example.com"}], "timestamp": at})
+        }
+        "Complaint" => {
+            event["complaint"] =
+                json!({"complainedRecipients": [{"emailAddress": "someone@example.com"}], "timestamp": at})
+        }
+        _ => {}
+    }
+    json!({"Type": "Notification", "MessageId": "sns-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:email-events",
+           "Message": event.to_string(), "Timestamp": at})
+}
+
+async fn ses(server: &TestServer, body: Value) -> Value {
+    let reply = server.raw(server.http.post(server.url("/ses/events")).json(&body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()
+}
+
+async fn ready(server: &TestServer) -> String {
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    merchant
+}
+
+async fn new_link(server: &TestServer, merchant: &str) -> String {
+    let link = server.call(merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.text);
+    link.json()["id"].as_str().unwrap().to_string()
+}
+
+/// Sends the link to `to`; the answer's deliveries.
+async fn send(server: &TestServer, merchant: &str, id: &str, to: &[&str]) -> Vec<Value> {
+    let recipients: Vec<Value> = to.iter().map(|e| json!({"email": e})).collect();
+    let reply =
+        server.call(merchant, "POST", &format!("/links/{id}/email"), Some(json!({"recipients": recipients}))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()["deliveries"].as_array().unwrap().clone()
+}
+
+async fn detail(server: &TestServer, merchant: &str, id: &str) -> Value {
+    server.call(merchant, "GET", &format!("/links/{id}"), None).await.json()
+}
+
+fn delivery_to<'a>(detail: &'a Value, to: &str) -> &'a Value {
+    detail["deliveries"].as_array().unwrap().iter().find(|d| d["recipient"] == to).expect("a delivery to them")
+}
+
+#[tokio::test]
+async fn a_delivery_goes_down_the_funnel_and_the_summary_counts_recipients() {
+    for server in [embedded().await, on_real_adapters().await] {
+        let merchant = ready(&server).await;
+        let id = new_link(&server, &merchant).await;
+        let (ada, bob) = (email("ada"), email("bob"));
+        let sent = send(&server, &merchant, &id, &[&ada, &bob]).await;
+        let ada_sent = sent.iter().find(|d| d["recipient"] == ada.as_str()).unwrap();
+        let message_id = ada_sent["message_id"].as_str().expect("the provider's message id").to_string();
+
+        let delivered = ses(&server, notification("Delivery", &message_id, "2026-12-01T10:00:05.000Z", None)).await;
+        assert_eq!(delivered["recorded"], true);
+        // At least once: a repeat, later, changes nothing.
+        ses(&server, notification("Delivery", &message_id, "2026-12-01T11:00:00.000Z", None)).await;
+        let opened = server.open(ada_sent["url"].as_str().unwrap()).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "on to Checkout: {}", opened.text);
+
+        let shown = detail(&server, &merchant, &id).await;
+        let funnel = &delivery_to(&shown, &ada)["funnel"];
+        assert!(funnel["sent_at"].is_string(), "{funnel}");
+        assert_eq!(funnel["delivered_at"], "2026-12-01T10:00:05Z", "the first time is kept");
+        assert!(funnel["opened_at"].is_string() && funnel["checkout_started_at"].is_string(), "{funnel}");
+        assert_eq!(funnel["paid_at"], json!(null));
+        assert_eq!(delivery_to(&shown, &bob)["funnel"]["delivered_at"], json!(null));
+        assert_eq!(
+            shown["funnel_summary"],
+            json!({"sent": 2, "delivered": 1, "opened": 1, "checkout_started": 1, "paid": 0})
+        );
+        let unknown = ses(&server, notification("Delivery", "not-ours", "2026-12-01T10:00:05Z", None)).await;
+        assert_eq!(unknown["recorded"], false, "another sender's message");
+    }
+}
+
+#[tokio::test]
+async fn a_hard_bounce_or_a_complaint_suppresses_the_address_for_that_merchant_only() {
+    for server in [embedded().await, on_real_adapters().await] {
+        let merchant = ready(&server).await;
+        let id = new_link(&server, &merchant).await;
+        let (hard, soft, angry) = (email("hard"), email("soft"), email("angry"));
+        let sent = send(&server, &merchant, &id, &[&hard, &soft, &angry]).await;
+        let message =
+            |to: &str| sent.iter().find(|d| d["recipient"] == to).unwrap()["message_id"].as_str().unwrap().to_string();
+        ses(&server, notification("Bounce", &message(&hard), "2026-12-01T10:01:00Z", Some("Permanent"))).await;
+        ses(&server, notification("Bounce", &message(&soft), "2026-12-01T10:01:00Z", Some("Transient"))).await;
+        ses(&server, notification("Complaint", &message(&angry), "2026-12-01T12:00:00Z", None)).await;
+        let shown = detail(&server, &merchant, &id).await;
+        assert_eq!(delivery_to(&shown, &hard)["funnel"]["bounced_at"], "2026-12-01T10:01:00Z");
+        assert_eq!(delivery_to(&shown, &angry)["funnel"]["complained_at"], "2026-12-01T12:00:00Z");
+
+        // The merchant's next link: the suppressed addresses get no message, whatever their case.
+        let next = new_link(&server, &merchant).await;
+        let again = send(&server, &merchant, &next, &[&hard.to_uppercase(), &soft, &angry]).await;
+        let statuses: Vec<&str> = again.iter().map(|d| d["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, vec!["suppressed", "sent", "suppressed"], "{again:?}");
+        let shown = detail(&server, &merchant, &next).await;
+        assert_eq!(delivery_to(&shown, &angry)["status"], "suppressed");
+        assert_eq!(delivery_to(&shown, &angry)["funnel"]["sent_at"], json!(null));
+
+        // Another merchant's customers are theirs: not suppressed there.
+        let other = ready(&server).await;
+        let theirs = new_link(&server, &other).await;
+        assert_eq!(send(&server, &other, &theirs, &[&hard]).await[0]["status"], "sent");
+    }
+}
+
+#[tokio::test]
+async fn a_suppressed_recipient_gets_no_more_reminders() {
+    let server = embedded().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({"reminders": {"after_days": [1, 2], "channels": ["email"]}})).await;
+    let id = new_link(&server, &merchant).await;
+    let to = email("gone");
+    let sent = send(&server, &merchant, &id, &[&to]).await;
+    let message_id = sent[0]["message_id"].as_str().unwrap().to_string();
+    ses(&server, notification("Bounce", &message_id, "2026-12-01T10:01:00Z", Some("Permanent"))).await;
+    let advance =
+        server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": 86_400}))).await;
+    let ran = &advance.json()["ran"]["reminders"];
+    assert_eq!((ran["sent"].clone(), ran["ended"].clone()), (json!(0), json!(1)), "{ran}");
+}
+
+#[tokio::test]
+async fn what_is_not_an_ses_event_is_refused_by_field() {
+    let server = embedded().await;
+    let post = |body: &'static str| server.raw(server.http.post(server.url("/ses/events")).body(body));
+    assert_eq!(post("{").await.status, StatusCode::BAD_REQUEST);
+    let reply = post(r#"{"Type": "Notification", "Message": "{\"hello\": 1}"}"#).await;
+    assert_eq!(
+        (reply.status, reply.json()["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("Message"))
+    );
+    let confirm =
+        post(r#"{"Type": "SubscriptionConfirmation", "SubscribeURL": "https://sns.example.com/confirm"}"#).await;
+    assert_eq!(confirm.json()["recorded"], false);
+    let open = r#"{"Type": "Notification", "Message": "{\"eventType\": \"Open\", \"mail\": {\"messageId\": \"m\"}}"}"#;
+    assert_eq!(post(open).await.json()["recorded"], false);
+}
