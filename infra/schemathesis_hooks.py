@@ -4,7 +4,8 @@ A POST /links body drawn from the schema is almost never a link the dev merchant
 (exactly one of `order` or `products`, a redirect host on its allow-list, a customer who can pay by
 card...), so the stateful phase would get no id to follow its OpenAPI links with, and the id routes
 would only ever see 404s. Half of the drawn bodies are swapped for a valid order or product link;
-the other half stay as drawn, so invalid input is still tried.
+the other half stay as drawn, so invalid input is still tried. And a drawn PUT /settings keeps the
+dev merchant's payments on (see the second hook).
 """
 
 import itertools
@@ -29,3 +30,14 @@ def map_body(ctx, body):
             "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+14155550123", "card_payments": True},
         }
     return {"name": f"Tote {n}", "products": [{"name": "Tote", "unit_amount": 2000, "currency": "usd"}]}
+
+
+# Hooks are known by their name: this is the second `map_body`, registered for PUT /settings.
+@schemathesis.hook.apply_to(method="PUT", path="/settings")
+def map_body(ctx, body):  # noqa: F811
+    """A drawn settings body may turn the dev merchant's payments off, after which no link can be
+    made and the stateful phase that follows has no id to follow (it happened once the schema grew).
+    Payments stay on; every other field is drawn as the schema says."""
+    if isinstance(body, dict):
+        body["payments_enabled"] = True
+    return body

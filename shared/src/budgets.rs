@@ -119,8 +119,21 @@ pub const SEND_REMINDERS: FunctionBudget =
 /// run takes no new slot once less than this is left before its deadline.
 pub const SEND_REMINDERS_SLOT: Duration = Duration::from_secs(30);
 
-pub const FUNCTIONS: [FunctionBudget; 8] =
-    [CREATE_LINK, SEND_EMAIL, SEND_SMS, REDEEM_LINK, STRIPE_WEBHOOK, MANAGE_LINKS, LINK_CLEANUP, SEND_REMINDERS];
+/// A batch of SES events from SNS, each a read and one transaction.
+pub const DELIVERY_EVENTS: FunctionBudget =
+    FunctionBudget { binary: "delivery-events", timeout_seconds: 30, clients: &[DYNAMODB] };
+
+pub const FUNCTIONS: [FunctionBudget; 9] = [
+    CREATE_LINK,
+    SEND_EMAIL,
+    SEND_SMS,
+    REDEEM_LINK,
+    STRIPE_WEBHOOK,
+    MANAGE_LINKS,
+    LINK_CLEANUP,
+    SEND_REMINDERS,
+    DELIVERY_EVENTS,
+];
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,8 @@
 //! - a transaction, per item: `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`
 //!   (`GetItem` for `TransactGetItems`), each on its item's table;
 //! - a `Query` or `Scan` on an index, against the index's ARN (`table/T/index/I`);
-//! - SES v2 `SendEmail`, against the sending identity (the From address's domain);
+//! - SES v2 `SendEmail`, against the sending identity (the From address's domain) and, when it
+//!   names one, the configuration set;
 //! - SNS `Publish` to a phone number, which names no ARN: only `Resource: "*"` covers it.
 //!
 //! An explicit Deny wins over any Allow; no matching Allow is an implicit deny.
@@ -74,15 +75,23 @@ fn dynamodb_requests(operation: &str, input: &Value) -> Vec<Request> {
 }
 
 fn ses_requests(operation: &str, input: &Value) -> Vec<Request> {
-    let resource = match operation {
+    match operation {
         "SendEmail" => {
             let from = input["FromEmailAddress"].as_str().unwrap_or_default();
             let domain = from.rsplit('@').next().unwrap_or_default().trim_end_matches('>');
-            format!("arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")
+            let mut requests =
+                vec![request("ses:SendEmail".into(), format!("arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}"))];
+            // Through a configuration set, SES authorises the set too.
+            if let Some(set) = input["ConfigurationSetName"].as_str() {
+                requests.push(request(
+                    "ses:SendEmail".into(),
+                    format!("arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{set}"),
+                ));
+            }
+            requests
         }
-        _ => "*".to_string(),
-    };
-    vec![request(format!("ses:{operation}"), resource)]
+        _ => vec![request(format!("ses:{operation}"), "*".to_string())],
+    }
 }
 
 fn sns_requests(operation: &str, input: &Value) -> Vec<Request> {

@@ -5,6 +5,7 @@ pub mod aws_proxy;
 pub mod cascade;
 pub mod cloud;
 pub mod contract;
+pub mod delivery_events;
 pub mod fake_stripe;
 pub mod faults;
 pub mod iam;

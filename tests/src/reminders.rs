@@ -35,7 +35,10 @@ pub async fn scheduler(
     let messaging = crate::moto::config_for(messaging.to_string()).await;
     send_reminders::Deps {
         store: Arc::new(DynamoStore::new(dynamo, table)),
-        mailer: Arc::new(SesMailer::new(paylinks_ses::client(&messaging), crate::moto::EMAIL_FROM.to_string())),
+        mailer: Arc::new(
+            SesMailer::new(paylinks_ses::client(&messaging), crate::moto::EMAIL_FROM.to_string())
+                .with_configuration_set(Some(crate::template::CONFIGURATION_SET.to_string())),
+        ),
         sms: Arc::new(SnsSms::new(paylinks_sns::client(&messaging))),
         tokens: Arc::new(
             LinkTokens::new(&SecretString::from(crate::server::TOKEN_SECRET.to_string())).expect("a long secret"),

@@ -71,8 +71,14 @@ pub async fn over_table(table: String, stripe_base: &str, email_from: &str) -> T
     let client = paylinks_dynamodb::client(&sdk);
     let mut options = test_options();
     options.store = StoreChoice::Dynamo { client, table, create: false };
-    options.messaging =
-        Messaging::Aws { sdk: Box::new(messaging), email_from: email_from.into(), ses: true, sns: true };
+    options.messaging = Messaging::Aws {
+        sdk: Box::new(messaging),
+        email_from: email_from.into(),
+        // moto takes the name without the set (AWS would refuse an unknown one); IAM sees it.
+        configuration_set: Some(crate::template::CONFIGURATION_SET.to_string()),
+        ses: true,
+        sns: true,
+    };
     options.payments = Payments::Stripe {
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe_base.to_string(),

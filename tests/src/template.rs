@@ -51,6 +51,8 @@ pub struct Stack<'a> {
 }
 
 pub const REGION: &str = "us-east-1";
+/// The SES configuration set's name in a resolved template (`!Ref EmailEvents`).
+pub const CONFIGURATION_SET: &str = "paylinks-email-events";
 pub const ACCOUNT: &str = "123456789012";
 
 fn text(value: &Value) -> String {
@@ -81,6 +83,7 @@ impl Stack<'_> {
             .replace("${AWS::Region}", REGION)
             .replace("${AWS::AccountId}", ACCOUNT)
             .replace("${EmailIdentity}", self.email_identity)
+            .replace("${EmailEvents}", CONFIGURATION_SET)
     }
 
     /// A resource as IAM sees it: `!GetAtt LinksTable.Arn`, `!Sub "…"`, or a plain string.
@@ -114,8 +117,8 @@ pub fn functions(stack: &Stack) -> Vec<Function> {
         let mut events = Vec::new();
         if let Value::Mapping(declared) = &properties["Events"] {
             for event in declared.values() {
-                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule")) {
-                    continue; // the stream of the table (link-cleanup), the reminders' schedule
+                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule" | "SNS")) {
+                    continue; // the table's stream, the reminders' schedule, SES's events
                 }
                 assert_eq!(event["Type"].as_str(), Some("HttpApi"), "events are HTTP API routes");
                 let p = &event["Properties"];

@@ -30,8 +30,9 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &cloud.call(&merchant, "GET", "/settings", None).await, StatusCode::OK, "GET /settings");
     let (link, second) = create_links(&cloud, &merchant).await;
     let id = link["id"].as_str().unwrap().to_string();
-    send_links(&cloud, &merchant, &id).await;
+    let message_id = send_links(&cloud, &merchant, &id).await;
     send_reminders(&cloud).await;
+    record_email_events(&cloud, &message_id).await;
     let session = open_pages(&cloud, &link).await;
     deliver_events(&cloud, &merchant, &link, session).await;
     manage_links_and_orders(&cloud, &merchant, &id, &second).await;
@@ -70,11 +71,14 @@ async fn create_links(cloud: &Cloud, merchant: &str) -> (Value, Value) {
     (link, second)
 }
 
-/// send-email and send-sms, and each one's transient failure that releases its window.
-async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
+/// send-email and send-sms, and each one's transient failure that releases its window. Returns
+/// the SES message id of the email sent.
+async fn send_links(cloud: &Cloud, merchant: &str, id: &str) -> String {
     let email = format!("/links/{id}/email");
     let recipients = json!({"recipients": [{"email": "iam@example.com"}]});
-    answered(cloud, &cloud.call(merchant, "POST", &email, Some(recipients.clone())).await, StatusCode::OK, "email");
+    let sent = cloud.call(merchant, "POST", &email, Some(recipients.clone())).await;
+    answered(cloud, &sent, StatusCode::OK, "email");
+    let message_id = sent.json()["deliveries"][0]["message_id"].as_str().expect("SES's message id").to_string();
     let mailer = cloud.function("send-email");
     mailer.aws().messaging.fail("SendEmail", Fault::InternalError);
     let other = json!({"recipients": [{"email": "iam-2@example.com"}]});
@@ -97,6 +101,17 @@ async fn send_links(cloud: &Cloud, merchant: &str, id: &str) {
         StatusCode::CREATED,
         "text-to-pay",
     );
+    message_id
+}
+
+/// delivery-events: SES says the email was delivered, then that its recipient complained.
+async fn record_email_events(cloud: &Cloud, message_id: &str) {
+    use paylinks_tests::delivery_events::{deps, ses_event, sns_event};
+    let function = cloud.function("delivery-events");
+    let deps = deps(&function.aws().dynamodb.url, &cloud.table).await;
+    let events = [ses_event("Delivery", message_id, None), ses_event("Complaint", message_id, None)];
+    let recorded = delivery_events::handle(&deps, sns_event(&events)).await.expect("recorded under its role");
+    assert_eq!(recorded, 2);
 }
 
 /// send-reminders, a day later: the email's slot undone while SES fails, then sent; the texts.

@@ -15,7 +15,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_reminders::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
-        mailer: Arc::new(SesMailer::new(paylinks_ses::client(&sdk), or_exit(config::required("EMAIL_FROM")))),
+        mailer: Arc::new(
+            SesMailer::new(paylinks_ses::client(&sdk), or_exit(config::required("EMAIL_FROM")))
+                .with_configuration_set(config::optional("SES_CONFIGURATION_SET")),
+        ),
         sms: Arc::new(SnsSms::new(paylinks_sns::client(&sdk))),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),

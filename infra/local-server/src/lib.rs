@@ -191,10 +191,13 @@ fn messaging(choice: &Messaging) -> Result<Messengers, ConfigError> {
             let outbox = outbox(dir)?;
             (outbox.clone(), outbox)
         }
-        Messaging::Aws { sdk, email_from, ses, sns } => {
+        Messaging::Aws { sdk, email_from, configuration_set, ses, sns } => {
             let fallback = outbox(std::path::Path::new("outbox"))?;
             let mailer: Arc<dyn Mailer> = if *ses {
-                Arc::new(SesMailer::new(paylinks_ses::client(sdk), email_from.clone()))
+                Arc::new(
+                    SesMailer::new(paylinks_ses::client(sdk), email_from.clone())
+                        .with_configuration_set(configuration_set.clone()),
+                )
             } else {
                 fallback.clone()
             };

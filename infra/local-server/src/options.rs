@@ -35,8 +35,17 @@ impl StoreChoice {
 
 /// Where emails and SMS go: the outbox file, or SES and SNS.
 pub enum Messaging {
-    Outbox { dir: std::path::PathBuf },
-    Aws { sdk: Box<aws_config::SdkConfig>, email_from: String, ses: bool, sns: bool },
+    Outbox {
+        dir: std::path::PathBuf,
+    },
+    Aws {
+        sdk: Box<aws_config::SdkConfig>,
+        email_from: String,
+        /// `SES_CONFIGURATION_SET`: the configuration set whose events reach `/ses/events`.
+        configuration_set: Option<String>,
+        ses: bool,
+        sns: bool,
+    },
 }
 
 pub enum Payments {
@@ -141,6 +150,7 @@ async fn messaging_from_env() -> Result<Messaging, ConfigError> {
     Ok(Messaging::Aws {
         sdk: Box::new(paylinks_aws::sdk_config().await?),
         email_from: if ses { config::required("EMAIL_FROM")? } else { String::new() },
+        configuration_set: config::optional("SES_CONFIGURATION_SET"),
         ses,
         sns,
     })

@@ -11,12 +11,20 @@ use paylinks::ports::{EmailMessage, Mailer, SendError};
 pub struct SesMailer {
     client: Client,
     from: String,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
     /// `from` is `EMAIL_FROM`, an address of an identity verified in SES.
     pub fn new(client: Client, from: impl Into<String>) -> Self {
-        Self { client, from: from.into() }
+        Self { client, from: from.into(), configuration_set: None }
+    }
+
+    /// Sends through a configuration set (`SES_CONFIGURATION_SET`): its event destination tells
+    /// delivery-events what became of each message.
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 }
 
@@ -35,6 +43,7 @@ impl Mailer for SesMailer {
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(message.to.as_str()).build())
             .content(EmailContent::builder().simple(simple).build())
+            .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await;
         match sent {

@@ -154,6 +154,9 @@ fn sms_template(t: SmsTemplateBody, path: &str) -> Result<SmsTemplate, Validatio
 /// is waiting for the message.
 fn template(source: Option<String>, path: &str, max_bytes: usize) -> Result<String, ValidationError> {
     let source = required(source, path)?;
+    if source.trim().is_empty() {
+        return Err(ValidationError::new(path, "must not be empty"));
+    }
     if source.len() > max_bytes {
         return Err(ValidationError::new(path, format!("must be at most {max_bytes} bytes")));
     }
@@ -189,6 +192,7 @@ mod tests {
         assert_eq!(field(r#"{"payments_enabled": "yes"}"#), "payments_enabled");
         assert_eq!(field(r#"{"no_such_setting": 1}"#), "no_such_setting");
         assert_eq!(field(r#"{"sms_template": {"text": 5}}"#), "sms_template.text");
+        assert_eq!(field(r#"{"sms_template": {"text": " "}}"#), "sms_template.text", "an empty message");
     }
 
     #[test]
