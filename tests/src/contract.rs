@@ -87,6 +87,7 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
         payment_intent: Some(format!("pi_{session}")),
         refunded: 0,
         purge_at: None,
+        delivery_id: None,
     }
 }
 
@@ -179,6 +180,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         short_code: Some(l.short_code.clone()),
         suppressions: vec![],
         message: None,
+        last_checkout: None,
     };
     let nothing = store.read(&wanted).await.unwrap();
     assert!(nothing.link.is_none() && nothing.settings.is_none() && nothing.order.is_none());

@@ -167,3 +167,30 @@ async fn what_is_not_an_ses_event_is_refused_by_field() {
     let open = r#"{"Type": "Notification", "Message": "{\"eventType\": \"Open\", \"mail\": {\"messageId\": \"m\"}}"}"#;
     assert_eq!(post(open).await.json()["recorded"], false);
 }
+
+/// The known gap closed: a text's recipient who pays is seen as the one who paid (the session is
+/// put down to the delivery whose open went on to Checkout), not only a payer matched by email.
+#[tokio::test]
+async fn a_texted_recipient_who_pays_shows_as_paid_on_their_delivery() {
+    let server = embedded().await;
+    let merchant = server.running.dev_merchant.clone();
+    let mut body = order_link(&unique("SO"));
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    let id = server.call(&merchant, "POST", "/links", Some(body)).await.json()["id"].as_str().unwrap().to_string();
+    let phones = json!({"recipients": [{"phone": "+14155550101"}, {"phone": "+14155550102"}]});
+    let texted = server.call(&merchant, "POST", &format!("/links/{id}/sms"), Some(phones)).await.json();
+    let first = texted["deliveries"][0]["url"].as_str().unwrap().to_string();
+    let second = texted["deliveries"][1]["url"].as_str().unwrap().to_string();
+    // Both open; the second one's open is the last to go on to the shared Checkout, and pays.
+    server.open(&first).await;
+    let checkout = server.open(&second).await.location.expect("to Checkout");
+    let paid = server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.text);
+
+    let shown = detail(&server, &merchant, &id).await;
+    let payer = delivery_to(&shown, "+14155550102");
+    assert!(payer["funnel"]["paid_at"].is_string() && payer["paid"] == true, "{payer}");
+    assert_eq!(delivery_to(&shown, "+14155550101")["funnel"]["paid_at"], json!(null));
+    assert_eq!(shown["funnel_summary"]["paid"], 1);
+    assert_eq!(shown["funnel_summary"]["checkout_started"], 2);
+}

@@ -106,8 +106,8 @@ async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, Re
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
     let mut inspection = redeemer.inspect(presented, now, true).await?;
-    if let Inspection::Payable { link, .. } = &inspection {
-        match redeemer.checkout_session(link, now).await {
+    if let Inspection::Payable { link, delivery_id, .. } = &inspection {
+        match redeemer.checkout_session(link, delivery_id.as_ref(), now).await {
             Ok(session) => return Ok(http::redirect(&session.url)),
             // Voided, paid or expired while the session was made: say what the link is now
             // (the open is already counted).
@@ -116,8 +116,8 @@ async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, Re
         }
     }
     Ok(match inspection {
-        Inspection::Payable { link, .. } => {
-            let session = redeemer.checkout_session(&link, now).await?;
+        Inspection::Payable { link, delivery_id, .. } => {
+            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), now).await?;
             http::redirect(&session.url)
         }
         Inspection::AlreadyPaid { link, settings } => {

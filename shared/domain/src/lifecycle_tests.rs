@@ -51,6 +51,7 @@ fn payment(link: &Link, state: PaymentState) -> Payment {
         payment_intent: None,
         refunded: 0,
         purge_at: None,
+        delivery_id: None,
     }
 }
 

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, Currency, LinkId, MerchantId, OrderId, SessionId, Timestamp};
+use super::{Amount, Currency, DeliveryId, LinkId, MerchantId, OrderId, SessionId, Timestamp};
 
 /// One Checkout Session's money, as the webhook events tell it. Exactly one per session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,11 @@ pub struct Payment {
     pub refunded: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<Timestamp>,
+    /// The delivery whose recipient paid, when known: the session names it (a product link's
+    /// session is one customer's), or it is the delivery whose open last went on to the order
+    /// link's Checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<DeliveryId>,
 }
 
 impl Payment {

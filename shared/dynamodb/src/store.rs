@@ -10,6 +10,9 @@ use super::transactions;
 use paylinks::domain::{Activity, Delivery, DeliveryActivity, LinkId, Payment, Timestamp, Versioned};
 use paylinks::ports::{Commit, CountOpens, Found, LinkRecords, Read, ReadLinkRecords, StoreError, Wanted, Write};
 
+/// The attribute of a link's `OPENS` item naming the delivery whose open last went on to Checkout.
+const LAST_CHECKOUT: &str = "last_checkout_delivery";
+
 /// Keys per `BatchGetItem` call, DynamoDB's limit.
 const BATCH_GET_LIMIT: usize = 100;
 
@@ -170,6 +173,7 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.short_code.iter().map(Key::short_code));
     keys.extend(wanted.suppressions.iter().map(|(m, k)| Key::suppression(m, k)));
     keys.extend(wanted.message.iter().map(|m| Key::message(m)));
+    keys.extend(wanted.last_checkout.iter().map(|l| Key::opens(l, None)));
     keys
 }
 
@@ -209,6 +213,12 @@ impl Read for DynamoStore {
                 .map(from_item)
                 .collect::<Result<_, _>>()?,
             message: wanted.message.as_deref().and_then(|m| take(Key::message(m))).map(from_item).transpose()?,
+            last_checkout: wanted.last_checkout.as_ref().and_then(|l| take(Key::opens(l, None))).and_then(|item| {
+                match item.get(LAST_CHECKOUT) {
+                    Some(AttributeValue::S(id)) => paylinks::domain::DeliveryId::parse(id),
+                    _ => None,
+                }
+            }),
         })
     }
 }
@@ -269,7 +279,23 @@ impl CountOpens for DynamoStore {
         } else {
             " SET opened_at = if_not_exists(opened_at, :at)"
         };
-        let (link_count, delivery_count) = tokio::join!(count(Key::opens(link, None), ""), async {
+        // The link's own counter remembers whose open last went on to Checkout: an order link's
+        // one session is shared, so its payment is put down to that delivery.
+        let last = if to_checkout && delivery.is_some() { " SET last_checkout_delivery = :delivery" } else { "" };
+        let link_count = async {
+            let mut request = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(Key::opens(link, None).attributes()))
+                .update_expression(format!("ADD opens :one{last}"))
+                .expression_attribute_values(":one", n(1));
+            if let (false, Some(delivery)) = (last.is_empty(), delivery) {
+                request = request.expression_attribute_values(":delivery", s(delivery.as_str()));
+            }
+            request.send().await
+        };
+        let (link_count, delivery_count) = tokio::join!(link_count, async {
             match delivery {
                 Some(delivery) => count(Key::opens(link, Some(delivery)), moments).await.map(Some),
                 None => Ok(None),

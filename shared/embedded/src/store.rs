@@ -63,6 +63,8 @@ struct State {
     suppressions: HashMap<(MerchantId, String), Suppression>,
     /// By provider message id.
     messages: HashMap<String, MessageTarget>,
+    /// The delivery whose open last went on to each link's Checkout.
+    last_checkout: HashMap<LinkId, DeliveryId>,
 }
 
 #[derive(Debug, Default)]
@@ -226,6 +228,7 @@ impl Read for EmbeddedStore {
             short_code: wanted.short_code.as_ref().and_then(|code| state.short_codes.get(code).cloned()),
             suppressions: wanted.suppressions.iter().filter_map(|key| state.suppressions.get(key).cloned()).collect(),
             message: wanted.message.as_ref().and_then(|id| state.messages.get(id).cloned()),
+            last_checkout: wanted.last_checkout.as_ref().and_then(|l| state.last_checkout.get(l).cloned()),
         })
     }
 }
@@ -272,6 +275,7 @@ impl CountOpens for EmbeddedStore {
             activity.record(paylinks::domain::Activity::Opened, at);
             if to_checkout {
                 activity.record(paylinks::domain::Activity::CheckoutStarted, at);
+                state.last_checkout.insert(link.clone(), delivery.clone());
             }
         }
         Ok(())
@@ -381,6 +385,7 @@ impl RemoveLinkRecords for EmbeddedStore {
             state.activity.remove(&delivery);
         }
         state.messages.retain(|_, target| &target.link_id != link);
+        state.last_checkout.remove(link);
         state.deliveries.0.retain(|(l, _), _| l != link);
         state.windows.0.retain(|(l, _), _| l != link);
         state.reminders.0.retain(|(l, _), _| l != link);

@@ -44,6 +44,8 @@ pub struct Wanted {
     pub suppressions: Vec<(MerchantId, String)>,
     /// The delivery a provider's message id belongs to.
     pub message: Option<String>,
+    /// The delivery whose open last went on to this link's Checkout.
+    pub last_checkout: Option<LinkId>,
 }
 
 /// What a read found, each with the version it was read at. Retention is the reader's to judge
@@ -62,6 +64,7 @@ pub struct Found {
     pub short_code: Option<ShortCodeTarget>,
     pub suppressions: Vec<Suppression>,
     pub message: Option<MessageTarget>,
+    pub last_checkout: Option<DeliveryId>,
 }
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was

@@ -155,10 +155,11 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
             .into_iter()
             .map(|d| DeliveryView {
                 funnel: super::funnel::Funnel::of(&d, &payments),
-                paid: payments.iter().any(|p| {
-                    p.state == PaymentState::Paid
-                        && p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&d.recipient))
-                }),
+                paid: d.activity.paid_at.is_some()
+                    || payments.iter().any(|p| {
+                        p.state == PaymentState::Paid
+                            && p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&d.recipient))
+                    }),
                 id: d.id.to_string(),
                 channel: d.channel,
                 recipient: d.recipient,

@@ -240,6 +240,7 @@ fn manual_payment(order: &Order, now: Timestamp, retention_days: i64) -> Option<
         payment_intent: None,
         refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
+        delivery_id: None,
     })
 }
 

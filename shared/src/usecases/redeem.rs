@@ -176,10 +176,18 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
     }
 
     /// The Checkout Session the customer should be sent to.
-    pub async fn checkout_session(&self, link: &Versioned<Link>, now: Timestamp) -> Result<OpenSession, RedeemError> {
+    /// `delivery`: whose URL the customer came through, named on a product link's session (its
+    /// own customer's); an order link's session is shared by every recipient.
+    pub async fn checkout_session(
+        &self,
+        link: &Versioned<Link>,
+        delivery: Option<&DeliveryId>,
+        now: Timestamp,
+    ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
             // Reusable links: every customer gets a session of their own.
-            let request = self.session_request(link, now, format!("{}-{}", link.id, crate::domain::random_base62(16)));
+            let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
+            let request = NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, now, key) };
             return Ok(self.checkout.create_session(&request).await?);
         }
         let mut link = link.clone();

@@ -26,6 +26,7 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
             link: Some(link_id.clone()),
             payment: Some((link_id.clone(), session_id.clone())),
             intent: session.payment_intent.clone(),
+            last_checkout: Some(link_id.clone()),
             ..Wanted::default()
         };
         // Read without the retention cut-off: money for a link is recorded even after it ended.
@@ -41,7 +42,8 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
         if !from_links_account(event, link) {
             return Ok(Handled::Ignored);
         }
-        let incoming = payment_of(session, link, session_id.clone(), state, now);
+        let mut incoming = payment_of(session, link, session_id.clone(), state, now);
+        incoming.delivery_id = delivery_of(session, link, found.last_checkout.as_ref());
         if !incoming.supersedes(found.payment.as_ref().map(|p| &p.value)) {
             return Ok(Handled::Duplicate);
         }
@@ -60,6 +62,18 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
         }
     }
     Err(StoreError::Conflict.into())
+}
+
+/// Whose payment it is: the delivery the session names (a product link's session is one
+/// customer's), else, for an order link (one session shared by every recipient), the delivery
+/// whose open last went on to its Checkout.
+fn delivery_of(
+    session: &SessionObject,
+    link: &Link,
+    last_checkout: Option<&crate::domain::DeliveryId>,
+) -> Option<crate::domain::DeliveryId> {
+    let named = session.metadata.get("delivery_id").and_then(|d| crate::domain::DeliveryId::parse(d));
+    named.or_else(|| last_checkout.filter(|_| link.kind == crate::domain::LinkKind::Order).cloned())
 }
 
 /// The payment as the event tells it, at what Stripe charged (a promotion code lowers it,
@@ -89,6 +103,7 @@ fn payment_of(
         payment_intent: session.payment_intent.clone(),
         refunded: 0,
         purge_at: None,
+        delivery_id: None,
     }
 }
 
@@ -144,6 +159,15 @@ fn decide(
     }
     // Kept as long as its link.
     payment.purge_at = link.purge_at;
+    if let (PaymentState::Paid, Some(delivery)) = (payment.state, &payment.delivery_id) {
+        // The funnel's last step, on the delivery that led to it.
+        writes.push(Write::Activity {
+            link: link.id.clone(),
+            delivery: delivery.clone(),
+            activity: crate::domain::Activity::Paid,
+            at: now,
+        });
+    }
     let version = stored.map_or(0, |p| p.version);
     writes.push(Write::Payment(Versioned::at(payment, version)));
     writes.push(Write::Link(link));
