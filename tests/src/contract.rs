@@ -435,5 +435,15 @@ pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &d
         (read.opens, read.activity.delivered_at, read.activity.bounced_at),
         (1, Some(NOW), Some(NOW.plus_seconds(9)))
     );
-    assert_eq!(read.activity.opened_at, None);
+    assert_eq!(
+        (read.activity.opened_at, read.activity.checkout_started_at),
+        (Some(NOW), None),
+        "an open, not on to Checkout"
+    );
+    store.count_open(&l.id, Some(&d.id), NOW.plus_seconds(20), true).await.unwrap();
+    let read = store.link_records(&l.id).await.unwrap().deliveries.remove(0);
+    assert_eq!((read.opens, read.activity.opened_at), (2, Some(NOW)), "the first open is kept");
+    assert_eq!(read.activity.checkout_started_at, Some(NOW.plus_seconds(20)));
+    let attributed = store.read(&Wanted { last_checkout: Some(l.id.clone()), ..Wanted::default() }).await.unwrap();
+    assert_eq!(attributed.last_checkout, Some(d.id.clone()), "whose open last went on to Checkout");
 }
