@@ -194,3 +194,33 @@ async fn a_texted_recipient_who_pays_shows_as_paid_on_their_delivery() {
     assert_eq!(shown["funnel_summary"]["paid"], 1);
     assert_eq!(shown["funnel_summary"]["checkout_started"], 2);
 }
+
+#[tokio::test]
+async fn the_merchants_funnel_sums_its_links_in_a_range_and_shows_each_steps_conversion() {
+    let server = embedded().await;
+    let merchant = ready(&server).await;
+    let first = new_link(&server, &merchant).await;
+    let (ada, bob) = (email("ada"), email("bob"));
+    let sent = send(&server, &merchant, &first, &[&ada, &bob]).await;
+    let message_id = sent[0]["message_id"].as_str().unwrap().to_string();
+    ses(&server, notification("Delivery", &message_id, "2026-12-01T10:00:05Z", None)).await;
+    server.open(sent[0]["url"].as_str().unwrap()).await;
+    let second = new_link(&server, &merchant).await;
+    send(&server, &merchant, &second, &[&ada]).await;
+
+    let summary = server.call(&merchant, "GET", "/funnel", None).await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.text);
+    let summary = summary.json();
+    assert_eq!((summary["links"].clone(), summary["truncated"].clone()), (json!(2), json!(false)));
+    assert_eq!(summary["steps"], json!({"sent": 3, "delivered": 1, "opened": 1, "checkout_started": 1, "paid": 0}));
+    assert_eq!(summary["conversion"]["sent_to_opened"], 0.3333);
+    assert_eq!(summary["conversion"]["opened_to_checkout_started"], 1.0);
+    assert_eq!(summary["conversion"]["checkout_started_to_paid"], 0.0);
+
+    let before = server.call(&merchant, "GET", "/funnel?created_to=2000-01-01", None).await.json();
+    assert_eq!((before["links"].clone(), before["conversion"]["sent_to_paid"].clone()), (json!(0), json!(null)));
+    let backwards = server.call(&merchant, "GET", "/funnel?created_from=2026-12-02&created_to=2026-12-01", None).await;
+    assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+    let stranger = server.call(&unique("merchant"), "GET", "/funnel", None).await.json();
+    assert_eq!(stranger["links"], 0, "another merchant's links are not theirs");
+}

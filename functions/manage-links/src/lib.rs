@@ -42,7 +42,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     let method = request.method().clone();
     let known = matches!(
         segments.as_slice(),
-        ["settings"] | ["links"] | ["links", _] | ["orders"] | ["orders", _, "mark-paid" | "reject"]
+        ["settings"] | ["funnel"] | ["links"] | ["links", _] | ["orders"] | ["orders", _, "mark-paid" | "reject"]
     );
     if !known {
         return Err(ApiError::not_found("route"));
@@ -51,6 +51,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     let merchant = http::merchant_of(request)?;
     match segments.as_slice() {
         ["settings"] => settings_route(deps, request, &method, &merchant).await,
+        ["funnel"] => funnel_route(deps, request, &method, &merchant).await,
         ["links", ..] => links_route(deps, request, &method, &merchant, &segments[1..]).await,
         _ => orders_route(deps, request, &method, &merchant, &segments[1..]).await,
     }
@@ -103,6 +104,22 @@ async fn links_route(
         }
         _ => Err(method_not_allowed()),
     }
+}
+
+/// `GET /funnel`: the merchant's delivery funnel over the links created in a range.
+async fn funnel_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+) -> Result<Response<Body>, ApiError> {
+    if *method != Method::GET {
+        return Err(method_not_allowed());
+    }
+    let range = paylinks::usecases::funnel::range(|name| http::query_param(request, name))?;
+    let summary =
+        paylinks::usecases::funnel::merchant_funnel(deps.store.as_ref(), merchant, range, deps.clock.now()).await?;
+    Ok(http::json(StatusCode::OK, &summary))
 }
 
 async fn orders_route(

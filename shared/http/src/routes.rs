@@ -50,6 +50,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/orders", "manage-links", Merchant),
     route("POST", "/orders/{id}/mark-paid", "manage-links", Merchant),
     route("POST", "/orders/{id}/reject", "manage-links", Merchant),
+    route("GET", "/funnel", "manage-links", Merchant),
     route("GET", "/settings", "manage-links", Merchant),
     route("PUT", "/settings", "manage-links", Merchant),
     route("GET", "/simulated-checkout/{session}", "local-server", LocalOnly),
