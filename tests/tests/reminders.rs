@@ -249,7 +249,7 @@ mod scheduler {
 
         async fn run(&self, at: Timestamp) -> RunReport {
             let channels = Channels { email: self.sender(Channel::Email), sms: self.sender(Channel::Sms) };
-            run_reminders(self.store.as_ref(), &channels, at, &|| false).await.unwrap()
+            run_reminders(self.store.as_ref(), &channels, &paylinks_tests::reminders::At(at), &|| false).await.unwrap()
         }
 
         async fn change_link(&self, link: &Link, change: impl FnOnce(&mut Link)) {
@@ -352,6 +352,22 @@ mod scheduler {
             let end = Timestamp::parse_rfc3339("2027-01-17T08:00:00Z").unwrap();
             assert_eq!(world.run(end.plus_seconds(-1)).await.sent, 0);
             assert_eq!(world.run(end).await.sent, 1, "at the end of quiet hours");
+        }
+    }
+
+    /// A slot that comes due just before quiet hours but is reached after they began (a run late,
+    /// a provider outage) still waits for their end.
+    #[tokio::test]
+    async fn a_late_slot_in_quiet_hours_waits_for_their_end() {
+        for store in stores().await {
+            let world = World::new(store, Some(policy(&[1], &[Channel::Email], Some(("21:00", "08:00"))))).await;
+            let sent_at = Timestamp::parse_rfc3339("2027-01-15T20:58:00Z").unwrap();
+            world.sent_link(&[ada()], sent_at, None).await;
+            let late = world.run(Timestamp::parse_rfc3339("2027-01-16T21:03:00Z").unwrap()).await;
+            assert_eq!((late.sent, late.rescheduled), (0, 1), "{late:?}");
+            let morning = Timestamp::parse_rfc3339("2027-01-17T08:00:00Z").unwrap();
+            assert_eq!(world.run(morning.plus_seconds(-60)).await.sent, 0);
+            assert_eq!(world.run(morning).await.sent, 1);
         }
     }
 

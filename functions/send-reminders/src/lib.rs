@@ -43,7 +43,7 @@ impl Deps {
         // Stop taking slots well before the timeout: a run killed mid-slot would leave that
         // slot claimed and unsent. What is left is due for the next run.
         let stop = budgets::SEND_REMINDERS.deadline().saturating_sub(budgets::SEND_REMINDERS_SLOT);
-        run_reminders(self.store.as_ref(), &channels, self.clock.now(), &|| started.elapsed() >= stop).await
+        run_reminders(self.store.as_ref(), &channels, self.clock.as_ref(), &|| started.elapsed() >= stop).await
     }
 }
 

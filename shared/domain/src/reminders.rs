@@ -57,7 +57,8 @@ impl TimeOfDay {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
         let refuse = || ValidationError::new("", "must be a time of day like 21:00");
         let (h, m) = text.split_once(':').ok_or_else(refuse)?;
-        if h.len() != 2 || m.len() != 2 {
+        let digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(h) || !digits(m) {
             return Err(refuse());
         }
         let (h, m): (u16, u16) = (h.parse().map_err(|_| refuse())?, m.parse().map_err(|_| refuse())?);
@@ -138,6 +139,19 @@ impl ReminderPolicy {
 
     pub fn covers(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
+    }
+
+    /// `at`, or the end of quiet hours when `at` falls inside them: the earliest a reminder may go.
+    pub fn earliest_from(&self, at: Timestamp) -> Timestamp {
+        let zone = self.time_zone.zone();
+        let Ok(moment) = jiff::Timestamp::from_second(at.unix()) else { return at };
+        let local = moment.to_zoned(zone);
+        match self.quiet_hours {
+            Some(quiet) if quiet.contains(time_of(&local)) => {
+                end_of_quiet(&local, quiet).map(|end| Timestamp::from_unix(end.timestamp().as_second())).unwrap_or(at)
+            }
+            _ => at,
+        }
     }
 
     /// When reminder `slot` is due for a recipient first reached at `first_sent_at`: that many
@@ -303,6 +317,14 @@ mod tests {
     }
 
     #[test]
+    fn a_late_slot_still_waits_out_quiet_hours_when_it_is_sent() {
+        let p = policy(&[1], Some(("21:00", "08:00")), "UTC");
+        assert_eq!(p.earliest_from(at("2026-12-01T21:03:00Z")), at("2026-12-02T08:00:00Z"));
+        assert_eq!(p.earliest_from(at("2026-12-02T03:00:00Z")), at("2026-12-02T08:00:00Z"));
+        assert_eq!(p.earliest_from(at("2026-12-02T12:00:00Z")), at("2026-12-02T12:00:00Z"));
+    }
+
+    #[test]
     fn quiet_hours_within_one_day_work_too() {
         let p = policy(&[2], Some(("12:00", "14:00")), "UTC");
         assert_eq!(p.due_at(at("2026-12-01T12:30:00Z"), 0), Some(at("2026-12-03T14:00:00Z")));
@@ -321,6 +343,7 @@ mod tests {
         assert!(TimeZoneName::parse("Mars/Olympus").is_err());
         assert_eq!(TimeZoneName::parse("europe/berlin").unwrap().as_str(), "Europe/Berlin");
         assert!(TimeOfDay::parse("24:00").is_err() && TimeOfDay::parse("9:00").is_err());
+        assert!(TimeOfDay::parse("+9:00").is_err() && TimeOfDay::parse("09:+5").is_err());
         assert!(QuietHours::new(TimeOfDay::parse("08:00").unwrap(), TimeOfDay::parse("08:00").unwrap()).is_err());
     }
 

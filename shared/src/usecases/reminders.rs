@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::retained;
 use super::send::{Reminded, SendLinkError, SendStore, Sender};
 use crate::domain::{Channel, ReminderSchedule, Timestamp};
-use crate::ports::{DueReminders, StoreError, Wanted, Write};
+use crate::ports::{Clock, DueReminders, StoreError, Wanted, Write};
 
 /// Schedules taken per query; a run takes batches until fewer are due or `MAX_BATCHES` is done
 /// (the next run carries on).
@@ -35,27 +35,29 @@ pub struct Channels<'a, S: SendStore + ?Sized> {
     pub sms: Sender<'a, S>,
 }
 
-/// Sends every reminder due at `now`, until `out_of_time` says stop. A store fault stops the run
-/// (the next one picks up where it stopped); a provider fault leaves that slot due.
+/// Sends every reminder due when the run starts, until `out_of_time` says stop. Each slot reads
+/// the clock again (a claim's lease and quiet hours are about the moment it is sent). A store
+/// fault stops the run (the next one picks up where it stopped); a provider fault puts that slot
+/// off for a few minutes and ends the run, so a provider that is down is not hammered and the slots
+/// behind it come first next time.
 pub async fn run_reminders<S: SendStore + DueReminders + ?Sized>(
     store: &S,
     channels: &Channels<'_, S>,
-    now: Timestamp,
+    clock: &dyn Clock,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
+    let started = clock.now();
     for _ in 0..MAX_BATCHES {
-        let due = store.due_reminders(now, BATCH).await?;
+        let due = store.due_reminders(started, BATCH).await?;
         report.due += due.len();
         let waiting_before = report.retry_later;
         for schedule in &due {
             if out_of_time() {
                 return Ok(report);
             }
-            remind_one(store, channels, schedule, now, &mut report).await?;
+            remind_one(store, channels, schedule, clock.now(), &mut report).await?;
         }
-        // A slot left due by a provider outage would be the next batch's first again: the next
-        // run retries it, minutes later, rather than this one at once.
         if due.len() < BATCH || report.retry_later > waiting_before {
             break;
         }

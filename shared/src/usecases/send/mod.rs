@@ -401,8 +401,23 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             let with_starts = writes.iter().cloned().chain(starts.iter().cloned()).collect();
             match self.store.commit(with_starts).await {
                 // A schedule made meanwhile (a send to the same recipient after the window) is
-                // theirs to keep: record the outcomes without ours.
-                Err(StoreError::Conflict) if !starts.is_empty() => self.store.commit(writes).await?,
+                // theirs to keep: record the outcomes with only the schedules still missing.
+                Err(StoreError::Conflict) if !starts.is_empty() => {
+                    let keys =
+                        chunk.iter().filter_map(|s| s.starts.as_ref()).map(|r| (r.link_id.clone(), r.key.clone()));
+                    let wanted = Wanted { reminders: keys.collect(), ..Wanted::default() };
+                    let existing = self.store.read(&wanted).await?.reminders;
+                    let missing = chunk
+                        .iter()
+                        .filter_map(|s| s.starts.clone())
+                        .filter(|r| !existing.iter().any(|e| e.key == r.key))
+                        .map(|r| Write::Reminder(Versioned::new(r)));
+                    let retried: Vec<Write> = writes.iter().cloned().chain(missing).collect();
+                    match self.store.commit(retried).await {
+                        Err(StoreError::Conflict) => self.store.commit(writes).await?,
+                        other => other?,
+                    }
+                }
                 other => other?,
             }
         }

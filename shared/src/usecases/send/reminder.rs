@@ -10,6 +10,9 @@ use crate::domain::{
 };
 use crate::ports::{StoreError, Write};
 
+/// How long a slot the provider could not take waits before it is tried again: one scheduler period.
+const RETRY_AFTER_SECONDS: i64 = 300;
+
 /// How one due slot ended.
 #[derive(Debug, Clone)]
 pub enum Reminded {
@@ -45,7 +48,13 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         } else if link.order_status == Some(OrderPaymentStatus::Processing) {
             let next = schedule.advanced(policy);
             (Write::Reminder(Versioned::at(next, version)), Reminded::Skipped("payment_processing"))
-        } else if let Some(due) = schedule.due_under(policy).filter(|due| *due > now) {
+        } else if let Some(due) = schedule
+            .due_under(policy)
+            .map(|due| policy.map_or(due, |p| p.earliest_from(due.max(now))))
+            .filter(|due| *due > now)
+        {
+            // Later under the policy as it is now, or a late slot (after an outage) that would
+            // land in quiet hours: moved to when it may go.
             let moved = ReminderSchedule { due_at: Some(due), ..schedule.value.clone() };
             (Write::Reminder(Versioned::at(moved, version)), Reminded::Rescheduled(due))
         } else if schedule.due_under(policy).is_none() {
@@ -102,15 +111,38 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             }
             writes
         } else {
-            // The provider failed for now: undone whole, the slot due again for the next run.
+            // The provider failed for now: undone whole, the slot due again a few minutes on (so
+            // the slots behind it go first next run).
+            let again =
+                ReminderSchedule { due_at: Some(now.plus_seconds(RETRY_AFTER_SECONDS)), ..schedule.value.clone() };
             vec![
                 Write::DropShortCode(sent.delivery.short_code.clone()),
                 Write::DropDelivery(sent.delivery.clone()),
                 Write::DropWindow(sent.window.clone()),
-                Write::Reminder(Versioned::at(schedule.value.clone(), claimed)),
+                Write::Reminder(Versioned::at(again, claimed)),
             ]
         };
-        self.store.commit(writes).await?;
+        self.finish_slot(writes).await?;
         result.map(Reminded::Delivered)
+    }
+
+    /// Records how a slot's send ended. The recipient's window may have been taken over meanwhile
+    /// (a merchant's send once the claim's lease ran out): then the rest is recorded without it,
+    /// rather than the outcome lost.
+    async fn finish_slot(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        match self.store.commit(writes.clone()).await {
+            Err(StoreError::Conflict) => {
+                let without_window =
+                    writes.into_iter().filter(|w| !matches!(w, Write::Window(_) | Write::DropWindow(_))).collect();
+                match self.store.commit(without_window).await {
+                    Err(StoreError::Conflict) => {
+                        tracing::warn!("a reminder's outcome could not be recorded: its records changed meanwhile");
+                        Ok(())
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
     }
 }
