@@ -73,7 +73,8 @@ PORT="$st_port" MERCHANT_AUTH_SECRET="schemathesis-$(date +%s%N)-merchant-auth-s
   target/debug/local-server > target/local-server.log 2>&1 &
 started="$started $!"
 for _ in $(seq 1 120); do
-  grep -q "Dev merchant token" target/local-server.log 2>/dev/null && break
+  # The line after the token: the token itself is written whole by then.
+  grep -q "^Try: " target/local-server.log 2>/dev/null && break
   sleep 0.25
 done
 token=$(sed -n '/Dev merchant token/{n;p}' target/local-server.log)

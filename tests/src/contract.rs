@@ -181,6 +181,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         suppressions: vec![],
         message: None,
         last_checkout: None,
+        endpoints: None,
     };
     let nothing = store.read(&wanted).await.unwrap();
     assert!(nothing.link.is_none() && nothing.settings.is_none() && nothing.order.is_none());

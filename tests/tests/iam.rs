@@ -28,6 +28,14 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let reminders = json!({"reminders": {"after_days": [1], "channels": ["email", "sms"]}});
     cloud.enable_payments(&merchant, reminders).await;
     answered(&cloud, &cloud.call(&merchant, "GET", "/settings", None).await, StatusCode::OK, "GET /settings");
+    // manage-links: webhook endpoints (an address literal: nothing to resolve here).
+    let endpoint = json!({"url": "https://93.184.216.34/paylinks", "events": ["order.paid"]});
+    let made = cloud.call(&merchant, "POST", "/webhook-endpoints", Some(endpoint)).await;
+    answered(&cloud, &made, StatusCode::CREATED, "POST /webhook-endpoints");
+    let listed = cloud.call(&merchant, "GET", "/webhook-endpoints", None).await;
+    answered(&cloud, &listed, StatusCode::OK, "GET /webhook-endpoints");
+    let endpoint_path = format!("/webhook-endpoints/{}", made.json()["id"].as_str().unwrap());
+    answered(&cloud, &cloud.call(&merchant, "DELETE", &endpoint_path, None).await, StatusCode::NO_CONTENT, "DELETE");
     let (link, second) = create_links(&cloud, &merchant).await;
     let id = link["id"].as_str().unwrap().to_string();
     let message_id = send_links(&cloud, &merchant, &id).await;

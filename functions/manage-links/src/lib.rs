@@ -1,5 +1,6 @@
-//! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET /links`, `GET`/`PATCH`/`DELETE /links/{id}`,
-//! `GET /orders`, `POST /orders/{id}/mark-paid`, `POST /orders/{id}/reject`.
+//! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET /funnel`, `GET /links`,
+//! `GET`/`PATCH`/`DELETE /links/{id}`, `GET /orders`, `POST /orders/{id}/mark-paid`,
+//! `POST /orders/{id}/reject`, `POST`/`GET /webhook-endpoints`, `DELETE /webhook-endpoints/{id}`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -8,11 +9,11 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::MerchantId;
-use paylinks::ports::{Checkout, Clock, Store};
+use paylinks::domain::{Destination, MerchantId};
+use paylinks::ports::{Checkout, Clock, ResolveHost, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::link_view::LinkUrls;
-use paylinks::usecases::{list, manage, orders, settings};
+use paylinks::usecases::{list, manage, orders, settings, webhook_endpoints};
 use paylinks_http::{self as http, ApiError};
 use serde_json::json;
 
@@ -22,6 +23,9 @@ pub struct Deps {
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,
     pub clock: Arc<dyn Clock>,
+    /// Where webhook URLs lead, and which destinations are allowed (public only in the cloud).
+    pub resolver: Arc<dyn ResolveHost>,
+    pub destinations: Destination,
 }
 
 impl Deps {
@@ -42,7 +46,14 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     let method = request.method().clone();
     let known = matches!(
         segments.as_slice(),
-        ["settings"] | ["funnel"] | ["links"] | ["links", _] | ["orders"] | ["orders", _, "mark-paid" | "reject"]
+        ["settings"]
+            | ["funnel"]
+            | ["links"]
+            | ["links", _]
+            | ["orders"]
+            | ["orders", _, "mark-paid" | "reject"]
+            | ["webhook-endpoints"]
+            | ["webhook-endpoints", _]
     );
     if !known {
         return Err(ApiError::not_found("route"));
@@ -52,6 +63,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     match segments.as_slice() {
         ["settings"] => settings_route(deps, request, &method, &merchant).await,
         ["funnel"] => funnel_route(deps, request, &method, &merchant).await,
+        ["webhook-endpoints", ..] => endpoints_route(deps, request, &method, &merchant, &segments[1..]).await,
         ["links", ..] => links_route(deps, request, &method, &merchant, &segments[1..]).await,
         _ => orders_route(deps, request, &method, &merchant, &segments[1..]).await,
     }
@@ -100,6 +112,34 @@ async fn links_route(
         }
         (Method::DELETE, [id]) => {
             manage::delete(store, checkout, &deps.config, merchant, id, now).await?;
+            Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// The merchant's webhook endpoints.
+async fn endpoints_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+    rest: &[&str],
+) -> Result<Response<Body>, ApiError> {
+    let store = deps.store.as_ref();
+    match (method.clone(), rest) {
+        (Method::POST, []) => {
+            let new = http::command::<http::dto::WebhookEndpointBody, webhook_endpoints::NewEndpoint>(request)?;
+            let (resolver, destinations, now) = (deps.resolver.as_ref(), deps.destinations, deps.clock.now());
+            let created = webhook_endpoints::create(store, resolver, destinations, merchant, &new, now).await?;
+            Ok(http::json(StatusCode::CREATED, &created))
+        }
+        (Method::GET, []) => {
+            let data = webhook_endpoints::list(store, merchant).await?;
+            Ok(http::json(StatusCode::OK, &json!({"data": data})))
+        }
+        (Method::DELETE, [id]) => {
+            webhook_endpoints::delete(store, merchant, id).await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
         }
         _ => Err(method_not_allowed()),

@@ -17,6 +17,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
+        resolver: Arc::new(paylinks_http::resolver::SystemResolver),
+        destinations: paylinks::domain::Destination::PublicOnly,
     };
     run(service_fn(|request| manage_links::handle(&deps, request))).await
 }

@@ -169,6 +169,9 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
             tokens: tokens.clone(),
             config: config.clone(),
             clock: clock.clone(),
+            resolver: Arc::new(paylinks_http::resolver::SystemResolver),
+            // A merchant developing against the local server may point its events at itself.
+            destinations: paylinks::domain::Destination::AlsoLocalhost,
         },
         simulated,
         auth: options.merchant_auth.clone(),

@@ -83,6 +83,10 @@ prefixed_id!(
     /// One message that carried a link to one recipient.
     DeliveryId, "dl_", 22
 );
+prefixed_id!(
+    /// A merchant's webhook endpoint.
+    EndpointId, "we_", 22
+);
 
 /// The path part of a short URL, `/p/{code}`: 11 base62 characters, about 65 bits from a CSPRNG.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ mod idempotency;
 mod ids;
 mod link;
 mod link_lifecycle;
+mod merchant_webhooks;
 mod money;
 mod order;
 mod payment;
@@ -24,12 +25,13 @@ pub use delivery::{
     Activity, Channel, Delivery, DeliveryActivity, DeliveryKind, DeliveryStatus, Recipient, SendWindow,
 };
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
-pub use ids::{DeliveryId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
+pub use ids::{DeliveryId, EndpointId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
     AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
     RecurringInterval, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, Refusal};
+pub use merchant_webhooks::{Destination, EventType, MAX_ENDPOINTS, WebhookEndpoint, WebhookEndpoints};
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};

@@ -9,6 +9,7 @@ use super::expressions::{Item, n, s};
 use paylinks::domain::{
     Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order, OrderId,
     Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Suppression, Timestamp, Versioned,
+    WebhookEndpoints,
 };
 use paylinks::ports::StoreError;
 
@@ -85,6 +86,10 @@ impl Key {
 
     pub fn suppression(merchant: &MerchantId, key: &str) -> Self {
         Self::new(format!("MERCHANT#{merchant}"), format!("SUPPRESSED#{key}"))
+    }
+
+    pub fn endpoints(merchant: &MerchantId) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), "WEBHOOKS")
     }
 
     pub fn message(message_id: &str) -> Self {
@@ -265,6 +270,13 @@ impl Layout for IdempotencyRecord {
 impl Layout for Suppression {
     fn key(&self) -> Key {
         Key::suppression(&self.merchant_id, &self.key)
+    }
+}
+
+/// The merchant's own: kept as long as the merchant is.
+impl Layout for WebhookEndpoints {
+    fn key(&self) -> Key {
+        Key::endpoints(&self.merchant_id)
     }
 }
 

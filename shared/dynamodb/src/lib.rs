@@ -7,6 +7,7 @@
 //! | order | `MERCHANT#{m}` | `ORDER#{order}` | its longest-kept link's; retention once settled |
 //! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` | 24 hours |
 //! | suppressed address | `MERCHANT#{m}` | `SUPPRESSED#{recipient key}` | none: the merchant's own |
+//! | webhook endpoints (all of them, ≤ 10) | `MERCHANT#{m}` | `WEBHOOKS` | none: the merchant's own |
 //! | link | `LINK#{id}` | `LINK` | expiry + retention; retention once ended |
 //! | opens of the link; of a delivery, with its funnel's moments | `LINK#{id}` | `OPENS`, `OPENS#{delivery}` | none |
 //! | payment | `LINK#{id}` | `PAYMENT#{session}` | its own |

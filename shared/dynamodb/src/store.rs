@@ -147,6 +147,7 @@ impl DynamoStore {
             Write::DropWindow(w) => self.delete(Key::window(&w.link_id, &w.key), Some(w.version)),
             Write::DropShortCode(code) => self.delete(Key::short_code(code), None),
             Write::Suppress(suppression) => self.put_whole(suppression),
+            Write::Endpoints(endpoints) => self.put(endpoints),
             Write::MessageSent(target) => self.put_whole(target),
             Write::Activity { link, delivery, activity, at } => {
                 let update = Update::default()
@@ -174,6 +175,7 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.suppressions.iter().map(|(m, k)| Key::suppression(m, k)));
     keys.extend(wanted.message.iter().map(|m| Key::message(m)));
     keys.extend(wanted.last_checkout.iter().map(|l| Key::opens(l, None)));
+    keys.extend(wanted.endpoints.iter().map(Key::endpoints));
     keys
 }
 
@@ -219,6 +221,7 @@ impl Read for DynamoStore {
                     _ => None,
                 }
             }),
+            endpoints: one(wanted.endpoints.as_ref().map(Key::endpoints).and_then(take))?,
         })
     }
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use paylinks::domain::{
     Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
     Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
-    ShortCodeTarget, Suppression, Timestamp, Versioned,
+    ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use paylinks::ports::{
     Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
@@ -65,6 +65,7 @@ struct State {
     messages: HashMap<String, MessageTarget>,
     /// The delivery whose open last went on to each link's Checkout.
     last_checkout: HashMap<LinkId, DeliveryId>,
+    endpoints: Table<MerchantId, WebhookEndpoints>,
 }
 
 #[derive(Debug, Default)]
@@ -125,6 +126,7 @@ fn item_name(write: &Write) -> String {
         Write::Suppress(s) => format!("suppression {}/{}", s.merchant_id, s.key),
         Write::MessageSent(m) => format!("message {}", m.message_id),
         Write::Activity { delivery, .. } => format!("activity {delivery}"),
+        Write::Endpoints(e) => format!("endpoints {}", e.merchant_id),
     }
 }
 
@@ -155,6 +157,7 @@ impl State {
             Write::Window(w) | Write::DropWindow(w) => self.windows.is_at(&window_key(w), w.version),
             Write::Reminder(r) => self.reminders.is_at(&reminder_key(r), r.version),
             Write::Settings(merchant, s) => self.settings.is_at(merchant, s.version),
+            Write::Endpoints(e) => self.endpoints.is_at(&e.merchant_id, e.version),
             Write::Idempotency(r) => self.idempotency.is_at(&idempotency_key(r), r.version),
             Write::ShortCode(code, _) => !self.short_codes.contains_key(code),
         }
@@ -171,6 +174,7 @@ impl State {
             Write::Window(w) => self.windows.put(window_key(&w), &w),
             Write::Reminder(r) => self.reminders.put(reminder_key(&r), &r),
             Write::Settings(merchant, s) => self.settings.put(merchant, &s),
+            Write::Endpoints(e) => self.endpoints.put(e.merchant_id.clone(), &e),
             Write::Idempotency(r) => self.idempotency.put(idempotency_key(&r), &r),
             Write::ShortCode(code, target) => {
                 self.short_codes.insert(code, target);
@@ -229,6 +233,7 @@ impl Read for EmbeddedStore {
             suppressions: wanted.suppressions.iter().filter_map(|key| state.suppressions.get(key).cloned()).collect(),
             message: wanted.message.as_ref().and_then(|id| state.messages.get(id).cloned()),
             last_checkout: wanted.last_checkout.as_ref().and_then(|l| state.last_checkout.get(l).cloned()),
+            endpoints: wanted.endpoints.as_ref().and_then(|m| state.endpoints.get(m)),
         })
     }
 }

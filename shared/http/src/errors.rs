@@ -8,6 +8,7 @@ use paylinks::usecases::create_link::CreateLinkError;
 use paylinks::usecases::manage::ManageError;
 use paylinks::usecases::orders::OrderError;
 use paylinks::usecases::send::SendLinkError;
+use paylinks::usecases::webhook_endpoints::EndpointError;
 
 use crate::ApiError;
 
@@ -125,5 +126,25 @@ pub fn create_link_answer(err: &CreateLinkError) -> ApiError {
         ),
         CreateLinkError::Store(StoreError::Conflict) => ApiError::from(StoreError::Conflict),
         CreateLinkError::Store(StoreError::Unavailable(_)) => ApiError::out_of_time(),
+    }
+}
+
+impl From<EndpointError> for ApiError {
+    fn from(err: EndpointError) -> Self {
+        match err {
+            EndpointError::Invalid(e) => ApiError::validation(e),
+            EndpointError::UrlNotAllowed(message) => {
+                let mut refused = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "webhook_url_not_allowed",
+                    format!("url {message}"),
+                );
+                refused.field = Some("url".into());
+                refused
+            }
+            EndpointError::TooMany => ApiError::conflict("webhook_endpoint_limit", err.to_string()),
+            EndpointError::NotFound => ApiError::not_found("webhook endpoint"),
+            EndpointError::Store(e) => ApiError::from(e),
+        }
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod errors;
 pub mod pages;
 mod request;
+pub mod resolver;
 mod response;
 pub mod routes;
 pub mod webhook_signature;

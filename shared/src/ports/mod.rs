@@ -4,11 +4,13 @@
 mod checkout;
 mod clock;
 mod messaging;
+mod network;
 mod store;
 
 pub use checkout::{Checkout, CheckoutError, CheckoutLine, NewCheckoutSession};
 pub use clock::{Clock, SystemClock};
 pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
+pub use network::{ResolveError, ResolveHost};
 pub use store::{
     Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
     RemoveLinkRecords, Store, StoreError, Wanted, Write,

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::domain::{
     Activity, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order,
     OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
-    ShortCodeTarget, Suppression, Timestamp, Versioned,
+    ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 
 /// Why a store call did not do what was asked.
@@ -46,6 +46,8 @@ pub struct Wanted {
     pub message: Option<String>,
     /// The delivery whose open last went on to this link's Checkout.
     pub last_checkout: Option<LinkId>,
+    /// The merchant's webhook endpoints.
+    pub endpoints: Option<MerchantId>,
 }
 
 /// What a read found, each with the version it was read at. Retention is the reader's to judge
@@ -65,6 +67,7 @@ pub struct Found {
     pub suppressions: Vec<Suppression>,
     pub message: Option<MessageTarget>,
     pub last_checkout: Option<DeliveryId>,
+    pub endpoints: Option<Versioned<WebhookEndpoints>>,
 }
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was
@@ -105,6 +108,7 @@ pub enum Write {
         activity: Activity,
         at: Timestamp,
     },
+    Endpoints(Versioned<WebhookEndpoints>),
 }
 
 #[async_trait]

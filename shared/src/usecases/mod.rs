@@ -14,6 +14,7 @@ pub mod reminders;
 pub mod send;
 pub mod settings;
 pub mod webhook;
+pub mod webhook_endpoints;
 
 /// A list's query string that cannot be read: the caller's mistake (`400 invalid_query`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,7 @@ mod send;
 mod serde_errors;
 mod settings;
 mod text_to_pay;
+mod webhook_endpoint;
 
 use lambda_http::Request;
 use paylinks::domain::ValidationError;
@@ -24,6 +25,7 @@ pub use object::Object;
 pub use send::SendBody;
 pub use settings::SettingsBody;
 pub use text_to_pay::{TextToPay, TextToPayBody};
+pub use webhook_endpoint::WebhookEndpointBody;
 
 use crate::{ApiError, body_bytes};
 

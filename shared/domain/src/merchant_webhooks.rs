@@ -1,0 +1,212 @@
+//! The endpoints a merchant registers to hear about its links, orders and deliveries, and the
+//! events they can subscribe to. An endpoint's URL is checked twice over: its shape here (https,
+//! no credentials), and every address its host resolves to (`Destination::check_address`), so a
+//! name that points into a private network cannot be used to reach it.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{EndpointId, MerchantId, Timestamp, ValidationError, random_base62};
+
+/// At most this many endpoints per merchant.
+pub const MAX_ENDPOINTS: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "link.paid")]
+    LinkPaid,
+    #[serde(rename = "order.paid")]
+    OrderPaid,
+    #[serde(rename = "order.processing")]
+    OrderProcessing,
+    #[serde(rename = "order.refunded")]
+    OrderRefunded,
+    #[serde(rename = "order.partially_paid")]
+    OrderPartiallyPaid,
+    #[serde(rename = "payment.failed")]
+    PaymentFailed,
+    #[serde(rename = "link.expired")]
+    LinkExpired,
+    #[serde(rename = "link.renewal_requested")]
+    LinkRenewalRequested,
+    #[serde(rename = "delivery.failed")]
+    DeliveryFailed,
+    #[serde(rename = "delivery.bounced")]
+    DeliveryBounced,
+}
+
+impl EventType {
+    pub const ALL: [Self; 10] = [
+        Self::LinkPaid,
+        Self::OrderPaid,
+        Self::OrderProcessing,
+        Self::OrderRefunded,
+        Self::OrderPartiallyPaid,
+        Self::PaymentFailed,
+        Self::LinkExpired,
+        Self::LinkRenewalRequested,
+        Self::DeliveryFailed,
+        Self::DeliveryBounced,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LinkPaid => "link.paid",
+            Self::OrderPaid => "order.paid",
+            Self::OrderProcessing => "order.processing",
+            Self::OrderRefunded => "order.refunded",
+            Self::OrderPartiallyPaid => "order.partially_paid",
+            Self::PaymentFailed => "payment.failed",
+            Self::LinkExpired => "link.expired",
+            Self::LinkRenewalRequested => "link.renewal_requested",
+            Self::DeliveryFailed => "delivery.failed",
+            Self::DeliveryBounced => "delivery.bounced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// Where events may be sent: public https endpoints in the cloud; the local server also allows
+/// `http://127.0.0.1` (a merchant's own machine while developing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    PublicOnly,
+    AlsoLocalhost,
+}
+
+impl Destination {
+    /// The URL's shape: https (or, locally, http to 127.0.0.1), a host, no credentials, not too long.
+    pub fn check_url(self, text: &str) -> Result<url::Url, ValidationError> {
+        let refuse = |why: &str| ValidationError::new("url", why.to_string());
+        let url = url::Url::parse(text).map_err(|_| refuse("must be an absolute https:// URL"))?;
+        if text.len() > 2048 || !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("must be an https:// URL of at most 2048 characters, without credentials"));
+        }
+        let local = self == Self::AlsoLocalhost && url.scheme() == "http" && url.host_str() == Some("127.0.0.1");
+        if url.scheme() != "https" && !local {
+            return Err(refuse(match self {
+                Self::PublicOnly => "must be an https:// URL",
+                Self::AlsoLocalhost => "must be an https:// URL (or http://127.0.0.1 on the local server)",
+            }));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refuse("must name a host"));
+        }
+        Ok(url)
+    }
+
+    /// Whether events may go to `address`: a public one (or loopback, locally). Private,
+    /// loopback, link-local (169.254.169.254, the instance metadata service), shared, multicast and
+    /// unspecified addresses are refused, IPv4-mapped IPv6 as its IPv4.
+    pub fn allows(self, address: IpAddr) -> bool {
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(address),
+            v4 => v4,
+        };
+        if address.is_loopback() {
+            return self == Self::AlsoLocalhost;
+        }
+        match address {
+            IpAddr::V4(v4) => {
+                let [a, b, ..] = v4.octets();
+                !(v4.is_private()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || v4.is_multicast()
+                    || v4.is_broadcast()
+                    || v4.is_documentation()
+                    || a == 0
+                    || (a == 100 && (64..128).contains(&b))
+                    || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                    || a >= 240)
+            }
+            IpAddr::V6(v6) => {
+                let first = v6.segments()[0];
+                !(v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+                    || (first == 0x2001 && v6.segments()[1] == 0x0db8))
+            }
+        }
+    }
+}
+
+/// One endpoint: where, which events, and the secret its events are signed with (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: EndpointId,
+    pub url: String,
+    pub events: Vec<EventType>,
+    pub secret: String,
+    pub created_at: Timestamp,
+}
+
+impl WebhookEndpoint {
+    pub fn new(url: &url::Url, events: Vec<EventType>, now: Timestamp) -> Self {
+        Self {
+            id: EndpointId::generate(),
+            url: url.to_string(),
+            events,
+            secret: format!("whsec_{}", random_base62(32)),
+            created_at: now,
+        }
+    }
+}
+
+/// A merchant's endpoints, kept together (one item, at most `MAX_ENDPOINTS`): read with the other
+/// things a request reads, in one round trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoints {
+    pub merchant_id: MerchantId,
+    pub endpoints: Vec<WebhookEndpoint>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_https_endpoints_are_allowed_in_the_cloud() {
+        let cloud = Destination::PublicOnly;
+        assert!(cloud.check_url("https://hooks.example.com/paylinks").is_ok());
+        assert!(cloud.check_url("http://hooks.example.com/paylinks").is_err());
+        assert!(cloud.check_url("https://user:pw@hooks.example.com/").is_err());
+        assert!(cloud.check_url("http://127.0.0.1:8080/hook").is_err());
+        assert!(Destination::AlsoLocalhost.check_url("http://127.0.0.1:8080/hook").is_ok());
+        assert!(Destination::AlsoLocalhost.check_url("http://10.0.0.1/hook").is_err());
+        for refused in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!cloud.allows(refused.parse().unwrap()), "{refused}");
+        }
+        for allowed in ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"] {
+            assert!(cloud.allows(allowed.parse().unwrap()), "{allowed}");
+        }
+        assert!(Destination::AlsoLocalhost.allows("127.0.0.1".parse().unwrap()));
+        assert!(!Destination::AlsoLocalhost.allows("169.254.169.254".parse().unwrap()));
+    }
+
+    #[test]
+    fn event_types_read_as_the_spec_names_them() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(EventType::parse("link.deleted"), None);
+    }
+}
