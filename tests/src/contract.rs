@@ -182,6 +182,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         message: None,
         last_checkout: None,
         endpoints: None,
+        event: None,
     };
     let nothing = store.read(&wanted).await.unwrap();
     assert!(nothing.link.is_none() && nothing.settings.is_none() && nothing.order.is_none());
@@ -447,4 +448,27 @@ pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &d
     assert_eq!(read.activity.checkout_started_at, Some(NOW.plus_seconds(20)));
     let attributed = store.read(&Wanted { last_checkout: Some(l.id.clone()), ..Wanted::default() }).await.unwrap();
     assert_eq!(attributed.last_checkout, Some(d.id.clone()), "whose open last went on to Checkout");
+}
+
+pub async fn a_merchants_events_read_back_newest_first_page_by_page(store: &dyn Store) {
+    use paylinks::domain::{EventType, MerchantEvent};
+    let m = merchant(&paylinks::domain::random_base62(10));
+    let other = merchant(&paylinks::domain::random_base62(10));
+    let event = |who: &MerchantId, at: i64| {
+        MerchantEvent::new(&[], who, EventType::OrderPaid, "{}".into(), NOW.plus_seconds(at))
+    };
+    let (first, second, third) = (event(&m, 1), event(&m, 2), event(&m, 3));
+    let theirs = event(&other, 4);
+    let writes = [&first, &second, &third, &theirs].map(|e| Write::Event(Versioned::new(e.clone())));
+    store.commit(writes.to_vec()).await.unwrap();
+    let ids = |page: Vec<MerchantEvent>| page.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.events_page(&m, None, 2).await.unwrap()), vec![third.id.clone(), second.id.clone()]);
+    assert_eq!(ids(store.events_page(&m, Some(&second.id), 10).await.unwrap()), vec![first.id.clone()]);
+    let wanted = Wanted { event: Some((m.clone(), second.id.clone())), ..Wanted::default() };
+    let read = store.read(&wanted).await.unwrap().event.expect("the event reads back");
+    assert_eq!((read.version, &read.value), (1, &second));
+    let stale = Versioned::at(second.clone(), 0);
+    assert!(matches!(store.commit(vec![Write::Event(stale)]).await, Err(StoreError::Conflict)));
+    let elsewhere = Wanted { event: Some((other.clone(), second.id.clone())), ..Wanted::default() };
+    assert!(store.read(&elsewhere).await.unwrap().event.is_none(), "another merchant's key holds nothing");
 }

@@ -53,4 +53,5 @@ both_stores!(
     one_item_twice_or_over_a_hundred_in_a_commit_are_refused,
     reminder_schedules_are_due_from_the_index_until_they_end,
     suppressions_message_ids_and_a_deliverys_funnel_read_back,
+    a_merchants_events_read_back_newest_first_page_by_page,
 );

@@ -31,7 +31,10 @@ pub use link::{
     RecurringInterval, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, Refusal};
-pub use merchant_webhooks::{Destination, EventType, MAX_ENDPOINTS, WebhookEndpoint, WebhookEndpoints};
+pub use merchant_webhooks::{
+    Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventId, EventType, MAX_ENDPOINTS, MerchantEvent,
+    WebhookEndpoint, WebhookEndpoints,
+};
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};

@@ -210,3 +210,162 @@ mod tests {
         assert_eq!(EventType::parse("link.deleted"), None);
     }
 }
+
+/// An event's id, `evt_` then its creation time (ten digits) and 12 random characters: unique,
+/// and in the order events happened, so the merchant's log reads newest first by key alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(String);
+
+impl EventId {
+    pub fn generate(at: Timestamp) -> Self {
+        Self(format!("evt_{:010}{}", at.unix().clamp(0, 9_999_999_999), random_base62(12)))
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("evt_")?;
+        let ok = rest.len() == 22
+            && rest[..10].bytes().all(|b| b.is_ascii_digit())
+            && rest[10..].bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EventId {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text).ok_or_else(|| "not an event id".to_string())
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> String {
+        id.0
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventDeliveryStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+/// An event's way to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDelivery {
+    pub endpoint_id: EndpointId,
+    pub status: EventDeliveryStatus,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status_code: Option<u16>,
+    /// When the next attempt is due, while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// How long a merchant's event log keeps an event.
+pub const EVENT_KEEP_DAYS: i64 = 30;
+
+/// Something that happened to a merchant's link, order or delivery, written in the same
+/// transaction as the change itself (so none is lost, and none is told of a change that did not
+/// happen), with a delivery to each endpoint subscribed when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerchantEvent {
+    pub id: EventId,
+    pub merchant_id: MerchantId,
+    pub kind: EventType,
+    pub created_at: Timestamp,
+    /// The event's object, as JSON text.
+    pub data: String,
+    pub deliveries: Vec<EventDelivery>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<Timestamp>,
+}
+
+impl MerchantEvent {
+    /// A new event, to every endpoint of `endpoints` subscribed to its kind.
+    pub fn new(
+        endpoints: &[WebhookEndpoint],
+        merchant: &MerchantId,
+        kind: EventType,
+        data: String,
+        now: Timestamp,
+    ) -> Self {
+        let deliveries = endpoints
+            .iter()
+            .filter(|e| e.events.contains(&kind))
+            .map(|e| EventDelivery {
+                endpoint_id: e.id.clone(),
+                status: EventDeliveryStatus::Pending,
+                attempts: 0,
+                last_status_code: None,
+                next_attempt_at: Some(now),
+            })
+            .collect();
+        Self {
+            id: EventId::generate(now),
+            merchant_id: merchant.clone(),
+            kind,
+            created_at: now,
+            data,
+            deliveries,
+            purge_at: Some(now.plus_days(EVENT_KEEP_DAYS)),
+        }
+    }
+
+    /// Sends it again: to every endpoint subscribed now, each delivery pending from `now`.
+    pub fn redeliver(&mut self, endpoints: &[WebhookEndpoint], now: Timestamp) {
+        for endpoint in endpoints.iter().filter(|e| e.events.contains(&self.kind)) {
+            match self.deliveries.iter_mut().find(|d| d.endpoint_id == endpoint.id) {
+                Some(delivery) => {
+                    delivery.status = EventDeliveryStatus::Pending;
+                    delivery.next_attempt_at = Some(now);
+                }
+                None => self.deliveries.push(EventDelivery {
+                    endpoint_id: endpoint.id.clone(),
+                    status: EventDeliveryStatus::Pending,
+                    attempts: 0,
+                    last_status_code: None,
+                    next_attempt_at: Some(now),
+                }),
+            }
+        }
+        self.purge_at = Some(now.plus_days(EVENT_KEEP_DAYS).max(self.purge_at.unwrap_or(now)));
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn an_event_goes_to_the_endpoints_subscribed_to_its_kind_and_ids_sort_by_time() {
+        let url = url::Url::parse("https://hooks.example.com/").unwrap();
+        let now = Timestamp::from_unix(1_800_000_000);
+        let paid = WebhookEndpoint::new(&url, vec![EventType::OrderPaid], now);
+        let bounced = WebhookEndpoint::new(&url, vec![EventType::DeliveryBounced], now);
+        let merchant = MerchantId::parse("m1").unwrap();
+        let mut event = MerchantEvent::new(&[paid.clone(), bounced], &merchant, EventType::OrderPaid, "{}".into(), now);
+        assert_eq!(event.deliveries.len(), 1);
+        assert_eq!(event.deliveries[0].endpoint_id, paid.id);
+        assert_eq!(EventId::parse(event.id.as_str()), Some(event.id.clone()));
+        assert!(EventId::generate(now) < EventId::generate(now.plus_seconds(1)));
+        event.deliveries[0].status = EventDeliveryStatus::Failed;
+        let later = WebhookEndpoint::new(&url, vec![EventType::OrderPaid], now);
+        event.redeliver(&[paid, later], now.plus_seconds(60));
+        assert_eq!(event.deliveries.len(), 2);
+        assert!(event.deliveries.iter().all(|d| d.status == EventDeliveryStatus::Pending));
+    }
+}

@@ -11,6 +11,7 @@ use paylinks::domain::{
     Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Suppression, Timestamp, Versioned,
     WebhookEndpoints,
 };
+use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::StoreError;
 
 /// The attribute that holds an item's version.
@@ -90,6 +91,10 @@ impl Key {
 
     pub fn endpoints(merchant: &MerchantId) -> Self {
         Self::new(format!("MERCHANT#{merchant}"), "WEBHOOKS")
+    }
+
+    pub fn event(merchant: &MerchantId, event: &EventId) -> Self {
+        Self::new(format!("MERCHANT#{merchant}"), format!("EVENT#{event}"))
     }
 
     pub fn message(message_id: &str) -> Self {
@@ -277,6 +282,17 @@ impl Layout for Suppression {
 impl Layout for WebhookEndpoints {
     fn key(&self) -> Key {
         Key::endpoints(&self.merchant_id)
+    }
+}
+
+/// Kept for the merchant's event log, 30 days.
+impl Layout for MerchantEvent {
+    fn key(&self) -> Key {
+        Key::event(&self.merchant_id, &self.id)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(self.purge_at)
     }
 }
 

@@ -8,6 +8,7 @@
 //! | idempotency key | `MERCHANT#{m}` | `IDEM#{key}` | 24 hours |
 //! | suppressed address | `MERCHANT#{m}` | `SUPPRESSED#{recipient key}` | none: the merchant's own |
 //! | webhook endpoints (all of them, ≤ 10) | `MERCHANT#{m}` | `WEBHOOKS` | none: the merchant's own |
+//! | merchant event (its log) | `MERCHANT#{m}` | `EVENT#{evt id, time-sortable}` | 30 days |
 //! | link | `LINK#{id}` | `LINK` | expiry + retention; retention once ended |
 //! | opens of the link; of a delivery, with its funnel's moments | `LINK#{id}` | `OPENS`, `OPENS#{delivery}` | none |
 //! | payment | `LINK#{id}` | `PAYMENT#{session}` | its own |
@@ -24,6 +25,7 @@
 //! (`REMINDERS#{shard}`, due time), a sparse index the scheduler queries.
 
 mod cascade;
+mod events;
 mod expressions;
 mod items;
 mod pages;

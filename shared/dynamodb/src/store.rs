@@ -148,6 +148,7 @@ impl DynamoStore {
             Write::DropShortCode(code) => self.delete(Key::short_code(code), None),
             Write::Suppress(suppression) => self.put_whole(suppression),
             Write::Endpoints(endpoints) => self.put(endpoints),
+            Write::Event(event) => self.put(event),
             Write::MessageSent(target) => self.put_whole(target),
             Write::Activity { link, delivery, activity, at } => {
                 let update = Update::default()
@@ -176,6 +177,7 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.message.iter().map(|m| Key::message(m)));
     keys.extend(wanted.last_checkout.iter().map(|l| Key::opens(l, None)));
     keys.extend(wanted.endpoints.iter().map(Key::endpoints));
+    keys.extend(wanted.event.iter().map(|(m, e)| Key::event(m, e)));
     keys
 }
 
@@ -222,6 +224,7 @@ impl Read for DynamoStore {
                 }
             }),
             endpoints: one(wanted.endpoints.as_ref().map(Key::endpoints).and_then(take))?,
+            event: one(wanted.event.as_ref().map(|(m, e)| Key::event(m, e)).and_then(take))?,
         })
     }
 }

@@ -12,8 +12,9 @@ use paylinks::domain::{
     Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
     ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
+use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
-    Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
+    Commit, CountOpens, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read, ReadLinkRecords,
     RemoveLinkRecords, StoreError, Wanted, Write,
 };
 
@@ -66,6 +67,7 @@ struct State {
     /// The delivery whose open last went on to each link's Checkout.
     last_checkout: HashMap<LinkId, DeliveryId>,
     endpoints: Table<MerchantId, WebhookEndpoints>,
+    events: Table<(MerchantId, EventId), MerchantEvent>,
 }
 
 #[derive(Debug, Default)]
@@ -127,6 +129,7 @@ fn item_name(write: &Write) -> String {
         Write::MessageSent(m) => format!("message {}", m.message_id),
         Write::Activity { delivery, .. } => format!("activity {delivery}"),
         Write::Endpoints(e) => format!("endpoints {}", e.merchant_id),
+        Write::Event(e) => format!("event {}", e.id),
     }
 }
 
@@ -158,6 +161,7 @@ impl State {
             Write::Reminder(r) => self.reminders.is_at(&reminder_key(r), r.version),
             Write::Settings(merchant, s) => self.settings.is_at(merchant, s.version),
             Write::Endpoints(e) => self.endpoints.is_at(&e.merchant_id, e.version),
+            Write::Event(e) => self.events.is_at(&(e.merchant_id.clone(), e.id.clone()), e.version),
             Write::Idempotency(r) => self.idempotency.is_at(&idempotency_key(r), r.version),
             Write::ShortCode(code, _) => !self.short_codes.contains_key(code),
         }
@@ -175,6 +179,7 @@ impl State {
             Write::Reminder(r) => self.reminders.put(reminder_key(&r), &r),
             Write::Settings(merchant, s) => self.settings.put(merchant, &s),
             Write::Endpoints(e) => self.endpoints.put(e.merchant_id.clone(), &e),
+            Write::Event(e) => self.events.put((e.merchant_id.clone(), e.id.clone()), &e),
             Write::Idempotency(r) => self.idempotency.put(idempotency_key(&r), &r),
             Write::ShortCode(code, target) => {
                 self.short_codes.insert(code, target);
@@ -234,6 +239,7 @@ impl Read for EmbeddedStore {
             message: wanted.message.as_ref().and_then(|id| state.messages.get(id).cloned()),
             last_checkout: wanted.last_checkout.as_ref().and_then(|l| state.last_checkout.get(l).cloned()),
             endpoints: wanted.endpoints.as_ref().and_then(|m| state.endpoints.get(m)),
+            event: wanted.event.as_ref().and_then(|key| state.events.get(key)),
         })
     }
 }
@@ -410,5 +416,26 @@ impl DueReminders for EmbeddedStore {
         due.sort_by(|a, b| (a.due_at, &a.link_id, &a.key).cmp(&(b.due_at, &b.link_id, &b.key)));
         due.truncate(limit);
         Ok(due)
+    }
+}
+
+#[async_trait]
+impl ListEvents for EmbeddedStore {
+    async fn events_page(
+        &self,
+        merchant: &MerchantId,
+        before: Option<&EventId>,
+        limit: usize,
+    ) -> Result<Vec<MerchantEvent>, StoreError> {
+        let state = self.lock();
+        let mut page: Vec<MerchantEvent> = state
+            .events
+            .values()
+            .filter(|e| &e.merchant_id == merchant && before.is_none_or(|b| &e.id < b))
+            .cloned()
+            .collect();
+        page.sort_by(|a, b| b.id.cmp(&a.id));
+        page.truncate(limit);
+        Ok(page)
     }
 }

@@ -12,6 +12,6 @@ pub use clock::{Clock, SystemClock};
 pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
 pub use network::{ResolveError, ResolveHost};
 pub use store::{
-    Commit, CountOpens, DueReminders, Found, LinkRecords, ListLinks, ListOrders, Read, ReadLinkRecords,
+    Commit, CountOpens, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read, ReadLinkRecords,
     RemoveLinkRecords, Store, StoreError, Wanted, Write,
 };

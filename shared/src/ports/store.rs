@@ -8,6 +8,7 @@ use crate::domain::{
     OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
     ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
+use crate::domain::{EventId, MerchantEvent};
 
 /// Why a store call did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,8 @@ pub struct Wanted {
     pub last_checkout: Option<LinkId>,
     /// The merchant's webhook endpoints.
     pub endpoints: Option<MerchantId>,
+    /// One of the merchant\'s events.
+    pub event: Option<(MerchantId, EventId)>,
 }
 
 /// What a read found, each with the version it was read at. Retention is the reader's to judge
@@ -68,6 +71,7 @@ pub struct Found {
     pub message: Option<MessageTarget>,
     pub last_checkout: Option<DeliveryId>,
     pub endpoints: Option<Versioned<WebhookEndpoints>>,
+    pub event: Option<Versioned<MerchantEvent>>,
 }
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was
@@ -109,6 +113,8 @@ pub enum Write {
         at: Timestamp,
     },
     Endpoints(Versioned<WebhookEndpoints>),
+    /// A merchant\'s event, written with the change it tells of.
+    Event(Versioned<MerchantEvent>),
 }
 
 #[async_trait]
@@ -195,7 +201,22 @@ pub trait DueReminders: Send + Sync {
     async fn due_reminders(&self, now: Timestamp, limit: usize) -> Result<Vec<ReminderSchedule>, StoreError>;
 }
 
-/// Everything a function may ask of one store; each use case names only the parts it uses.
-pub trait Store: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders {}
+/// The merchant's event log, newest first.
+#[async_trait]
+pub trait ListEvents: Send + Sync {
+    /// Events strictly older than `before` (an event id from an earlier page), at most `limit`.
+    async fn events_page(
+        &self,
+        merchant: &MerchantId,
+        before: Option<&EventId>,
+        limit: usize,
+    ) -> Result<Vec<MerchantEvent>, StoreError>;
+}
 
-impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders> Store for T {}
+/// Everything a function may ask of one store; each use case names only the parts it uses.
+pub trait Store:
+    Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents
+{
+}
+
+impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents> Store for T {}
