@@ -44,6 +44,8 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let funnel = cloud.call(&merchant, "GET", "/funnel", None).await;
     answered(&cloud, &funnel, StatusCode::OK, "GET /funnel");
     assert_eq!(funnel.json()["steps"]["delivered"], 1, "the email SES delivered");
+    let log = cloud.call(&merchant, "GET", "/events", None).await;
+    answered(&cloud, &log, StatusCode::OK, "GET /events");
     let session = open_pages(&cloud, &link).await;
     deliver_events(&cloud, &merchant, &link, session).await;
     manage_links_and_orders(&cloud, &merchant, &id, &second).await;

@@ -54,6 +54,8 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             | ["orders", _, "mark-paid" | "reject"]
             | ["webhook-endpoints"]
             | ["webhook-endpoints", _]
+            | ["events"]
+            | ["events", _, "redeliver"]
     );
     if !known {
         return Err(ApiError::not_found("route"));
@@ -64,6 +66,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
         ["settings"] => settings_route(deps, request, &method, &merchant).await,
         ["funnel"] => funnel_route(deps, request, &method, &merchant).await,
         ["webhook-endpoints", ..] => endpoints_route(deps, request, &method, &merchant, &segments[1..]).await,
+        ["events", ..] => events_route(deps, request, &method, &merchant, &segments[1..]).await,
         ["links", ..] => links_route(deps, request, &method, &merchant, &segments[1..]).await,
         _ => orders_route(deps, request, &method, &merchant, &segments[1..]).await,
     }
@@ -113,6 +116,30 @@ async fn links_route(
         (Method::DELETE, [id]) => {
             manage::delete(store, checkout, &deps.config, merchant, id, now).await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// The merchant's event log.
+async fn events_route(
+    deps: &Deps,
+    request: &Request,
+    method: &Method,
+    merchant: &MerchantId,
+    rest: &[&str],
+) -> Result<Response<Body>, ApiError> {
+    use paylinks::usecases::event_log;
+    let store = deps.store.as_ref();
+    match (method.clone(), rest) {
+        (Method::GET, []) => {
+            let filter = event_log::EventFilter::parse(|name| http::query_param(request, name))?;
+            let (data, next_cursor) = event_log::list_events(store, merchant, &filter).await?;
+            Ok(http::json(StatusCode::OK, &json!({"data": data, "next_cursor": next_cursor})))
+        }
+        (Method::POST, [id, "redeliver"]) => {
+            let event = event_log::redeliver(store, merchant, id, deps.clock.now()).await?;
+            Ok(http::json(StatusCode::ACCEPTED, &event))
         }
         _ => Err(method_not_allowed()),
     }

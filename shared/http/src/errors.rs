@@ -5,6 +5,7 @@ use paylinks::domain::ValidationError;
 use paylinks::ports::{CheckoutError, StoreError};
 use paylinks::usecases::QueryError;
 use paylinks::usecases::create_link::CreateLinkError;
+use paylinks::usecases::event_log::EventLogError;
 use paylinks::usecases::manage::ManageError;
 use paylinks::usecases::orders::OrderError;
 use paylinks::usecases::send::SendLinkError;
@@ -145,6 +146,15 @@ impl From<EndpointError> for ApiError {
             EndpointError::TooMany => ApiError::conflict("webhook_endpoint_limit", err.to_string()),
             EndpointError::NotFound => ApiError::not_found("webhook endpoint"),
             EndpointError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<EventLogError> for ApiError {
+    fn from(err: EventLogError) -> Self {
+        match err {
+            EventLogError::NotFound => ApiError::not_found("event"),
+            EventLogError::Store(e) => ApiError::from(e),
         }
     }
 }

@@ -51,6 +51,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/orders/{id}/mark-paid", "manage-links", Merchant),
     route("POST", "/orders/{id}/reject", "manage-links", Merchant),
     route("GET", "/funnel", "manage-links", Merchant),
+    route("GET", "/events", "manage-links", Merchant),
+    route("POST", "/events/{id}/redeliver", "manage-links", Merchant),
     route("POST", "/webhook-endpoints", "manage-links", Merchant),
     route("GET", "/webhook-endpoints", "manage-links", Merchant),
     route("DELETE", "/webhook-endpoints/{id}", "manage-links", Merchant),

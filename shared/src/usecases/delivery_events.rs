@@ -88,6 +88,13 @@ pub enum Recorded {
 pub async fn record<S: Read + Commit + ?Sized>(store: &S, event: &ProviderEvent) -> Result<Recorded, StoreError> {
     let wanted = Wanted { message: Some(event.message_id.clone()), ..Wanted::default() };
     let Some(target) = store.read(&wanted).await?.message else { return Ok(Recorded::Unknown) };
+    let endpoints = match event.activity {
+        Activity::Bounced => {
+            let wanted = Wanted { endpoints: Some(target.merchant_id.clone()), ..Wanted::default() };
+            store.read(&wanted).await?.endpoints.map(|e| e.value.endpoints)
+        }
+        _ => None,
+    };
     let mut writes = vec![Write::Activity {
         link: target.link_id.clone(),
         delivery: target.delivery_id.clone(),
@@ -102,6 +109,13 @@ pub async fn record<S: Read + Commit + ?Sized>(store: &S, event: &ProviderEvent)
             reason,
             at: event.at,
         }));
+    }
+    if let Some(endpoints) = endpoints {
+        // SES may tell of one bounce twice: each telling is an event (the merchant deduplicates
+        // by the delivery's id, as the funnel keeps the first time).
+        let permanent = event.suppresses.is_some();
+        let told = crate::usecases::events::delivery_bounced(&endpoints, &target, permanent, event.at);
+        writes.push(Write::Event(crate::domain::Versioned::new(told)));
     }
     store.commit(writes).await?;
     Ok(Recorded::Recorded)

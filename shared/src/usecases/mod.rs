@@ -3,6 +3,8 @@
 
 pub mod create_link;
 pub mod delivery_events;
+pub mod event_log;
+pub mod events;
 pub mod funnel;
 pub mod idempotency;
 pub mod link_view;

@@ -33,7 +33,8 @@ pub const SEND_LEASE_SECONDS: i64 = {
 };
 
 /// Recipients whose outcomes go in one commit: up to four items each (the delivery, its window,
-/// its message id, a reminder schedule it starts), inside DynamoDB's hundred per transaction.
+/// its message id and the reminder schedule it starts when sent, or its `delivery.failed` event),
+/// inside DynamoDB's hundred per transaction.
 const FINISHED_PER_COMMIT: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
@@ -119,17 +120,30 @@ pub struct Known {
     pub reminders: Vec<Versioned<ReminderSchedule>>,
     /// The recipients on the merchant's suppression list.
     pub suppressions: Vec<Suppression>,
+    /// The merchant's webhook endpoints, for `delivery.failed`.
+    pub endpoints: Vec<crate::domain::WebhookEndpoint>,
 }
 
 impl Known {
     fn wanted(link: &Link, recipients: &[Recipient]) -> Wanted {
         let keys: Vec<_> = recipients.iter().map(|r| (link.id.clone(), r.window_key())).collect();
         let merchant_keys = recipients.iter().map(|r| (link.merchant_id.clone(), r.window_key())).collect();
-        Wanted { windows: keys.clone(), reminders: keys, suppressions: merchant_keys, ..Wanted::default() }
+        Wanted {
+            windows: keys.clone(),
+            reminders: keys,
+            suppressions: merchant_keys,
+            endpoints: Some(link.merchant_id.clone()),
+            ..Wanted::default()
+        }
     }
 
     fn from(found: crate::ports::Found) -> Self {
-        Self { windows: found.windows, reminders: found.reminders, suppressions: found.suppressions }
+        Self {
+            windows: found.windows,
+            reminders: found.reminders,
+            suppressions: found.suppressions,
+            endpoints: found.endpoints.map(|e| e.value.endpoints).unwrap_or_default(),
+        }
     }
 }
 
@@ -167,6 +181,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         wanted.windows = named.iter().flatten().map(|r| (id.clone(), r.window_key())).collect();
         wanted.reminders = wanted.windows.clone();
         wanted.suppressions = named.iter().flatten().map(|r| (merchant.clone(), r.window_key())).collect();
+        wanted.endpoints = Some(merchant.clone());
         let found = self.store.read(&wanted).await?;
         let link = retained(found.link, now)
             .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
@@ -180,6 +195,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             windows: found.windows,
             reminders: found.reminders,
             suppressions: found.suppressions,
+            endpoints: found.endpoints.map(|e| e.value.endpoints).unwrap_or_default(),
         });
         let deliveries = self.send(&link, &settings, &recipients, known, now).await?;
         Ok(SentLink { url: self.urls.pay_url(&link), deliveries })
@@ -199,7 +215,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         if link.status_at(now) != LinkStatus::Active {
             return Err(SendLinkError::LinkNotActive);
         }
-        let Known { windows, reminders, suppressions } = match known {
+        let Known { windows, reminders, suppressions, endpoints } = match known {
             Some(known) => known,
             None => Known::from(self.store.read(&Known::wanted(link, recipients)).await?),
         };
@@ -253,7 +269,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         if !suppressed.is_empty() {
             self.store.commit(suppressed).await?;
         }
-        self.finish(finished).await?;
+        self.finish(finished, &endpoints, now).await?;
         match failure {
             Some(err) => Err(err),
             None => Ok(results),
@@ -382,7 +398,12 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
     /// Records how the sends ended. A failed send frees its window (a retry sends again); one the
     /// provider could not take for now is undone whole, so the caller's retry starts afresh. A
     /// first delivery's reminder schedule is made in the same commit.
-    async fn finish(&self, finished: Vec<Sent>) -> Result<(), SendLinkError> {
+    async fn finish(
+        &self,
+        finished: Vec<Sent>,
+        endpoints: &[crate::domain::WebhookEndpoint],
+        now: Timestamp,
+    ) -> Result<(), SendLinkError> {
         for chunk in finished.chunks(FINISHED_PER_COMMIT) {
             let mut writes = Vec::new();
             for sent in chunk {
@@ -390,6 +411,10 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                     writes.push(Write::Delivery(sent.delivery.clone()));
                     writes.push(Write::Window(sent.window.clone()));
                     writes.extend(message_sent(&sent.delivery).map(Write::MessageSent));
+                    if sent.delivery.status == DeliveryStatus::Failed {
+                        let told = crate::usecases::events::delivery_failed(endpoints, &sent.delivery, now);
+                        writes.push(Write::Event(Versioned::new(told)));
+                    }
                 } else {
                     writes.push(Write::DropShortCode(sent.delivery.short_code.clone()));
                     writes.push(Write::DropDelivery(sent.delivery.clone()));

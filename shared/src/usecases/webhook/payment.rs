@@ -47,14 +47,15 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
         if !incoming.supersedes(found.payment.as_ref().map(|p| &p.value)) {
             return Ok(Handled::Duplicate);
         }
-        let order = match &link.order_id {
-            Some(order_id) => {
-                let wanted = Wanted { order: Some((link.merchant_id.clone(), order_id.clone())), ..Wanted::default() };
-                store.read(&wanted).await?.order
-            }
-            None => None,
+        // The order, and the merchant's webhook endpoints for the events this payment makes.
+        let wanted = Wanted {
+            order: link.order_id.clone().map(|order_id| (link.merchant_id.clone(), order_id)),
+            endpoints: Some(link.merchant_id.clone()),
+            ..Wanted::default()
         };
-        let writes = decide(found.clone(), order, incoming, event, now, retention_days);
+        let second = store.read(&wanted).await?;
+        let endpoints = second.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
+        let writes = decide(found.clone(), second.order, &endpoints, incoming, event, now, retention_days);
         match store.commit(writes).await {
             Ok(()) => return Ok(Handled::Recorded),
             Err(StoreError::Conflict) => continue,
@@ -109,9 +110,11 @@ fn payment_of(
 
 /// What the payment changes: itself, its link, its order (and through the order every other link
 /// of it), and its PaymentIntent's record, with a refund that came first applied.
+#[allow(clippy::too_many_arguments)]
 fn decide(
     found: Found,
     order: Option<Versioned<Order>>,
+    endpoints: &[crate::domain::WebhookEndpoint],
     mut payment: Payment,
     event: &Event,
     now: Timestamp,
@@ -154,6 +157,9 @@ fn decide(
                     purge_at: ended.then(|| now.plus_days(retention_days)),
                 });
             }
+            writes.extend(
+                crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))),
+            );
             writes.push(Write::Order(order));
         }
     }
@@ -168,6 +174,9 @@ fn decide(
             at: now,
         });
     }
+    writes.extend(
+        crate::usecases::events::of_payment(endpoints, &link, &payment, now).map(|e| Write::Event(Versioned::new(e))),
+    );
     let version = stored.map_or(0, |p| p.version);
     writes.push(Write::Payment(Versioned::at(payment, version)));
     writes.push(Write::Link(link));

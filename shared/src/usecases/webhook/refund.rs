@@ -49,6 +49,7 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
         link: Some(key.link_id.clone()),
         payment: Some((key.link_id.clone(), key.session_id.clone())),
         order: key.order_id.clone().map(|order| (key.merchant_id.clone(), order)),
+        endpoints: Some(key.merchant_id.clone()),
         ..Wanted::default()
     };
     let found = store.read(&wanted).await?;
@@ -65,6 +66,9 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
         && counts_for_order
         && order.after_refund(fully, now)
     {
+        let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
+        let told = crate::usecases::events::of_order(&endpoints, &order, now);
+        writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
         writes.push(Write::Order(order));
     }
     Ok(Some(writes))

@@ -1,0 +1,104 @@
+//! The merchant's events, made where the change they tell of is decided and committed with it:
+//! an event is never lost, and never tells of a change that did not happen. Each goes to the
+//! merchant's endpoints subscribed to its kind when it happened (`MerchantEvent::new`).
+
+use serde_json::json;
+
+use crate::domain::{
+    Delivery, EventType, Link, MerchantEvent, MerchantId, MessageTarget, Order, OrderPaymentStatus, Payment,
+    PaymentState, Timestamp, WebhookEndpoint,
+};
+
+fn event(
+    endpoints: &[WebhookEndpoint],
+    merchant: &MerchantId,
+    kind: EventType,
+    data: serde_json::Value,
+    now: Timestamp,
+) -> MerchantEvent {
+    MerchantEvent::new(endpoints, merchant, kind, data.to_string(), now)
+}
+
+fn payment_json(payment: &Payment) -> serde_json::Value {
+    json!({
+        "session_id": payment.session_id.as_str(),
+        "link_id": payment.link_id.as_str(),
+        "order_id": payment.order_id.as_ref().map(|o| o.to_string()),
+        "status": payment.state,
+        "amount": payment.amount.minor(),
+        "currency": payment.currency.code(),
+        "failure": payment.failure,
+        "recorded_at": payment.recorded_at,
+    })
+}
+
+/// What a recorded payment tells: `link.paid` once it is money, `payment.failed` when a debit failed.
+pub fn of_payment(
+    endpoints: &[WebhookEndpoint],
+    link: &Link,
+    payment: &Payment,
+    now: Timestamp,
+) -> Option<MerchantEvent> {
+    let kind = match payment.state {
+        PaymentState::Paid => EventType::LinkPaid,
+        PaymentState::Failed => EventType::PaymentFailed,
+        PaymentState::Processing => return None,
+    };
+    let link_json = json!({
+        "id": link.id.as_str(),
+        "name": link.name,
+        "kind": link.kind,
+        "order_id": link.order_id.as_ref().map(|o| o.to_string()),
+        "amount": link.amount.minor(),
+        "currency": link.currency.code(),
+    });
+    Some(event(endpoints, &link.merchant_id, kind, json!({"link": link_json, "payment": payment_json(payment)}), now))
+}
+
+/// What an order's new status tells: `order.paid`, `order.processing`, `order.refunded` (wholly or
+/// partly; the status says which).
+pub fn of_order(endpoints: &[WebhookEndpoint], order: &Order, now: Timestamp) -> Option<MerchantEvent> {
+    let kind = match order.payment_status {
+        OrderPaymentStatus::Paid => EventType::OrderPaid,
+        OrderPaymentStatus::Processing => EventType::OrderProcessing,
+        OrderPaymentStatus::Refunded | OrderPaymentStatus::PartiallyRefunded => EventType::OrderRefunded,
+        _ => return None,
+    };
+    let order_json = json!({
+        "id": order.id.to_string(),
+        "payment_status": order.payment_status.as_str(),
+        "amount": order.amount.minor(),
+        "currency": order.currency.code(),
+        "link_ids": order.link_ids.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+        "updated_at": order.updated_at,
+    });
+    Some(event(endpoints, &order.merchant_id, kind, json!({"order": order_json}), now))
+}
+
+/// `delivery.failed`: a message the provider refused for good. The recipient's address is not in it.
+pub fn delivery_failed(endpoints: &[WebhookEndpoint], delivery: &Delivery, now: Timestamp) -> MerchantEvent {
+    let data = json!({"delivery": {
+        "id": delivery.id.as_str(),
+        "link_id": delivery.link_id.as_str(),
+        "channel": delivery.channel,
+        "kind": delivery.kind,
+        "error": delivery.error,
+    }});
+    event(endpoints, &delivery.merchant_id, EventType::DeliveryFailed, data, now)
+}
+
+/// `delivery.bounced`: SES says the email bounced; `permanent` ones suppress the address.
+pub fn delivery_bounced(
+    endpoints: &[WebhookEndpoint],
+    target: &MessageTarget,
+    permanent: bool,
+    now: Timestamp,
+) -> MerchantEvent {
+    let data = json!({"delivery": {
+        "id": target.delivery_id.as_str(),
+        "link_id": target.link_id.as_str(),
+        "channel": target.channel,
+        "permanent": permanent,
+    }});
+    event(endpoints, &target.merchant_id, EventType::DeliveryBounced, data, now)
+}

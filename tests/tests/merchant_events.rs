@@ -1,0 +1,138 @@
+//! The merchant's event log: events written with the change they tell of, to the endpoints
+//! subscribed when it happened, listed newest first, redelivered on demand. On DynamoDB (moto)
+//! with the Stripe fake, and on the embedded store.
+
+use paylinks_tests::server::{TestServer, embedded, on_real_adapters, order_link, unique};
+use paylinks_tests::stripe_events::{charge, event, session_of};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn merchant_with_endpoint(server: &TestServer, events: Value) -> (String, String) {
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let endpoint = json!({"url": "http://127.0.0.1:9/paylinks", "events": events});
+    let made = server.call(&merchant, "POST", "/webhook-endpoints", Some(endpoint)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    (merchant, made.json()["id"].as_str().unwrap().to_string())
+}
+
+async fn events(server: &TestServer, merchant: &str, query: &str) -> Value {
+    let listed = server.call(merchant, "GET", &format!("/events{query}"), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    listed.json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_and_its_refund_are_events_to_the_endpoints_subscribed() {
+    let server = on_real_adapters().await;
+    let (merchant, endpoint) =
+        merchant_with_endpoint(&server, json!(["link.paid", "order.paid", "order.refunded"])).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await.json();
+    let session = session_of(server.open(link["url"].as_str().unwrap()).await.location.as_deref().unwrap());
+    let paid = server.stripe().complete(&session, "paid", "ada@example.com", "Ada");
+    let intent = paid["payment_intent"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        // Stripe delivers at least once: the repeat records nothing, and tells nothing again.
+        assert_eq!(server.deliver(&event("checkout.session.completed", paid.clone())).await.status, StatusCode::OK);
+    }
+    let log = events(&server, &merchant, "").await;
+    let kinds: Vec<&str> = log["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "{log}");
+    assert!(kinds.contains(&"link.paid") && kinds.contains(&"order.paid"), "{kinds:?}");
+    let order_paid = log["data"].as_array().unwrap().iter().find(|e| e["type"] == "order.paid").unwrap();
+    assert_eq!(order_paid["data"]["order"]["payment_status"], "paid");
+    assert_eq!(order_paid["deliveries"][0]["endpoint_id"], endpoint.as_str());
+    assert_eq!(order_paid["deliveries"][0]["status"], "pending");
+    let link_paid = log["data"].as_array().unwrap().iter().find(|e| e["type"] == "link.paid").unwrap();
+    assert_eq!(link_paid["data"]["payment"]["amount"], 2500);
+    assert!(!link_paid.to_string().contains("ada@example.com"), "no customer details in an event body");
+
+    let refunded = server.deliver(&event("charge.refunded", charge(&intent, 2500, 2500))).await;
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.text);
+    // Events of one second have no order among themselves: find it by type.
+    let refunds = events(&server, &merchant, "?type=order.refunded").await;
+    assert_eq!(refunds["data"][0]["data"]["order"]["payment_status"], "refunded", "{refunds}");
+    let only = events(&server, &merchant, "?type=order.paid").await;
+    assert_eq!(only["data"].as_array().unwrap().len(), 1);
+    assert_eq!(events(&server, &unique("merchant"), "").await["data"], json!([]), "another merchant's log is empty");
+}
+
+#[tokio::test]
+async fn a_failed_or_bounced_delivery_is_an_event_and_a_page_of_events_leads_to_the_next() {
+    let server = on_real_adapters().await;
+    let (merchant, _) = merchant_with_endpoint(&server, json!(["delivery.failed", "delivery.bounced"])).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await.json();
+    let id = link["id"].as_str().unwrap();
+    // moto texts refuse numbers ending in 99 as opted out: a failed delivery for good.
+    let texted = server
+        .call(&merchant, "POST", &format!("/links/{id}/sms"), Some(json!({"recipients": [{"phone": "+14155550199"}]})))
+        .await;
+    assert_eq!(texted.json()["deliveries"][0]["status"], "failed", "{}", texted.text);
+    let mailed = server
+        .call(
+            &merchant,
+            "POST",
+            &format!("/links/{id}/email"),
+            Some(json!({"recipients": [{"email": "gone@example.com"}]})),
+        )
+        .await;
+    let message_id = mailed.json()["deliveries"][0]["message_id"].as_str().unwrap().to_string();
+    let bounce = paylinks_tests::delivery_events::ses_event("Bounce", &message_id, Some("Permanent"));
+    let notification = json!({"Type": "Notification", "Message": bounce.to_string()});
+    let recorded = server.raw(server.http.post(server.url("/ses/events")).json(&notification)).await;
+    assert_eq!(recorded.json()["recorded"], true);
+
+    let first = events(&server, &merchant, "?limit=1").await;
+    let cursor = first["next_cursor"].as_str().expect("a second page").to_string();
+    let second = events(&server, &merchant, &format!("?limit=1&cursor={cursor}")).await;
+    // One second apart at most: their order within it is not defined.
+    let both = [&first["data"][0], &second["data"][0]];
+    let bounced = both.iter().find(|e| e["type"] == "delivery.bounced").expect("the bounce");
+    assert_eq!(bounced["data"]["delivery"]["permanent"], true);
+    let failed = both.iter().find(|e| e["type"] == "delivery.failed").expect("the failed text");
+    assert_eq!(failed["data"]["delivery"]["error"], "opted_out");
+    let shown = format!("{first}{second}");
+    assert!(!shown.contains("+14155550199") && !shown.contains("gone@example.com"), "no recipient in an event body");
+    let cursor = second["next_cursor"].as_str().expect("a full page leads on").to_string();
+    assert_eq!(events(&server, &merchant, &format!("?limit=1&cursor={cursor}")).await["data"], json!([]));
+}
+
+#[tokio::test]
+async fn an_event_is_redelivered_to_the_endpoints_subscribed_now() {
+    let server = on_real_adapters().await;
+    let (merchant, _) = merchant_with_endpoint(&server, json!(["delivery.failed"])).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await.json();
+    let id = link["id"].as_str().unwrap();
+    // moto refuses numbers ending in 99 as opted out: a delivery failed for good.
+    let texted = server
+        .call(&merchant, "POST", &format!("/links/{id}/sms"), Some(json!({"recipients": [{"phone": "+14155550299"}]})))
+        .await;
+    assert_eq!(texted.json()["deliveries"][0]["status"], "failed", "{}", texted.text);
+    let event_id = events(&server, &merchant, "").await["data"][0]["id"].as_str().unwrap().to_string();
+    let later = json!({"url": "http://127.0.0.1:9/second", "events": ["delivery.failed"]});
+    server.call(&merchant, "POST", "/webhook-endpoints", Some(later)).await;
+    let again = server.call(&merchant, "POST", &format!("/events/{event_id}/redeliver"), None).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    assert_eq!(again.json()["deliveries"].as_array().unwrap().len(), 2, "the endpoint added since, too");
+    let stranger = server.call(&unique("merchant"), "POST", &format!("/events/{event_id}/redeliver"), None).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    let bad = server.call(&merchant, "GET", "/events?type=link.exploded", None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_embedded_store_keeps_the_same_log() {
+    let server = embedded().await;
+    let (merchant, _) = merchant_with_endpoint(&server, json!(["link.paid"])).await;
+    let mut body = order_link(&unique("SO"));
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let checkout = server.open(link["url"].as_str().unwrap()).await.location.unwrap();
+    let paid = server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.text);
+    let log = events(&server, &merchant, "").await;
+    let link_paid = log["data"].as_array().unwrap().iter().find(|e| e["type"] == "link.paid").expect("link.paid");
+    assert_eq!(link_paid["deliveries"].as_array().unwrap().len(), 1, "to the subscribed endpoint");
+    let order_paid = log["data"].as_array().unwrap().iter().find(|e| e["type"] == "order.paid").expect("order.paid");
+    assert_eq!(order_paid["deliveries"], json!([]), "logged, to no endpoint: none subscribed to it");
+}
