@@ -123,7 +123,11 @@ pub const SEND_REMINDERS_SLOT: Duration = Duration::from_secs(30);
 pub const DELIVERY_EVENTS: FunctionBudget =
     FunctionBudget { binary: "delivery-events", timeout_seconds: 30, clients: &[DYNAMODB] };
 
-pub const FUNCTIONS: [FunctionBudget; 9] = [
+/// A batch of events, each a read, a POST per due delivery (10 s at most each) and a write.
+pub const SEND_WEBHOOKS: FunctionBudget =
+    FunctionBudget { binary: "send-webhooks", timeout_seconds: 300, clients: &[DYNAMODB] };
+
+pub const FUNCTIONS: [FunctionBudget; 10] = [
     CREATE_LINK,
     SEND_EMAIL,
     SEND_SMS,
@@ -133,6 +137,7 @@ pub const FUNCTIONS: [FunctionBudget; 9] = [
     LINK_CLEANUP,
     SEND_REMINDERS,
     DELIVERY_EVENTS,
+    SEND_WEBHOOKS,
 ];
 
 #[cfg(test)]

@@ -9,5 +9,6 @@ pub mod config;
 pub mod logging;
 pub mod messages;
 pub mod ports;
+pub mod signature;
 pub mod tokens;
 pub mod usecases;

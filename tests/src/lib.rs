@@ -6,6 +6,7 @@ pub mod cascade;
 pub mod cloud;
 pub mod contract;
 pub mod delivery_events;
+pub mod endpoint;
 pub mod fake_stripe;
 pub mod faults;
 pub mod iam;

@@ -35,7 +35,6 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     let listed = cloud.call(&merchant, "GET", "/webhook-endpoints", None).await;
     answered(&cloud, &listed, StatusCode::OK, "GET /webhook-endpoints");
     let endpoint_path = format!("/webhook-endpoints/{}", made.json()["id"].as_str().unwrap());
-    answered(&cloud, &cloud.call(&merchant, "DELETE", &endpoint_path, None).await, StatusCode::NO_CONTENT, "DELETE");
     let (link, second) = create_links(&cloud, &merchant).await;
     let id = link["id"].as_str().unwrap().to_string();
     let message_id = send_links(&cloud, &merchant, &id).await;
@@ -48,6 +47,8 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     answered(&cloud, &log, StatusCode::OK, "GET /events");
     let session = open_pages(&cloud, &link).await;
     deliver_events(&cloud, &merchant, &link, session).await;
+    send_webhooks(&cloud).await;
+    answered(&cloud, &cloud.call(&merchant, "DELETE", &endpoint_path, None).await, StatusCode::NO_CONTENT, "DELETE");
     manage_links_and_orders(&cloud, &merchant, &id, &second).await;
     // link-cleanup: the removal of a link (its TTL passed) takes its records with it.
     let removed = paylinks_tests::cascade::remove_link(&cloud.table, &id).await;
@@ -115,6 +116,28 @@ async fn send_links(cloud: &Cloud, merchant: &str, id: &str) -> String {
         "text-to-pay",
     );
     message_id
+}
+
+/// send-webhooks: the events due go out (to an endpoint that answers 200 here; no network).
+async fn send_webhooks(cloud: &Cloud) {
+    struct Answers;
+    #[async_trait::async_trait]
+    impl paylinks::ports::PostEvent for Answers {
+        async fn post(&self, _: &str, _: &[(&'static str, String)], _: &str) -> paylinks::ports::Posted {
+            paylinks::ports::Posted::Status(200)
+        }
+    }
+    let function = cloud.function("send-webhooks");
+    let client =
+        aws_sdk_dynamodb::Client::new(&paylinks_tests::moto::config_for(function.aws().dynamodb.url.clone()).await);
+    let deps = send_webhooks::Deps {
+        store: std::sync::Arc::new(paylinks_dynamodb::DynamoStore::new(client, &cloud.table)),
+        poster: std::sync::Arc::new(Answers),
+        clock: std::sync::Arc::new(paylinks::ports::SystemClock),
+    };
+    let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
+    let report = send_webhooks::handle(&deps, event).await.expect("a run under its role");
+    assert!(report.succeeded >= 1, "order.paid went out: {report:?}");
 }
 
 /// delivery-events: SES says the email was delivered, then that its recipient complained.

@@ -136,3 +136,63 @@ async fn the_embedded_store_keeps_the_same_log() {
     let order_paid = log["data"].as_array().unwrap().iter().find(|e| e["type"] == "order.paid").expect("order.paid");
     assert_eq!(order_paid["deliveries"], json!([]), "logged, to no endpoint: none subscribed to it");
 }
+
+/// On the local server: events go out signed with the endpoint's secret, verifiable with the
+/// Stripe recipe; a 500 is retried after the backoff (the clock moved, no sleep), then succeeds.
+#[tokio::test]
+async fn events_go_out_signed_and_a_failed_one_is_retried_with_backoff() {
+    let endpoint = paylinks_tests::endpoint::Endpoint::start(&[500]).await;
+    let server = embedded().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let made = server
+        .call(&merchant, "POST", "/webhook-endpoints", Some(json!({"url": endpoint.url, "events": ["order.paid"]})))
+        .await
+        .json();
+    let secret = made["secret"].as_str().unwrap().to_string();
+    let mut body = order_link(&unique("SO"));
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let checkout = server.open(link["url"].as_str().unwrap()).await.location.unwrap();
+    server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+
+    let advance = |seconds: i64| {
+        server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": seconds})))
+    };
+    let first = advance(0).await.json();
+    assert_eq!(first["ran"]["webhooks"]["retrying"], 1, "{first}");
+    let second = advance(30).await.json();
+    assert_eq!(second["ran"]["webhooks"]["due"], 0, "not before the backoff: {second}");
+    let third = advance(60).await.json();
+    assert_eq!(third["ran"]["webhooks"]["succeeded"], 1, "{third}");
+
+    let got = endpoint.received();
+    assert_eq!(got.len(), 2, "one try, one retry");
+    assert_eq!(got[0].event_id, got[1].event_id, "the same event, to deduplicate by");
+    let sent: Value = serde_json::from_str(&got[1].body).unwrap();
+    assert_eq!((sent["type"].clone(), sent["id"].as_str().unwrap()), (json!("order.paid"), got[1].event_id.as_str()));
+    assert!(sent.get("deliveries").is_none(), "the body is the event, not its bookkeeping");
+    // The Stripe recipe: t from the header, HMAC-SHA256 of "t.body" with the endpoint's secret.
+    let t: i64 = got[1].signature.split(',').next().unwrap().trim_start_matches("t=").parse().unwrap();
+    assert_eq!(got[1].signature, paylinks::signature::sign(&secret, t, got[1].body.as_bytes()));
+    let log = events(&server, &merchant, "?type=order.paid").await;
+    let delivery = &log["data"][0]["deliveries"][0];
+    assert_eq!((delivery["status"].clone(), delivery["attempts"].clone()), (json!("succeeded"), json!(2)));
+}
+
+/// In the cloud's policy an event never goes to the loopback or the metadata service, however the
+/// endpoint was registered; the poster refuses before connecting.
+#[tokio::test]
+async fn the_cloud_poster_never_connects_to_private_addresses() {
+    use paylinks::ports::{PostEvent, Posted};
+    let endpoint = paylinks_tests::endpoint::Endpoint::start(&[]).await;
+    let cloud = paylinks_webhooks::WebhookPoster::new(paylinks::domain::Destination::PublicOnly);
+    for url in
+        [endpoint.url.as_str(), "http://169.254.169.254/latest/meta-data/", "https://localhost/hook", "http://[::1]:9/"]
+    {
+        assert_eq!(cloud.post(url, &[], "{}").await, Posted::Refused, "{url}");
+    }
+    assert!(endpoint.received().is_empty());
+    let local = paylinks_webhooks::WebhookPoster::new(paylinks::domain::Destination::AlsoLocalhost);
+    assert_eq!(local.post(&endpoint.url, &[], "{}").await, Posted::Status(200));
+}

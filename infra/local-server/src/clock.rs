@@ -1,6 +1,6 @@
 //! The local server's clock and its schedules. Time is a clock the tests and demos control:
 //! `POST /local/clock {"advance_seconds": N}` moves it forward and runs every schedule that
-//! became due (reminders); `GET /local/clock` shows it. A timer also runs the schedules every
+//! became due (reminders, merchants' events and their retries); `GET /local/clock` shows it. A timer also runs the schedules every
 //! minute, as EventBridge runs send-reminders in the cloud. Never in a Lambda.
 
 use std::sync::Arc;
@@ -15,6 +15,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::App;
+
+/// What a run of the schedules did.
+#[derive(Debug, serde::Serialize)]
+pub struct Ran {
+    pub reminders: paylinks::usecases::reminders::RunReport,
+    pub webhooks: paylinks::usecases::event_dispatch::DispatchReport,
+}
 
 /// How often the local server runs its schedules on its own.
 pub const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
@@ -70,9 +77,9 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
             };
             app.clock.advance(seconds);
             match app.run_schedules().await {
-                Ok(reminders) => {
+                Ok(ran) => {
                     let mut body = shown(app);
-                    body["ran"] = json!({"reminders": reminders});
+                    body["ran"] = json!(ran);
                     api::json(StatusCode::OK, &body)
                 }
                 Err(err) => ApiError::unavailable(err).into_response(),

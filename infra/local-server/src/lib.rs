@@ -40,6 +40,8 @@ pub struct App {
     webhook: stripe_webhook::Deps,
     manage: manage_links::Deps,
     reminders: send_reminders::Deps,
+    /// Posts merchants' events (here also to http://127.0.0.1).
+    webhooks: paylinks_webhooks::WebhookPoster,
     simulated: Option<Arc<SimulatedCheckout>>,
     auth: MerchantAuth,
     webhook_secret: secrecy::SecretString,
@@ -133,6 +135,7 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
             config: config.clone(),
             clock: clock.clone(),
         },
+        webhooks: paylinks_webhooks::WebhookPoster::new(paylinks::domain::Destination::AlsoLocalhost),
         reminders: send_reminders::Deps {
             store: store.clone(),
             mailer: mailer.clone(),
@@ -262,9 +265,14 @@ async fn run_schedules_every_minute(app: Arc<App>) {
 }
 
 impl App {
-    /// Runs every schedule that is due at the clock's now: the reminders.
-    async fn run_schedules(&self) -> Result<paylinks::usecases::reminders::RunReport, paylinks::ports::StoreError> {
-        self.reminders.run().await
+    /// Runs every schedule that is due at the clock's now: the reminders, then the merchants'
+    /// events (so a reminder's failure is told at once).
+    async fn run_schedules(&self) -> Result<clock::Ran, paylinks::ports::StoreError> {
+        let reminders = self.reminders.run().await?;
+        let store = self.reminders.store.as_ref();
+        let clock: &dyn paylinks::ports::Clock = self.clock.as_ref();
+        let webhooks = paylinks::usecases::event_dispatch::dispatch(store, &self.webhooks, clock, &|| false).await?;
+        Ok(clock::Ran { reminders, webhooks })
     }
 
     async fn serve(&self, request: hyper::Request<hyper::body::Incoming>) -> Response<Body> {

@@ -325,6 +325,15 @@ impl MerchantEvent {
         }
     }
 
+    /// When its next attempt is due: the earliest of its pending deliveries'.
+    pub fn due_at(&self) -> Option<Timestamp> {
+        self.deliveries
+            .iter()
+            .filter(|d| d.status == EventDeliveryStatus::Pending)
+            .filter_map(|d| d.next_attempt_at)
+            .min()
+    }
+
     /// Sends it again: to every endpoint subscribed now, each delivery pending from `now`.
     pub fn redeliver(&mut self, endpoints: &[WebhookEndpoint], now: Timestamp) {
         for endpoint in endpoints.iter().filter(|e| e.events.contains(&self.kind)) {

@@ -285,6 +285,14 @@ impl Layout for WebhookEndpoints {
     }
 }
 
+/// Partitions of the pending-events index (`gsi4`), as `REMINDER_SHARDS` for reminders.
+pub const EVENT_SHARDS: u32 = 4;
+
+pub fn event_shard(event: &EventId) -> String {
+    let shard = event.as_str().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % EVENT_SHARDS;
+    format!("EVENTS#{shard}")
+}
+
 /// Kept for the merchant's event log, 30 days.
 impl Layout for MerchantEvent {
     fn key(&self) -> Key {
@@ -292,7 +300,14 @@ impl Layout for MerchantEvent {
     }
 
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
-        ttl(self.purge_at)
+        // In the pending index (`gsi4`) while a delivery is due, by when.
+        let mut extra = Vec::new();
+        if let Some(due_at) = self.due_at() {
+            extra.push(("gsi4pk", s(event_shard(&self.id))));
+            extra.push(("gsi4sk", s(format!("{:012}#{}", due_at.unix().max(0), self.id))));
+        }
+        extra.extend(ttl(self.purge_at));
+        extra
     }
 }
 

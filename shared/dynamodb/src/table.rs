@@ -38,6 +38,13 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .projection(Projection::builder().projection_type(ProjectionType::All).build())
         .build()
         .expect("index definition is complete");
+    let pending_events = GlobalSecondaryIndex::builder()
+        .index_name("gsi4")
+        .key_schema(key("gsi4pk", KeyType::Hash))
+        .key_schema(key("gsi4sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .expect("index definition is complete");
     let created = client
         .create_table()
         .table_name(name)
@@ -50,11 +57,14 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
         .attribute_definitions(attribute("gsi2sk"))
         .attribute_definitions(attribute("gsi3pk"))
         .attribute_definitions(attribute("gsi3sk"))
+        .attribute_definitions(attribute("gsi4pk"))
+        .attribute_definitions(attribute("gsi4sk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(gsi)
         .global_secondary_indexes(by_status)
         .global_secondary_indexes(due_reminders)
+        .global_secondary_indexes(pending_events)
         .send()
         .await;
     match created {

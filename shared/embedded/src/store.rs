@@ -14,8 +14,8 @@ use paylinks::domain::{
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
-    Commit, CountOpens, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read, ReadLinkRecords,
-    RemoveLinkRecords, StoreError, Wanted, Write,
+    Commit, CountOpens, DueEvents, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read,
+    ReadLinkRecords, RemoveLinkRecords, StoreError, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -437,5 +437,17 @@ impl ListEvents for EmbeddedStore {
         page.sort_by(|a, b| b.id.cmp(&a.id));
         page.truncate(limit);
         Ok(page)
+    }
+}
+
+#[async_trait]
+impl DueEvents for EmbeddedStore {
+    async fn due_events(&self, now: Timestamp, limit: usize) -> Result<Vec<MerchantEvent>, StoreError> {
+        let state = self.lock();
+        let mut due: Vec<MerchantEvent> =
+            state.events.values().filter(|e| e.due_at().is_some_and(|at| at <= now)).cloned().collect();
+        due.sort_by(|a, b| (a.due_at(), &a.id).cmp(&(b.due_at(), &b.id)));
+        due.truncate(limit);
+        Ok(due)
     }
 }

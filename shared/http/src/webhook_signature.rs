@@ -2,9 +2,10 @@
 //! whole `whsec_…` secret over `"{t}.{raw body}"`. Checked on the raw bytes before anything is
 //! parsed; any `v1` may match any configured secret (rotation), within the tolerance.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
+use paylinks::signature::mac;
+pub use paylinks::signature::sign;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
 
 pub const TOLERANCE_SECONDS: i64 = 300;
 
@@ -16,20 +17,6 @@ pub enum SignatureError {
     Stale,
     #[error("no signature matches")]
     NoMatch,
-}
-
-fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
-/// The header Stripe would send for `body` at `timestamp`.
-pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let signature = hex::encode(mac(secret, timestamp, body).finalize().into_bytes());
-    format!("t={timestamp},v1={signature}")
 }
 
 /// Several secrets may be configured at once, comma-separated, while one is being rotated.

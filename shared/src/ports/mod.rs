@@ -10,8 +10,8 @@ mod store;
 pub use checkout::{Checkout, CheckoutError, CheckoutLine, NewCheckoutSession};
 pub use clock::{Clock, SystemClock};
 pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
-pub use network::{ResolveError, ResolveHost};
+pub use network::{PostEvent, Posted, ResolveError, ResolveHost};
 pub use store::{
-    Commit, CountOpens, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read, ReadLinkRecords,
-    RemoveLinkRecords, Store, StoreError, Wanted, Write,
+    Commit, CountOpens, DueEvents, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read,
+    ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Wanted, Write,
 };

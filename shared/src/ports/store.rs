@@ -201,6 +201,14 @@ pub trait DueReminders: Send + Sync {
     async fn due_reminders(&self, now: Timestamp, limit: usize) -> Result<Vec<ReminderSchedule>, StoreError>;
 }
 
+/// Events with a delivery due, from an index of the pending ones (never a scan).
+#[async_trait]
+pub trait DueEvents: Send + Sync {
+    /// Events with a delivery due at or before `now`, earliest first, at most `limit`. The index
+    /// lags the table a little: read each again before acting on it.
+    async fn due_events(&self, now: Timestamp, limit: usize) -> Result<Vec<MerchantEvent>, StoreError>;
+}
+
 /// The merchant's event log, newest first.
 #[async_trait]
 pub trait ListEvents: Send + Sync {
@@ -215,8 +223,11 @@ pub trait ListEvents: Send + Sync {
 
 /// Everything a function may ask of one store; each use case names only the parts it uses.
 pub trait Store:
-    Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents
+    Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents + DueEvents
 {
 }
 
-impl<T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents> Store for T {}
+impl<T> Store for T where
+    T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents + DueEvents
+{
+}
