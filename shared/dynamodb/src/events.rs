@@ -54,25 +54,9 @@ impl paylinks::ports::DueEvents for DynamoStore {
         now: paylinks::domain::Timestamp,
         limit: usize,
     ) -> Result<Vec<MerchantEvent>, StoreError> {
-        let until = format!("{:012}$", now.unix().max(0));
-        let mut due = Vec::new();
-        for shard in 0..super::items::EVENT_SHARDS {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi4")
-                .key_condition_expression("gsi4pk = :shard AND gsi4sk < :until")
-                .expression_attribute_values(":shard", s(format!("EVENTS#{shard}")))
-                .expression_attribute_values(":until", s(&until))
-                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-                .send()
-                .await
-                .map_err(StoreError::unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                due.push(from_item::<MerchantEvent>(item)?);
-            }
-        }
+        let items =
+            super::due_index::due_items(self, "gsi4", "EVENTS#", super::items::EVENT_SHARDS, now, limit).await?;
+        let mut due = items.into_iter().map(from_item::<MerchantEvent>).collect::<Result<Vec<_>, _>>()?;
         due.sort_by(|a, b| (a.due_at(), &a.id).cmp(&(b.due_at(), &b.id)));
         due.truncate(limit);
         Ok(due)

@@ -25,6 +25,7 @@
 //! (`REMINDERS#{shard}`, due time), a sparse index the scheduler queries.
 
 mod cascade;
+mod due_index;
 mod events;
 mod expressions;
 mod items;
