@@ -162,7 +162,7 @@ impl SendWindow {
 }
 
 /// What happened to a message after it was sent: each moment the first time it happened.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryActivity {
     pub delivered_at: Option<Timestamp>,
     pub opened_at: Option<Timestamp>,

@@ -17,54 +17,31 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), aws_sdk_dyn
     let key = |name: &str, key_type: KeyType| {
         KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("key schema is complete")
     };
-    let gsi = GlobalSecondaryIndex::builder()
-        .index_name("gsi1")
-        .key_schema(key("gsi1pk", KeyType::Hash))
-        .key_schema(key("gsi1sk", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("index definition is complete");
-    let by_status = GlobalSecondaryIndex::builder()
-        .index_name("gsi2")
-        .key_schema(key("gsi2pk", KeyType::Hash))
-        .key_schema(key("gsi2sk", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("index definition is complete");
-    let due_reminders = GlobalSecondaryIndex::builder()
-        .index_name("gsi3")
-        .key_schema(key("gsi3pk", KeyType::Hash))
-        .key_schema(key("gsi3sk", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("index definition is complete");
-    let pending_events = GlobalSecondaryIndex::builder()
-        .index_name("gsi4")
-        .key_schema(key("gsi4pk", KeyType::Hash))
-        .key_schema(key("gsi4sk", KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("index definition is complete");
+    // Every index is `{name}pk` / `{name}sk`, all attributes projected: gsi1 links by time, gsi2
+    // orders by status, gsi3 reminder schedules due (sparse), gsi4 events pending (sparse).
+    const INDEXES: [&str; 4] = ["gsi1", "gsi2", "gsi3", "gsi4"];
+    let index = |name: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(&format!("{name}pk"), KeyType::Hash))
+            .key_schema(key(&format!("{name}sk"), KeyType::Range))
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .expect("index definition is complete")
+    };
+    let mut attributes = vec![attribute("pk"), attribute("sk")];
+    for name in INDEXES {
+        attributes.push(attribute(&format!("{name}pk")));
+        attributes.push(attribute(&format!("{name}sk")));
+    }
     let created = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .attribute_definitions(attribute("gsi1pk"))
-        .attribute_definitions(attribute("gsi1sk"))
-        .attribute_definitions(attribute("gsi2pk"))
-        .attribute_definitions(attribute("gsi2sk"))
-        .attribute_definitions(attribute("gsi3pk"))
-        .attribute_definitions(attribute("gsi3sk"))
-        .attribute_definitions(attribute("gsi4pk"))
-        .attribute_definitions(attribute("gsi4sk"))
+        .set_attribute_definitions(Some(attributes))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
-        .global_secondary_indexes(gsi)
-        .global_secondary_indexes(by_status)
-        .global_secondary_indexes(due_reminders)
-        .global_secondary_indexes(pending_events)
+        .set_global_secondary_indexes(Some(INDEXES.map(index).to_vec()))
         .send()
         .await;
     match created {

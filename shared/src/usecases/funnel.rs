@@ -4,41 +4,33 @@
 use serde::Serialize;
 
 use super::QueryError;
-use crate::domain::{Delivery, DeliveryStatus, LinkStatus, MerchantId, Payment, PaymentState, Timestamp};
+use crate::domain::{
+    Delivery, DeliveryActivity, DeliveryStatus, LinkStatus, MerchantId, Payment, PaymentState, Timestamp,
+};
 use crate::ports::{ListLinks, ReadLinkRecords, StoreError};
 
-/// One delivery's way down the funnel (null until it happens).
+/// One delivery's way down the funnel (null until it happens): when it was sent, then the
+/// delivery's own moments (`paid_at` also from a payer matched by email).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Funnel {
     pub sent_at: Option<Timestamp>,
-    pub delivered_at: Option<Timestamp>,
-    pub opened_at: Option<Timestamp>,
-    pub checkout_started_at: Option<Timestamp>,
-    pub paid_at: Option<Timestamp>,
-    pub bounced_at: Option<Timestamp>,
-    pub complained_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub moments: DeliveryActivity,
 }
 
 impl Funnel {
     /// What the delivery's records say, and when a paid payment came from its recipient (matched
     /// by the payer's email, when Checkout collected one).
     pub fn of(delivery: &Delivery, payments: &[Payment]) -> Self {
-        let activity = &delivery.activity;
         let paid_by_email = payments
             .iter()
             .filter(|p| p.state == PaymentState::Paid)
             .filter(|p| p.customer_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&delivery.recipient)))
             .map(|p| p.recorded_at)
             .min();
-        Self {
-            sent_at: (delivery.status == DeliveryStatus::Sent).then_some(delivery.created_at),
-            delivered_at: activity.delivered_at,
-            opened_at: activity.opened_at,
-            checkout_started_at: activity.checkout_started_at,
-            paid_at: activity.paid_at.into_iter().chain(paid_by_email).min(),
-            bounced_at: activity.bounced_at,
-            complained_at: activity.complained_at,
-        }
+        let mut moments = delivery.activity.clone();
+        moments.paid_at = moments.paid_at.into_iter().chain(paid_by_email).min();
+        Self { sent_at: (delivery.status == DeliveryStatus::Sent).then_some(delivery.created_at), moments }
     }
 }
 
@@ -63,10 +55,10 @@ impl FunnelSummary {
         };
         Self {
             sent: reached(|f| f.sent_at),
-            delivered: reached(|f| f.delivered_at),
-            opened: reached(|f| f.opened_at),
-            checkout_started: reached(|f| f.checkout_started_at),
-            paid: reached(|f| f.paid_at),
+            delivered: reached(|f| f.moments.delivered_at),
+            opened: reached(|f| f.moments.opened_at),
+            checkout_started: reached(|f| f.moments.checkout_started_at),
+            paid: reached(|f| f.moments.paid_at),
         }
     }
 }
