@@ -36,7 +36,7 @@ started="$db_pid $mail_pid"
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$db_port"
 # The SDK's service-specific endpoint variables send SES and SNS to the second server.
-export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$mail_port" AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$mail_port"
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$mail_port" AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$mail_port" AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$mail_port"
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0

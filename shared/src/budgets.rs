@@ -60,6 +60,15 @@ pub const SNS: ClientBudget = ClientBudget {
     initial_backoff: Duration::from_millis(200),
 };
 
+/// Queueing a merchant's event deliveries, and putting one off after a failed attempt.
+pub const SQS: ClientBudget = ClientBudget {
+    name: "sqs",
+    connect: Duration::from_millis(500),
+    attempt: Duration::from_secs(2),
+    attempts: 3,
+    initial_backoff: Duration::from_millis(100),
+};
+
 /// Stripe is called once per request: its idempotency key makes the caller's retry safe, and a
 /// customer waiting on a redirect is better served by an error page than by a long wait.
 pub const STRIPE: ClientBudget = ClientBudget {
@@ -123,9 +132,10 @@ pub const SEND_REMINDERS_SLOT: Duration = Duration::from_secs(30);
 pub const DELIVERY_EVENTS: FunctionBudget =
     FunctionBudget { binary: "delivery-events", timeout_seconds: 30, clients: &[DYNAMODB] };
 
-/// A batch of events, each a read, a POST per due delivery (10 s at most each) and a write.
+/// Scheduled: events due, each a read, a batch to SQS and a write. From SQS: ten deliveries at
+/// most, each a read, a POST (10 s at most) and a write.
 pub const SEND_WEBHOOKS: FunctionBudget =
-    FunctionBudget { binary: "send-webhooks", timeout_seconds: 300, clients: &[DYNAMODB] };
+    FunctionBudget { binary: "send-webhooks", timeout_seconds: 300, clients: &[DYNAMODB, SQS] };
 
 pub const FUNCTIONS: [FunctionBudget; 10] = [
     CREATE_LINK,

@@ -1,7 +1,7 @@
 //! A proxy between the SDK and moto that forwards every request, records what each one asked
 //! for, and, when told, answers chosen operations as AWS does when it fails: DynamoDB's JSON
 //! errors (`__type`, `CancellationReasons`), SES v2's REST errors (`x-amzn-ErrorType`), SNS's XML
-//! errors, or no answer at all. The SDK parses those answers itself, so the code under test meets
+//! errors, SQS's JSON errors (`x-amzn-query-error`), or no answer at all. The SDK parses those answers itself, so the code under test meets
 //! exactly what it would meet in the cloud. It also counts round trips.
 
 use std::convert::Infallible;
@@ -24,6 +24,8 @@ pub enum Service {
     SesV2,
     /// awsQuery, operation in the form field `Action`.
     Sns,
+    /// awsJson1_0, operation in `X-Amz-Target` (`AmazonSQS.…`).
+    Sqs,
 }
 
 /// One request as it reached AWS.
@@ -31,7 +33,7 @@ pub enum Service {
 pub struct Call {
     pub service: Service,
     pub operation: String,
-    /// DynamoDB's JSON request, SES's JSON body, or SNS's form fields as a JSON object.
+    /// DynamoDB's and SQS's JSON request, SES's JSON body, or SNS's form fields as a JSON object.
     pub input: Value,
     /// Answered with an injected fault instead of reaching AWS.
     pub faulted: bool,
@@ -158,7 +160,8 @@ impl AwsProxy {
 fn identify(headers: &hyper::HeaderMap, method: &hyper::Method, path: &str, body: &[u8]) -> (Service, String, Value) {
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         let operation = target.rsplit('.').next().unwrap_or(target).to_string();
-        return (Service::DynamoDb, operation, serde_json::from_slice(body).unwrap_or(Value::Null));
+        let service = if target.starts_with("AmazonSQS.") { Service::Sqs } else { Service::DynamoDb };
+        return (service, operation, serde_json::from_slice(body).unwrap_or(Value::Null));
     }
     if path.starts_with("/v2/email") {
         let operation = match (method.as_str(), path) {
@@ -261,6 +264,7 @@ async fn failure(service: Service, fault: &Fault) -> Response<Full<Bytes>> {
         Service::DynamoDb => dynamodb_failure(fault),
         Service::SesV2 => ses_failure(fault),
         Service::Sns => sns_failure(fault),
+        Service::Sqs => sqs_failure(fault),
     }
 }
 
@@ -335,4 +339,23 @@ fn sns_failure(fault: &Fault) -> Response<Full<Bytes>> {
          <Code>{code}</Code><Message>{message}</Message></Error><RequestId>proxy-injected-fault</RequestId></ErrorResponse>"
     );
     plain(status, "text/xml", body, None)
+}
+
+/// SQS's errors as its awsJson1_0 protocol carries them, with the query-compatible code header.
+fn sqs_failure(fault: &Fault) -> Response<Full<Bytes>> {
+    let (status, kind, query_code, message) = match fault {
+        Fault::TooManyRequests | Fault::Throttling | Fault::ThroughputExceeded | Fault::TransactionCanceled(_) => {
+            (400, "com.amazonaws.sqs#RequestThrottled", "RequestThrottled;Sender", "Request is throttled.")
+        }
+        Fault::InternalError | Fault::Hang => {
+            (500, "com.amazonaws.sqs#InternalError", "InternalError;Receiver", "We encountered an internal error.")
+        }
+        Fault::AccessDenied(message) => {
+            (400, "com.amazon.coral.service#AccessDeniedException", "AccessDenied;Sender", message.as_str())
+        }
+    };
+    let mut response =
+        plain(status, "application/x-amz-json-1.0", json!({"__type": kind, "message": message}).to_string(), None);
+    response.headers_mut().insert("x-amzn-query-error", query_code.parse().expect("a header value"));
+    response
 }

@@ -16,6 +16,8 @@ use crate::template::{self, Stack};
 pub struct Cloud {
     pub stripe: FakeStripe,
     pub table: String,
+    /// The merchant events' queue, as moto names it (the functions reach it through their proxy).
+    pub webhook_queue_url: String,
     /// By binary name.
     servers: BTreeMap<String, (TestServer, Policy)>,
 }
@@ -30,7 +32,9 @@ impl Cloud {
     pub async fn start() -> Self {
         let table = crate::moto::fresh_table(&crate::moto::inspector().await).await;
         let stripe = FakeStripe::start().await;
-        let stack = Stack { table: &table, email_identity: email_domain() };
+        let (webhook_queue_url, _) = crate::sqs::fresh_webhook_queue().await;
+        let webhook_queue = webhook_queue_url.rsplit('/').next().expect("a queue name").to_string();
+        let stack = Stack { table: &table, email_identity: email_domain(), webhook_queue: &webhook_queue };
         let mut servers = BTreeMap::new();
         for function in template::functions(&stack) {
             let server = over_table(table.clone(), &stripe.base_url, crate::moto::EMAIL_FROM).await;
@@ -42,7 +46,7 @@ impl Cloud {
             server.aws().messaging.enforce(policy.clone());
             servers.insert(function.binary.clone(), (server, policy));
         }
-        Self { stripe, table, servers }
+        Self { stripe, table, webhook_queue_url, servers }
     }
 
     /// The server of the function built from `binary`.

@@ -7,7 +7,8 @@
 //! - a `Query` or `Scan` on an index, against the index's ARN (`table/T/index/I`);
 //! - SES v2 `SendEmail`, against the sending identity (the From address's domain) and, when it
 //!   names one, the configuration set;
-//! - SNS `Publish` to a phone number, which names no ARN: only `Resource: "*"` covers it.
+//! - SNS `Publish` to a phone number, which names no ARN: only `Resource: "*"` covers it;
+//! - an SQS call, against the queue its `QueueUrl` names (`SendMessageBatch` is `sqs:SendMessage`).
 //!
 //! An explicit Deny wins over any Allow; no matching Allow is an implicit deny.
 
@@ -99,12 +100,24 @@ fn sns_requests(operation: &str, input: &Value) -> Vec<Request> {
     vec![request(format!("sns:{operation}"), named.unwrap_or("*").to_string())]
 }
 
+fn sqs_requests(operation: &str, input: &Value) -> Vec<Request> {
+    let name = input["QueueUrl"].as_str().and_then(|url| url.rsplit('/').next()).unwrap_or("*");
+    let action = match operation {
+        "SendMessageBatch" => "SendMessage",
+        "ChangeMessageVisibilityBatch" => "ChangeMessageVisibility",
+        "DeleteMessageBatch" => "DeleteMessage",
+        other => other,
+    };
+    vec![request(format!("sqs:{action}"), format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"))]
+}
+
 /// What IAM authorises for one call.
 pub fn requests(call: &Call) -> Vec<Request> {
     match call.service {
         Service::DynamoDb => dynamodb_requests(&call.operation, &call.input),
         Service::SesV2 => ses_requests(&call.operation, &call.input),
         Service::Sns => sns_requests(&call.operation, &call.input),
+        Service::Sqs => sqs_requests(&call.operation, &call.input),
     }
 }
 

@@ -14,5 +14,6 @@ pub mod log_capture;
 pub mod moto;
 pub mod reminders;
 pub mod server;
+pub mod sqs;
 pub mod stripe_events;
 pub mod template;

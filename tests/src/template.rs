@@ -48,6 +48,8 @@ pub struct Statement {
 pub struct Stack<'a> {
     pub table: &'a str,
     pub email_identity: &'a str,
+    /// The merchant events' queue (`WebhookQueue`).
+    pub webhook_queue: &'a str,
 }
 
 pub const REGION: &str = "us-east-1";
@@ -91,6 +93,7 @@ impl Stack<'_> {
         match value {
             Value::Tagged(tagged) if tagged.tag == "GetAtt" => match text(&tagged.value).as_str() {
                 "LinksTable.Arn" => self.table_arn(),
+                "WebhookQueue.Arn" => format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}", self.webhook_queue),
                 other => panic!("unknown attribute {other}"),
             },
             Value::Tagged(tagged) if tagged.tag == "Sub" => self.substitute(&text(&tagged.value)),
@@ -117,8 +120,8 @@ pub fn functions(stack: &Stack) -> Vec<Function> {
         let mut events = Vec::new();
         if let Value::Mapping(declared) = &properties["Events"] {
             for event in declared.values() {
-                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule" | "SNS")) {
-                    continue; // the table's stream, the reminders' schedule, SES's events
+                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule" | "SNS" | "SQS")) {
+                    continue; // the table's stream, the schedules, SES's events, the events' queue
                 }
                 assert_eq!(event["Type"].as_str(), Some("HttpApi"), "events are HTTP API routes");
                 let p = &event["Properties"];

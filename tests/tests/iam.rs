@@ -118,26 +118,32 @@ async fn send_links(cloud: &Cloud, merchant: &str, id: &str) -> String {
     message_id
 }
 
-/// send-webhooks: the events due go out (to an endpoint that answers 200 here; no network).
+/// send-webhooks: the schedule queues the events due; from SQS, the endpoint's 500 puts the
+/// message off (its visibility), and the next receive's 200 ends it (no network here).
 async fn send_webhooks(cloud: &Cloud) {
-    struct Answers;
+    use paylinks_tests::sqs;
+    struct FailsOnce(std::sync::atomic::AtomicBool);
     #[async_trait::async_trait]
-    impl paylinks::ports::PostEvent for Answers {
+    impl paylinks::ports::PostEvent for FailsOnce {
         async fn post(&self, _: &str, _: &[(&'static str, String)], _: &str) -> paylinks::ports::Posted {
-            paylinks::ports::Posted::Status(200)
+            let failed_before = self.0.swap(true, std::sync::atomic::Ordering::SeqCst);
+            paylinks::ports::Posted::Status(if failed_before { 200 } else { 500 })
         }
     }
-    let function = cloud.function("send-webhooks");
-    let client =
-        aws_sdk_dynamodb::Client::new(&paylinks_tests::moto::config_for(function.aws().dynamodb.url.clone()).await);
-    let deps = send_webhooks::Deps {
-        store: std::sync::Arc::new(paylinks_dynamodb::DynamoStore::new(client, &cloud.table)),
-        poster: std::sync::Arc::new(Answers),
-        clock: std::sync::Arc::new(paylinks::ports::SystemClock),
-    };
-    let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
-    let report = send_webhooks::handle(&deps, event).await.expect("a run under its role");
-    assert!(report.succeeded >= 1, "order.paid went out: {report:?}");
+    let aws = cloud.function("send-webhooks").aws();
+    let poster = std::sync::Arc::new(FailsOnce(Default::default()));
+    let deps =
+        sqs::send_webhooks_deps(&aws.dynamodb.url, &aws.messaging.url, &cloud.table, &cloud.webhook_queue_url, poster)
+            .await;
+    let relayed = sqs::invoke(&deps, json!({})).await;
+    assert!(relayed["queued"].as_u64() >= Some(1), "order.paid was queued: {relayed}");
+    let batch = sqs::receive(&cloud.webhook_queue_url).await;
+    let receipt = batch["Records"][0]["receiptHandle"].as_str().unwrap().to_string();
+    let answered = sqs::invoke(&deps, batch).await;
+    assert_eq!(answered["batchItemFailures"].as_array().map(Vec::len), Some(1), "put off: {answered}");
+    sqs::make_visible(&cloud.webhook_queue_url, &receipt).await;
+    let answered = sqs::invoke(&deps, sqs::receive(&cloud.webhook_queue_url).await).await;
+    assert_eq!(answered["batchItemFailures"], json!([]), "delivered: {answered}");
 }
 
 /// delivery-events: SES says the email was delivered, then that its recipient complained.

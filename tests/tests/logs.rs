@@ -29,7 +29,7 @@ fn captured() -> &'static CapturedLog {
 
 #[test]
 fn every_function_asks_lambda_for_json_logs() {
-    let stack = Stack { table: "t", email_identity: "example.com" };
+    let stack = Stack { table: "t", email_identity: "example.com", webhook_queue: "paylinks-webhooks" };
     let globals = template::template()["Globals"]["Function"]["LoggingConfig"].clone();
     assert_eq!(globals["LogFormat"].as_str(), Some("JSON"));
     assert!(globals["ApplicationLogLevel"].as_str().is_some(), "a level the code reads as AWS_LAMBDA_LOG_LEVEL");

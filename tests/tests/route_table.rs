@@ -12,7 +12,7 @@ use paylinks_tests::template::{Event, Stack, functions, openapi};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const STACK: Stack = Stack { table: "paylinks", email_identity: "example.com" };
+const STACK: Stack = Stack { table: "paylinks", email_identity: "example.com", webhook_queue: "paylinks-webhooks" };
 
 #[test]
 fn the_template_routes_exactly_the_tables_cloud_routes_to_the_same_functions() {

@@ -20,6 +20,9 @@ use crate::App;
 #[derive(Debug, serde::Serialize)]
 pub struct Ran {
     pub reminders: paylinks::usecases::reminders::RunReport,
+    /// Event deliveries handed to the queue.
+    pub queued: paylinks::usecases::event_relay::RelayReport,
+    /// Messages the queue handed out, and how their attempts went.
     pub webhooks: paylinks::usecases::event_dispatch::DispatchReport,
 }
 
@@ -93,5 +96,10 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 }
 
 fn shown(app: &App) -> serde_json::Value {
-    json!({"now": app.clock.now(), "advanced_seconds": app.clock.advanced_seconds()})
+    let (waiting, dead_letters) = app.webhook_queue.depths();
+    json!({
+        "now": app.clock.now(),
+        "advanced_seconds": app.clock.advanced_seconds(),
+        "webhook_queue": {"waiting": waiting, "dead_letters": dead_letters},
+    })
 }

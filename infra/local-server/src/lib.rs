@@ -8,6 +8,7 @@ mod convert;
 mod options;
 mod ses_events;
 mod simulated;
+mod webhook_queue;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct App {
     reminders: send_reminders::Deps,
     /// Posts merchants' events (here also to http://127.0.0.1).
     webhooks: paylinks_webhooks::WebhookPoster,
+    /// Their deliveries waiting for an attempt, as SQS holds them in the cloud.
+    webhook_queue: webhook_queue::InProcessQueue,
     simulated: Option<Arc<SimulatedCheckout>>,
     auth: MerchantAuth,
     webhook_secret: secrecy::SecretString,
@@ -136,6 +139,7 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
             clock: clock.clone(),
         },
         webhooks: paylinks_webhooks::WebhookPoster::new(paylinks::domain::Destination::AlsoLocalhost),
+        webhook_queue: webhook_queue::InProcessQueue::default(),
         reminders: send_reminders::Deps {
             store: store.clone(),
             mailer: mailer.clone(),
@@ -266,13 +270,20 @@ async fn run_schedules_every_minute(app: Arc<App>) {
 
 impl App {
     /// Runs every schedule that is due at the clock's now: the reminders, then the merchants'
-    /// events (so a reminder's failure is told at once).
+    /// events (so a reminder's failure is told at once): queued as the cloud's relay queues them,
+    /// then each message the clock has reached sent, as SQS would hand them out.
     async fn run_schedules(&self) -> Result<clock::Ran, paylinks::ports::StoreError> {
+        use paylinks::usecases::event_relay::{RelayError, queue_due};
         let reminders = self.reminders.run().await?;
         let store = self.reminders.store.as_ref();
         let clock: &dyn paylinks::ports::Clock = self.clock.as_ref();
-        let webhooks = paylinks::usecases::event_dispatch::dispatch(store, &self.webhooks, clock, &|| false).await?;
-        Ok(clock::Ran { reminders, webhooks })
+        let queued = match queue_due(store, &self.webhook_queue, clock, &|| false).await {
+            Ok(report) => report,
+            Err(RelayError::Store(err)) => return Err(err),
+            Err(RelayError::Queue(err)) => return Err(paylinks::ports::StoreError::unavailable(err)),
+        };
+        let webhooks = self.webhook_queue.send_visible(store, &self.webhooks, clock).await?;
+        Ok(clock::Ran { reminders, queued, webhooks })
     }
 
     async fn serve(&self, request: hyper::Request<hyper::body::Incoming>) -> Response<Body> {

@@ -273,6 +273,24 @@ pub struct EventDelivery {
     /// When the next attempt is due, while pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_attempt_at: Option<Timestamp>,
+    /// While pending: the token of the queue message that carries it (SQS in the cloud, the
+    /// local server's own queue), which then owns its retries. A message whose token is not this
+    /// one is stale (a relay that lost a race, a redelivery since) and is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<String>,
+}
+
+impl EventDelivery {
+    fn pending_from(endpoint_id: EndpointId, now: Timestamp) -> Self {
+        Self {
+            endpoint_id,
+            status: EventDeliveryStatus::Pending,
+            attempts: 0,
+            last_status_code: None,
+            next_attempt_at: Some(now),
+            queued: None,
+        }
+    }
 }
 
 /// How long a merchant's event log keeps an event.
@@ -306,13 +324,7 @@ impl MerchantEvent {
         let deliveries = endpoints
             .iter()
             .filter(|e| e.events.contains(&kind))
-            .map(|e| EventDelivery {
-                endpoint_id: e.id.clone(),
-                status: EventDeliveryStatus::Pending,
-                attempts: 0,
-                last_status_code: None,
-                next_attempt_at: Some(now),
-            })
+            .map(|e| EventDelivery::pending_from(e.id.clone(), now))
             .collect();
         Self {
             id: EventId::generate(now),
@@ -325,11 +337,12 @@ impl MerchantEvent {
         }
     }
 
-    /// When its next attempt is due: the earliest of its pending deliveries'.
+    /// When it is due to be queued: the earliest of its pending deliveries not queued yet (a
+    /// queued one's retries are the queue's).
     pub fn due_at(&self) -> Option<Timestamp> {
         self.deliveries
             .iter()
-            .filter(|d| d.status == EventDeliveryStatus::Pending)
+            .filter(|d| d.status == EventDeliveryStatus::Pending && d.queued.is_none())
             .filter_map(|d| d.next_attempt_at)
             .min()
     }
@@ -341,14 +354,9 @@ impl MerchantEvent {
                 Some(delivery) => {
                     delivery.status = EventDeliveryStatus::Pending;
                     delivery.next_attempt_at = Some(now);
+                    delivery.queued = None;
                 }
-                None => self.deliveries.push(EventDelivery {
-                    endpoint_id: endpoint.id.clone(),
-                    status: EventDeliveryStatus::Pending,
-                    attempts: 0,
-                    last_status_code: None,
-                    next_attempt_at: Some(now),
-                }),
+                None => self.deliveries.push(EventDelivery::pending_from(endpoint.id.clone(), now)),
             }
         }
         self.purge_at = Some(now.plus_days(EVENT_KEEP_DAYS).max(self.purge_at.unwrap_or(now)));
@@ -371,10 +379,13 @@ mod event_tests {
         assert_eq!(event.deliveries[0].endpoint_id, paid.id);
         assert_eq!(EventId::parse(event.id.as_str()), Some(event.id.clone()));
         assert!(EventId::generate(now) < EventId::generate(now.plus_seconds(1)));
+        assert_eq!(event.due_at(), Some(now));
+        event.deliveries[0].queued = Some("token".into());
+        assert_eq!(event.due_at(), None, "a queued delivery's retries are the queue's");
         event.deliveries[0].status = EventDeliveryStatus::Failed;
         let later = WebhookEndpoint::new(&url, vec![EventType::OrderPaid], now);
         event.redeliver(&[paid, later], now.plus_seconds(60));
         assert_eq!(event.deliveries.len(), 2);
-        assert!(event.deliveries.iter().all(|d| d.status == EventDeliveryStatus::Pending));
+        assert!(event.deliveries.iter().all(|d| d.status == EventDeliveryStatus::Pending && d.queued.is_none()));
     }
 }

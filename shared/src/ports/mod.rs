@@ -5,12 +5,14 @@ mod checkout;
 mod clock;
 mod messaging;
 mod network;
+mod queue;
 mod store;
 
 pub use checkout::{Checkout, CheckoutError, CheckoutLine, NewCheckoutSession};
 pub use clock::{Clock, SystemClock};
 pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
 pub use network::{PostEvent, Posted, ResolveError, ResolveHost};
+pub use queue::{QueueDeliveries, QueueError, QueuedDelivery};
 pub use store::{
     Commit, CountOpens, DueEvents, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read,
     ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Wanted, Write,

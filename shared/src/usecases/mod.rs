@@ -5,6 +5,7 @@ pub mod create_link;
 pub mod delivery_events;
 pub mod event_dispatch;
 pub mod event_log;
+pub mod event_relay;
 pub mod events;
 pub mod funnel;
 pub mod idempotency;
