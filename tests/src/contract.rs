@@ -49,6 +49,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         stripe_account: None,
         order_status: order.map(|_| OrderPaymentStatus::Outstanding),
         reminders: None,
+        expiry_announced: None,
     }
 }
 

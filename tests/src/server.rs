@@ -139,6 +139,11 @@ impl TestServer {
         self.stripe.as_ref().expect("started on the fake Stripe")
     }
 
+    /// Whether Checkout is the fake Stripe (else the local server's simulated Checkout).
+    pub fn on_fake_stripe(&self) -> bool {
+        self.stripe.is_some()
+    }
+
     async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);

@@ -174,6 +174,8 @@ async fn send_reminders(cloud: &Cloud) {
         paylinks_tests::reminders::scheduler(&dynamodb.url, &messaging.url, &cloud.table, &base, later).await;
     let after = scheduler.run().await.expect("a second run");
     assert_eq!(after.sent, 1, "the email's slot, once SES is back: {after:?}");
+    // The same run tells expiries (the links expire within the day, if at all): under its role.
+    scheduler.tell_expired().await.expect("expiries read and written under its role");
 }
 
 /// redeem-link: every customer page. Returns the Checkout Session the link opened.

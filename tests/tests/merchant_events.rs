@@ -196,3 +196,44 @@ async fn the_cloud_poster_never_connects_to_private_addresses() {
     let local = paylinks_webhooks::WebhookPoster::new(paylinks::domain::Destination::AlsoLocalhost);
     assert_eq!(local.post(&endpoint.url, &[], "{}").await, Posted::Status(200));
 }
+
+/// `link.expired` is told once, when the expiry passes (the clock moved, no sleep), for links
+/// that expired unpaid only; a link extended after it was told is told again at its new expiry.
+async fn an_expiry_is_told_once_for_an_unpaid_link(server: &TestServer) {
+    let (merchant, _) = merchant_with_endpoint(server, json!(["link.expired"])).await;
+    let mut body = order_link(&unique("SO"));
+    body["expires_in_minutes"] = json!(60);
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    let unpaid = server.call(&merchant, "POST", "/links", Some(body.clone())).await.json();
+    body["order"]["id"] = json!(unique("SO"));
+    let paid = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let checkout = server.open(paid["url"].as_str().unwrap()).await.location.unwrap();
+    if server.on_fake_stripe() {
+        let completed = server.stripe().complete(&session_of(&checkout), "paid", "ada@example.com", "Ada");
+        assert_eq!(server.deliver(&event("checkout.session.completed", completed)).await.status, StatusCode::OK);
+    } else {
+        server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+    }
+
+    let advance = async |seconds: i64| {
+        let moved = server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": seconds})));
+        moved.await.json()["ran"]["expiries"].clone()
+    };
+    assert_eq!(advance(30 * 60).await["told"], 0, "not expired yet");
+    assert_eq!(advance(31 * 60).await["told"], 1, "the unpaid one, not the paid one");
+    assert_eq!(advance(60).await["told"], 0, "told once");
+    let told = events(server, &merchant, "?type=link.expired").await;
+    assert_eq!(told["data"].as_array().unwrap().len(), 1, "{told}");
+    assert_eq!(told["data"][0]["data"]["link"]["id"], unpaid["id"]);
+    assert_eq!(told["data"][0]["deliveries"][0]["status"], "pending", "to the endpoint subscribed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expiry_is_told_once_on_dynamodb() {
+    an_expiry_is_told_once_for_an_unpaid_link(&on_real_adapters().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expiry_is_told_once_on_the_embedded_store() {
+    an_expiry_is_told_once_for_an_unpaid_link(&embedded().await).await;
+}

@@ -1,6 +1,7 @@
 //! send-reminders: the scheduled function (EventBridge, every few minutes) that sends the
-//! reminders due, through the same delivery path as `POST /links/{id}/email|sms`. What it is
-//! handed is only a wake-up: the due index says what to do.
+//! reminders due, through the same delivery path as `POST /links/{id}/email|sms`, and tells the
+//! merchant of links that expired unpaid (`link.expired`). What it is handed is only a wake-up:
+//! the due index says what to do.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::ports::{Clock, Mailer, SmsSender, Store, StoreError};
 use paylinks::tokens::LinkTokens;
+use paylinks::usecases::link_expiry::{ExpiryReport, tell_expired};
 use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::reminders::{Channels, RunReport, run_reminders};
 use paylinks::usecases::send::{Sender, Transport};
@@ -45,10 +47,34 @@ impl Deps {
         let stop = budgets::SEND_REMINDERS.deadline().saturating_sub(budgets::SEND_REMINDERS_SLOT);
         run_reminders(self.store.as_ref(), &channels, self.clock.as_ref(), &|| started.elapsed() >= stop).await
     }
+
+    /// The links that expired unpaid since the last run, each told once.
+    pub async fn tell_expired(&self) -> Result<ExpiryReport, StoreError> {
+        let started = std::time::Instant::now();
+        let stop = budgets::SEND_REMINDERS.deadline().saturating_sub(std::time::Duration::from_secs(10));
+        tell_expired(self.store.as_ref(), self.clock.as_ref(), &|| started.elapsed() >= stop).await
+    }
+}
+
+/// What one scheduled run did.
+#[derive(Debug, serde::Serialize)]
+pub struct ScheduledRun {
+    pub reminders: RunReport,
+    pub expiries: ExpiryReport,
 }
 
 /// A store fault fails the invocation (logged; the next scheduled run carries on).
-pub async fn handle(deps: &Deps, _event: LambdaEvent<Value>) -> Result<RunReport, lambda_runtime::Error> {
+pub async fn handle(deps: &Deps, _event: LambdaEvent<Value>) -> Result<ScheduledRun, lambda_runtime::Error> {
+    let reminders = reminders(deps).await?;
+    let expiries = deps.tell_expired().await;
+    match &expiries {
+        Ok(report) => tracing::info!(due = report.due, told = report.told, "expiries run"),
+        Err(err) => tracing::error!(error = %err, "the expiries run stopped: the store is unavailable"),
+    }
+    Ok(ScheduledRun { reminders, expiries: expiries? })
+}
+
+async fn reminders(deps: &Deps) -> Result<RunReport, lambda_runtime::Error> {
     let report = deps.run().await;
     match &report {
         Ok(report) => tracing::info!(

@@ -20,6 +20,8 @@ use crate::App;
 #[derive(Debug, serde::Serialize)]
 pub struct Ran {
     pub reminders: paylinks::usecases::reminders::RunReport,
+    /// Links that expired unpaid, told (`link.expired`).
+    pub expiries: paylinks::usecases::link_expiry::ExpiryReport,
     /// Event deliveries handed to the queue.
     pub queued: paylinks::usecases::event_relay::RelayReport,
     /// Messages the queue handed out, and how their attempts went.

@@ -269,12 +269,13 @@ async fn run_schedules_every_minute(app: Arc<App>) {
 }
 
 impl App {
-    /// Runs every schedule that is due at the clock's now: the reminders, then the merchants'
-    /// events (so a reminder's failure is told at once): queued as the cloud's relay queues them,
+    /// Runs every schedule that is due at the clock's now: the reminders and expiries, then the
+    /// merchants' events (so a reminder's failure is told at once): queued as the cloud's relay queues them,
     /// then each message the clock has reached sent, as SQS would hand them out.
     async fn run_schedules(&self) -> Result<clock::Ran, paylinks::ports::StoreError> {
         use paylinks::usecases::event_relay::{RelayError, queue_due};
         let reminders = self.reminders.run().await?;
+        let expiries = self.reminders.tell_expired().await?;
         let store = self.reminders.store.as_ref();
         let clock: &dyn paylinks::ports::Clock = self.clock.as_ref();
         let queued = match queue_due(store, &self.webhook_queue, clock, &|| false).await {
@@ -283,7 +284,7 @@ impl App {
             Err(RelayError::Queue(err)) => return Err(paylinks::ports::StoreError::unavailable(err)),
         };
         let webhooks = self.webhook_queue.send_visible(store, &self.webhooks, clock).await?;
-        Ok(clock::Ran { reminders, queued, webhooks })
+        Ok(clock::Ran { reminders, expiries, queued, webhooks })
     }
 
     async fn serve(&self, request: hyper::Request<hyper::body::Incoming>) -> Response<Body> {

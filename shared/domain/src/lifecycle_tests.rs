@@ -30,6 +30,7 @@ fn link(kind: LinkKind) -> Link {
         stripe_account: None,
         order_status: (kind == LinkKind::Order).then_some(OrderPaymentStatus::Outstanding),
         reminders: None,
+        expiry_announced: None,
     }
 }
 
@@ -224,4 +225,20 @@ fn an_order_takes_at_most_fifty_links_so_its_changes_fit_one_transaction() {
         order.add_link(&link(LinkKind::Order)).unwrap();
     }
     assert_eq!(order.add_link(&link(LinkKind::Order)), Err(OrderError::TooManyLinks));
+}
+
+#[test]
+fn an_expiry_is_told_once_when_it_passes_and_again_after_an_extension() {
+    let mut link = link(LinkKind::Order);
+    assert_eq!(link.expiry_due_at(), None, "no expiry, nothing to tell");
+    link.expires_at = Some(NOW.plus_days(1));
+    assert_eq!(link.expiry_due_at(), Some(NOW.plus_days(1)));
+    assert!(!link.announce_expiry(NOW), "not expired yet");
+    assert!(link.announce_expiry(NOW.plus_days(1)));
+    assert_eq!(link.expiry_due_at(), None, "told");
+    assert!(!link.announce_expiry(NOW.plus_days(2)), "told once");
+    link.expires_at = Some(NOW.plus_days(5));
+    assert_eq!(link.expiry_due_at(), Some(NOW.plus_days(5)), "extended: told again at the new expiry");
+    link.void(NOW, 30).unwrap();
+    assert_eq!(link.expiry_due_at(), None, "a void link does not expire");
 }

@@ -169,6 +169,9 @@ pub struct Link {
     /// The link's own reminder policy, or `Off`; `None`: its merchant's settings decide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders: Option<LinkReminders>,
+    /// The expiry `link.expired` was told for: a link extended since is told again at its new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_announced: Option<Timestamp>,
 }
 
 /// Where a short code leads.

@@ -55,6 +55,24 @@ impl Link {
         }
     }
 
+    /// When `link.expired` is due: at its expiry, while nothing else ends the link first and that
+    /// expiry was not told yet.
+    pub fn expiry_due_at(&self) -> Option<Timestamp> {
+        let expires_at = self.expires_at?;
+        let ended_by_order = self.order_status.is_some_and(|o| o.is_settled() || o.ends_links());
+        let due = self.status == LinkStatus::Active && !ended_by_order && self.expiry_announced != Some(expires_at);
+        due.then_some(expires_at)
+    }
+
+    /// Takes the telling of its expiry; `false` when it is not expired at `now` or was told.
+    pub fn announce_expiry(&mut self, now: Timestamp) -> bool {
+        if self.status_at(now) != LinkStatus::Expired || self.expiry_due_at().is_none() {
+            return false;
+        }
+        self.expiry_announced = self.expires_at;
+        true
+    }
+
     pub fn openable(&self, now: Timestamp) -> Openable {
         match self.status_at(now) {
             LinkStatus::Paid => Openable::AlreadyPaid,

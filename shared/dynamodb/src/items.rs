@@ -166,6 +166,11 @@ impl Layout for Link {
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
         let mut extra =
             vec![("gsi1pk", s(format!("MERCHANT#{}#LINKS", self.merchant_id))), ("gsi1sk", s(self.list_position()))];
+        // In the due index (`gsi3`, partitions of its own) until its expiry is told.
+        if let Some(due_at) = self.expiry_due_at() {
+            extra.push(("gsi3pk", s(expiry_shard(&self.id))));
+            extra.push(("gsi3sk", s(due_position(due_at, &self.id, "expiry"))));
+        }
         extra.extend(ttl(self.purge_at));
         extra
     }
@@ -237,6 +242,14 @@ pub fn reminder_shard(link: &LinkId) -> String {
     let shard =
         link.as_str().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % REMINDER_SHARDS;
     format!("REMINDERS#{shard}")
+}
+
+/// Partitions of the due index (`gsi3`) for links whose expiry is to be told.
+pub const EXPIRY_SHARDS: u32 = 4;
+
+pub fn expiry_shard(link: &LinkId) -> String {
+    let shard = link.as_str().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % EXPIRY_SHARDS;
+    format!("EXPIRIES#{shard}")
 }
 
 /// A position in the due index: due time first (zero-padded, so text order is time order).

@@ -22,7 +22,9 @@
 //! Every versioned item carries `version`: a write is conditioned on the version it was read at.
 //! Links are listed per merchant through the `gsi1` index (`MERCHANT#{m}#LINKS`, created time);
 //! orders by payment status through `gsi2`; reminder schedules with a slot left through `gsi3`
-//! (`REMINDERS#{shard}`, due time), a sparse index the scheduler queries.
+//! (`REMINDERS#{shard}`, due time), a sparse index the scheduler queries, where active links with
+//! an expiry not told yet are too (`EXPIRIES#{shard}`, expiry time); events with a delivery not
+//! queued yet through `gsi4` (`EVENTS#{shard}`, due time).
 
 mod cascade;
 mod due_index;

@@ -14,8 +14,8 @@ use paylinks::domain::{
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
-    Commit, CountOpens, DueEvents, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read,
-    ReadLinkRecords, RemoveLinkRecords, StoreError, Wanted, Write,
+    Commit, CountOpens, DueEvents, DueExpiries, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders,
+    Read, ReadLinkRecords, RemoveLinkRecords, StoreError, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -447,6 +447,18 @@ impl DueEvents for EmbeddedStore {
         let mut due: Vec<MerchantEvent> =
             state.events.values().filter(|e| e.due_at().is_some_and(|at| at <= now)).cloned().collect();
         due.sort_by(|a, b| (a.due_at(), &a.id).cmp(&(b.due_at(), &b.id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+}
+
+#[async_trait]
+impl DueExpiries for EmbeddedStore {
+    async fn due_expiries(&self, now: Timestamp, limit: usize) -> Result<Vec<Link>, StoreError> {
+        let state = self.lock();
+        let mut due: Vec<Link> =
+            state.links.values().filter(|l| l.expiry_due_at().is_some_and(|at| at <= now)).cloned().collect();
+        due.sort_by(|a, b| (a.expiry_due_at(), &a.id).cmp(&(b.expiry_due_at(), &b.id)));
         due.truncate(limit);
         Ok(due)
     }

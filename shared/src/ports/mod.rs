@@ -14,6 +14,6 @@ pub use messaging::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender};
 pub use network::{PostEvent, Posted, ResolveError, ResolveHost};
 pub use queue::{QueueDeliveries, QueueError, QueuedDelivery};
 pub use store::{
-    Commit, CountOpens, DueEvents, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders, Read,
-    ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Wanted, Write,
+    Commit, CountOpens, DueEvents, DueExpiries, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders,
+    Read, ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Wanted, Write,
 };

@@ -209,6 +209,14 @@ pub trait DueEvents: Send + Sync {
     async fn due_events(&self, now: Timestamp, limit: usize) -> Result<Vec<MerchantEvent>, StoreError>;
 }
 
+/// Links whose expiry is due to be told (`link.expired`), from an index (never a scan).
+#[async_trait]
+pub trait DueExpiries: Send + Sync {
+    /// Links expired at or before `now` and not told yet, earliest first, at most `limit`. The
+    /// index lags the table a little: read each again before acting on it.
+    async fn due_expiries(&self, now: Timestamp, limit: usize) -> Result<Vec<Link>, StoreError>;
+}
+
 /// The merchant's event log, newest first.
 #[async_trait]
 pub trait ListEvents: Send + Sync {
@@ -223,11 +231,29 @@ pub trait ListEvents: Send + Sync {
 
 /// Everything a function may ask of one store; each use case names only the parts it uses.
 pub trait Store:
-    Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents + DueEvents
+    Read
+    + Commit
+    + CountOpens
+    + ReadLinkRecords
+    + ListLinks
+    + ListOrders
+    + DueReminders
+    + ListEvents
+    + DueEvents
+    + DueExpiries
 {
 }
 
 impl<T> Store for T where
-    T: Read + Commit + CountOpens + ReadLinkRecords + ListLinks + ListOrders + DueReminders + ListEvents + DueEvents
+    T: Read
+        + Commit
+        + CountOpens
+        + ReadLinkRecords
+        + ListLinks
+        + ListOrders
+        + DueReminders
+        + ListEvents
+        + DueEvents
+        + DueExpiries
 {
 }

@@ -102,3 +102,17 @@ pub fn delivery_bounced(
     }});
     event(endpoints, &target.merchant_id, EventType::DeliveryBounced, data, now)
 }
+
+/// `link.expired`: an active link's expiry passed unpaid.
+pub fn link_expired(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
+    let data = json!({"link": {
+        "id": link.id.as_str(),
+        "name": link.name,
+        "kind": link.kind,
+        "order_id": link.order_id.as_ref().map(|o| o.to_string()),
+        "amount": link.amount.minor(),
+        "currency": link.currency.code(),
+        "expires_at": link.expires_at,
+    }});
+    event(endpoints, &link.merchant_id, EventType::LinkExpired, data, now)
+}

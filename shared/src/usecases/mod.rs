@@ -9,6 +9,7 @@ pub mod event_relay;
 pub mod events;
 pub mod funnel;
 pub mod idempotency;
+pub mod link_expiry;
 pub mod link_view;
 pub mod list;
 pub mod manage;

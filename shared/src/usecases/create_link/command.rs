@@ -118,6 +118,7 @@ impl CreateLink {
             stripe_account: settings.stripe_account.clone(),
             order_status: None,
             reminders: self.reminders.clone(),
+            expiry_announced: None,
         }
     }
 }
