@@ -1,5 +1,6 @@
 //! delivery-events as the cloud runs it: its own DynamoDB endpoint (moto, or the proxy that
-//! enforces its role), handed SES events in the SNS event Lambda receives.
+//! enforces its role), handed SES events in the SNS event Lambda receives, and SNS's SMS delivery
+//! statuses in the CloudWatch Logs event a subscription filter delivers (gzip, then base64).
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ pub async fn deps(dynamodb: &str, table: &str) -> delivery_events::Deps {
 }
 
 /// The event SNS invokes the function with, carrying these SES events.
-pub fn sns_event(ses_events: &[Value]) -> LambdaEvent<SnsEvent> {
+pub fn sns_event(ses_events: &[Value]) -> LambdaEvent<Value> {
     let records: Vec<Value> = ses_events
         .iter()
         .map(|event| {
@@ -40,7 +41,47 @@ pub fn sns_event(ses_events: &[Value]) -> LambdaEvent<SnsEvent> {
         })
         .collect();
     let payload: SnsEvent = serde_json::from_value(json!({"Records": records})).expect("an SNS event");
+    let payload = serde_json::to_value(payload).unwrap();
+    let incoming = delivery_events::Incoming::read(payload.clone()).expect("read as SNS's");
+    assert!(matches!(incoming, delivery_events::Incoming::Ses(_)));
     LambdaEvent::new(payload, Context::default())
+}
+
+/// The event a CloudWatch Logs subscription invokes the function with, carrying these SMS
+/// delivery status records from SNS's log group.
+pub fn logs_event(statuses: &[Value]) -> LambdaEvent<Value> {
+    use std::io::Write;
+    let now_ms = paylinks::ports::Clock::now(&SystemClock).unix() * 1000;
+    let events: Vec<Value> = statuses
+        .iter()
+        .enumerate()
+        .map(|(i, status)| json!({"id": format!("3789{i:052}"), "timestamp": now_ms, "message": status.to_string()}))
+        .collect();
+    let data = json!({
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": "sns/us-east-1/123456789012/DirectPublishToPhoneNumber",
+        "logStream": "12345678-1234-1234-1234-123456789012",
+        "subscriptionFilters": ["SmsDelivered"],
+        "logEvents": events,
+    });
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(data.to_string().as_bytes()).unwrap();
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, gzip.finish().unwrap());
+    let payload = json!({"awslogs": {"data": encoded}});
+    let incoming = delivery_events::Incoming::read(payload.clone()).expect("read as CloudWatch Logs'");
+    assert!(matches!(incoming, delivery_events::Incoming::SmsStatus(_)));
+    LambdaEvent::new(payload, Context::default())
+}
+
+/// SNS's delivery status record of one text: `SUCCESS`, or `FAILURE` with the carrier's reason.
+pub fn sms_status(message_id: &str, status: &str, provider_response: &str) -> Value {
+    json!({
+        "notification": {"messageId": message_id, "timestamp": "2026-12-01 10:00:00.123"},
+        "delivery": {"mnc": 260, "numberOfMessageParts": 1, "destination": "+14155550123", "priceInUSD": 0.00581,
+            "smsType": "Transactional", "mcc": 310, "providerResponse": provider_response, "dwellTimeMs": 599},
+        "status": status,
+    })
 }
 
 /// SES's event about one message, as its configuration set publishes it.

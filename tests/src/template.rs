@@ -120,8 +120,9 @@ pub fn functions(stack: &Stack) -> Vec<Function> {
         let mut events = Vec::new();
         if let Value::Mapping(declared) = &properties["Events"] {
             for event in declared.values() {
-                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule" | "SNS" | "SQS")) {
-                    continue; // the table's stream, the schedules, SES's events, the events' queue
+                if matches!(event["Type"].as_str(), Some("DynamoDB" | "Schedule" | "SNS" | "SQS" | "CloudWatchLogs")) {
+                    // The table's stream, the schedules, SES's events, the events' queue, SMS status.
+                    continue;
                 }
                 assert_eq!(event["Type"].as_str(), Some("HttpApi"), "events are HTTP API routes");
                 let p = &event["Properties"];

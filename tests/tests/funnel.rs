@@ -224,3 +224,80 @@ async fn the_merchants_funnel_sums_its_links_in_a_range_and_shows_each_steps_con
     let stranger = server.call(&unique("merchant"), "GET", "/funnel", None).await.json();
     assert_eq!(stranger["links"], 0, "another merchant's links are not theirs");
 }
+
+/// Texts the link to `to`; the answer's deliveries.
+async fn text(server: &TestServer, merchant: &str, id: &str, to: &[&str]) -> Vec<Value> {
+    let recipients: Vec<Value> = to.iter().map(|p| json!({"phone": p})).collect();
+    let reply =
+        server.call(merchant, "POST", &format!("/links/{id}/sms"), Some(json!({"recipients": recipients}))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()["deliveries"].as_array().unwrap().clone()
+}
+
+/// SNS's SMS delivery status, as a log subscription hands it to delivery-events: a text carriers
+/// took is delivered; one to a number that never takes texts bounced and suppresses it; one that
+/// could not reach the phone bounced only.
+#[tokio::test]
+async fn sms_delivery_status_from_snss_logs_moves_the_funnel_and_a_dead_number_is_suppressed() {
+    use paylinks_tests::delivery_events::{deps, logs_event, sms_status};
+    let server = on_real_adapters().await;
+    let merchant = ready(&server).await;
+    let id = new_link(&server, &merchant).await;
+    let sent = text(&server, &merchant, &id, &["+14155550161", "+14155550162", "+14155550163"]).await;
+    let message = |i: usize| sent[i]["message_id"].as_str().expect("SNS's message id").to_string();
+    let statuses = [
+        sms_status(&message(0), "SUCCESS", "Message has been accepted by phone carrier"),
+        sms_status(&message(1), "FAILURE", "Invalid phone number"),
+        sms_status(&message(2), "FAILURE", "Phone is currently unreachable/unavailable"),
+        sms_status("not-ours", "SUCCESS", "Message has been accepted by phone carrier"),
+    ];
+    let function = deps(&server.aws().dynamodb.url, server.table.as_deref().unwrap()).await;
+    let recorded = delivery_events::handle(&function, logs_event(&statuses)).await.expect("recorded");
+    assert_eq!(recorded, 3, "ours, not another sender's");
+
+    let shown = detail(&server, &merchant, &id).await;
+    let funnel = |to: &str| delivery_to(&shown, to)["funnel"].clone();
+    assert!(funnel("+14155550161")["delivered_at"].is_string(), "{shown}");
+    assert!(funnel("+14155550162")["bounced_at"].is_string(), "{shown}");
+    assert!(funnel("+14155550163")["delivered_at"].is_null() && funnel("+14155550163")["bounced_at"].is_string());
+    let again = text(&server, &merchant, &id, &["+14155550162", "+14155550163"]).await;
+    let status = |to: &str| again.iter().find(|d| d["recipient"] == to).unwrap()["status"].clone();
+    assert_eq!(status("+14155550162"), "suppressed", "a number that never takes texts");
+    assert_ne!(status("+14155550163"), "suppressed", "an unreachable phone is tried again");
+}
+
+/// The local server takes the same status record at `POST /sms/events`.
+#[tokio::test]
+async fn the_local_server_takes_an_sms_status_and_refuses_what_is_not_one() {
+    use paylinks_tests::delivery_events::sms_status;
+    let server = embedded().await;
+    let merchant = ready(&server).await;
+    let id = new_link(&server, &merchant).await;
+    let sent = text(&server, &merchant, &id, &["+14155550171"]).await;
+    let message = sent[0]["message_id"].as_str().unwrap();
+    let post = |body: String| {
+        server.raw(server.http.post(server.url("/sms/events")).header("content-type", "application/json").body(body))
+    };
+    let taken = post(sms_status(message, "SUCCESS", "Message has been accepted by phone carrier").to_string()).await;
+    assert_eq!((taken.status, taken.json()["recorded"].clone()), (StatusCode::OK, json!(true)), "{}", taken.text);
+    assert!(delivery_to(&detail(&server, &merchant, &id).await, "+14155550171")["funnel"]["delivered_at"].is_string());
+    assert_eq!(post("{".into()).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(post(json!({"status": "SUCCESS"}).to_string()).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// `template.yaml` hands delivery-events both log groups SNS writes SMS status to, whole.
+#[test]
+fn the_template_subscribes_delivery_events_to_both_sms_status_log_groups() {
+    let template = paylinks_tests::template::template();
+    let resources = &template["Resources"];
+    let events = &resources["DeliveryEventsFunction"]["Properties"]["Events"];
+    for (event, group, suffix) in [
+        ("SmsDelivered", "SmsDeliveredLogs", "/DirectPublishToPhoneNumber\")"),
+        ("SmsFailed", "SmsFailedLogs", "/DirectPublishToPhoneNumber/Failure\")"),
+    ] {
+        assert_eq!(events[event]["Type"].as_str(), Some("CloudWatchLogs"), "{event}");
+        assert_eq!(events[event]["Properties"]["FilterPattern"].as_str(), Some(""), "{event}: every record");
+        let name = format!("{:?}", resources[group]["Properties"]["LogGroupName"]);
+        assert!(name.contains(suffix), "{group}: {name}");
+    }
+}

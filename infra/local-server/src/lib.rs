@@ -327,6 +327,7 @@ impl App {
             Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
             Some("local-server") if segments.first() == Some(&"local") => clock::handle(self, request).await,
             Some("local-server") if segments.first() == Some(&"ses") => ses_events::handle(self, request).await,
+            Some("local-server") if segments.first() == Some(&"sms") => ses_events::handle_sms(self, request).await,
             Some("local-server") => simulated::handle(self, request).await,
             _ => ApiError::not_found("route").into_response(),
         }

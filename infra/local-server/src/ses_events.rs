@@ -1,6 +1,7 @@
 //! `POST /ses/events`: an SES event in the SNS notification that carries it, as the configuration
-//! set's topic hands it to the `delivery-events` function in the cloud. The same use case records
-//! it on its delivery's funnel (and the suppression list).
+//! set's topic hands it to the `delivery-events` function in the cloud; `POST /sms/events`: an SNS
+//! SMS delivery status record, as SNS logs it and a log subscription hands it to the same function.
+//! The same use case records each on its delivery's funnel (and the suppression list).
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -37,7 +38,28 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         Ok(None) => return api::json(StatusCode::OK, &json!({"recorded": false})),
         Err(_) => return invalid("must be an SES event (eventType or notificationType, mail.messageId)"),
     };
-    match delivery_events::record(app.reminders.store.as_ref(), &event).await {
+    record(app, &event).await
+}
+
+pub async fn handle_sms(app: &App, request: Request) -> Response<Body> {
+    // Malformed JSON is a 400 as on every route; JSON that is no status record a 422.
+    let status: serde_json::Value = match api::dto::parse_body(api::body_bytes(&request)) {
+        Ok(status) => status,
+        Err(err) => return err.into_response(),
+    };
+    let event = match delivery_events::parse_sms_status(&status.to_string(), app.clock.now()) {
+        Ok(Some(event)) => event,
+        Ok(None) => return api::json(StatusCode::OK, &json!({"recorded": false})),
+        Err(_) => {
+            let problem = "must be an SNS SMS delivery status (notification.messageId, status)";
+            return ApiError::validation(ValidationError::new("body", problem)).into_response();
+        }
+    };
+    record(app, &event).await
+}
+
+async fn record(app: &App, event: &delivery_events::ProviderEvent) -> Response<Body> {
+    match delivery_events::record(app.reminders.store.as_ref(), event).await {
         Ok(recorded) => api::json(StatusCode::OK, &json!({"recorded": recorded == Recorded::Recorded})),
         Err(err) => ApiError::from(err).into_response(),
     }

@@ -63,6 +63,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/local/clock", "local-server", LocalOnly),
     route("POST", "/local/clock", "local-server", LocalOnly),
     route("POST", "/ses/events", "local-server", LocalOnly),
+    route("POST", "/sms/events", "local-server", LocalOnly),
 ];
 
 impl Route {

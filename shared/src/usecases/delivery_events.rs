@@ -1,5 +1,6 @@
 //! What the provider says became of a message after it was sent: SES's events (delivered,
-//! bounced, complained) from the configuration set's SNS destination. Each is matched to its
+//! bounced, complained) from the configuration set's SNS destination, and SNS's SMS delivery
+//! status (delivered, failed) from the log groups SNS writes it to. Each is matched to its
 //! delivery by the provider's message id; a hard bounce or a complaint puts the address on the
 //! merchant's suppression list, so later sends and reminders to it are `suppressed`. Events come
 //! at least once and in any order: each moment keeps its first time, a repeat changes nothing.
@@ -75,6 +76,54 @@ pub fn parse_ses_event(json: &str, received: Timestamp) -> Result<Option<Provide
     Ok(Some(ProviderEvent { message_id: event.mail.message_id, activity, at, suppresses }))
 }
 
+/// One SMS delivery status record as SNS writes it to CloudWatch Logs
+/// (`sns/{region}/{account}/DirectPublishToPhoneNumber[/Failure]`); only what is used.
+#[derive(Debug, Deserialize)]
+struct SmsStatus {
+    notification: SmsNotification,
+    delivery: Option<SmsDelivery>,
+    status: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SmsNotification {
+    message_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SmsDelivery {
+    provider_response: Option<String>,
+}
+
+/// What SNS says when a number will never take a message from this sender: the address is
+/// suppressed as a hard bounce is. Anything else (unreachable, carrier down, spam filtering, a
+/// price cap) is a bounce of that message only.
+const SMS_NEVER_DELIVERABLE: [&str; 5] = [
+    "Invalid phone number",
+    "Phone number is opted out",
+    "Phone has blocked SMS",
+    "Phone is on a blocked list",
+    "Destination is on a blocked list",
+];
+
+/// Reads one SNS SMS delivery status record, logged at `logged` (the log event's time: SNS's own
+/// timestamp has no zone). `SUCCESS` is delivered; `FAILURE` bounced.
+pub fn parse_sms_status(json: &str, logged: Timestamp) -> Result<Option<ProviderEvent>, NotAnEvent> {
+    let status: SmsStatus = serde_json::from_str(json).map_err(|e| NotAnEvent(e.to_string()))?;
+    let response = status.delivery.and_then(|d| d.provider_response).unwrap_or_default();
+    let (activity, suppresses) = match status.status.as_str() {
+        "SUCCESS" => (Activity::Delivered, None),
+        "FAILURE" => {
+            let never = SMS_NEVER_DELIVERABLE.iter().any(|r| response.eq_ignore_ascii_case(r));
+            (Activity::Bounced, never.then_some(SuppressionReason::Bounced))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(ProviderEvent { message_id: status.notification.message_id, activity, at: logged, suppresses }))
+}
+
 /// How an event was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -126,6 +175,26 @@ mod tests {
     use super::*;
 
     const RECEIVED: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+    #[test]
+    fn sms_statuses_read_as_delivered_or_bounced_and_only_a_number_that_never_takes_one_suppresses() {
+        let delivered = r#"{"notification":{"messageId":"m-1","timestamp":"2026-12-01 10:00:00.123"},
+            "delivery":{"phoneCarrier":"Carrier","destination":"+14155550123","priceInUSD":0.00581,
+            "smsType":"Transactional","providerResponse":"Message has been accepted by phone carrier",
+            "dwellTimeMs":599,"dwellTimeMsUntilDeviceAck":1344},"status":"SUCCESS"}"#;
+        let event = parse_sms_status(delivered, RECEIVED).unwrap().unwrap();
+        assert_eq!((event.message_id.as_str(), event.activity, event.at), ("m-1", Activity::Delivered, RECEIVED));
+        assert_eq!(event.suppresses, None);
+        let invalid = delivered
+            .replace("SUCCESS", "FAILURE")
+            .replace("Message has been accepted by phone carrier", "Invalid phone number");
+        let event = parse_sms_status(&invalid, RECEIVED).unwrap().unwrap();
+        assert_eq!((event.activity, event.suppresses), (Activity::Bounced, Some(SuppressionReason::Bounced)));
+        let unreachable = invalid.replace("Invalid phone number", "Phone is currently unreachable/unavailable");
+        let event = parse_sms_status(&unreachable, RECEIVED).unwrap().unwrap();
+        assert_eq!((event.activity, event.suppresses), (Activity::Bounced, None), "tried again by a later send");
+        assert!(parse_sms_status(r#"{"status":"SUCCESS"}"#, RECEIVED).is_err());
+    }
 
     #[test]
     fn ses_events_read_as_funnel_steps_and_only_hard_bounces_and_complaints_suppress() {
