@@ -125,8 +125,9 @@ mod scheduler {
     use async_trait::async_trait;
     use paylinks::config::LinkConfig;
     use paylinks::domain::{
-        Channel, DeliveryKind, Email, Link, LinkReminders, LinkStatus, OrderPaymentStatus, PhoneE164, QuietHours,
-        Recipient, ReminderPolicy, Settings, TimeOfDay, TimeZoneName, Timestamp, Versioned,
+        Channel, DeliveryKind, Email, EventType, Link, LinkReminders, LinkStatus, OrderPaymentStatus, PhoneE164,
+        QuietHours, Recipient, ReminderPolicy, Settings, TimeOfDay, TimeZoneName, Timestamp, Versioned,
+        WebhookEndpoints,
     };
     use paylinks::ports::{EmailMessage, Mailer, SendError, SmsMessage, SmsSender, Store, Wanted, Write};
     use paylinks::tokens::LinkTokens;
@@ -376,10 +377,18 @@ mod scheduler {
         for store in stores().await {
             let world = World::new(store, Some(policy(&[1, 2], &[Channel::Email, Channel::Sms], None))).await;
             let link = world.sent_link(&[ada(), phone("0199")], NOW, None).await;
+            let url = url::Url::parse("https://hooks.example.com/").unwrap();
+            let endpoint = paylinks::domain::WebhookEndpoint::new(&url, vec![EventType::DeliveryFailed], NOW);
+            let endpoints = WebhookEndpoints { merchant_id: world.merchant.clone(), endpoints: vec![endpoint] };
+            world.store.commit(vec![Write::Endpoints(Versioned::new(endpoints))]).await.unwrap();
             *world.sms.fail.lock().unwrap() = Some(SendError::Permanent("opted_out"));
             *world.mail.fail.lock().unwrap() = Some(SendError::Transient("throttled"));
             let outage = world.run(NOW.plus_seconds(DAY)).await;
             assert_eq!((outage.failed, outage.retry_later), (1, 1), "{outage:?}");
+            let told = world.store.events_page(&world.merchant, None, 10).await.unwrap();
+            assert_eq!(told.len(), 1, "the reminder that failed for good, told; the outage not: {told:?}");
+            assert_eq!(told[0].kind, EventType::DeliveryFailed);
+            assert!(told[0].data.contains(r#""kind":"reminder""#) && told[0].deliveries.len() == 1, "{told:?}");
             assert_eq!(
                 world.reminders_of(&link).await,
                 vec![(Channel::Sms, "failed".into(), Some(1))],

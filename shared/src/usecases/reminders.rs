@@ -79,6 +79,7 @@ async fn remind_one<S: SendStore + ?Sized>(
         reminders: vec![key.clone()],
         suppressions: vec![(due.merchant_id.clone(), due.key.clone())],
         windows: vec![key],
+        endpoints: Some(due.merchant_id.clone()),
         ..Wanted::default()
     };
     let mut found = store.read(&wanted).await?;
@@ -108,7 +109,8 @@ async fn remind_one<S: SendStore + ?Sized>(
         Channel::Sms => &channels.sms,
     };
     crate::logging::record_link(&link.id);
-    match sender.remind(&link, &settings, schedule, found.windows.pop(), now).await {
+    let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
+    match sender.remind(&link, &settings, &endpoints, schedule, found.windows.pop(), now).await {
         Ok(Reminded::Delivered(result)) if result.status == "sent" => report.sent += 1,
         Ok(Reminded::Delivered(_)) => report.failed += 1,
         Ok(Reminded::Skipped(_)) => report.skipped += 1,

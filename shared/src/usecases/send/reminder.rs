@@ -6,7 +6,7 @@
 use super::{DeliveryResult, SendLinkError, SendStore, Sender};
 use crate::domain::{
     DeliveryKind, DeliveryStatus, Link, LinkKind, LinkStatus, OrderPaymentStatus, ReminderSchedule, SendWindow,
-    Settings, Timestamp, Versioned, reminder_policy,
+    Settings, Timestamp, Versioned, WebhookEndpoint, reminder_policy,
 };
 use crate::ports::{StoreError, Write};
 
@@ -31,11 +31,13 @@ pub enum Reminded {
 
 impl<S: SendStore + ?Sized> Sender<'_, S> {
     /// Sends the schedule's due slot to its recipient, unless the link, its order, the policy or the
-    /// recipient says otherwise. `schedule` and `window` are read (consistently) just before.
+    /// recipient says otherwise. `schedule` and `window` are read (consistently) just before; a
+    /// reminder that fails for good is a `delivery.failed` to `endpoints` subscribed.
     pub async fn remind(
         &self,
         link: &Link,
         settings: &Settings,
+        endpoints: &[WebhookEndpoint],
         schedule: Versioned<ReminderSchedule>,
         window: Option<Versioned<SendWindow>>,
         now: Timestamp,
@@ -67,7 +69,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 let next = schedule.advanced(policy);
                 (Write::Reminder(Versioned::at(next, version)), Reminded::Skipped("sent_recently"))
             } else {
-                return self.send_slot(link, settings, schedule, window, now).await;
+                return self.send_slot(link, settings, endpoints, schedule, window, now).await;
             }
         };
         match self.store.commit(vec![write]).await {
@@ -81,6 +83,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         &self,
         link: &Link,
         settings: &Settings,
+        endpoints: &[WebhookEndpoint],
         schedule: Versioned<ReminderSchedule>,
         window: Option<Versioned<SendWindow>>,
         now: Timestamp,
@@ -108,6 +111,10 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 && matches!(sent.delivery.error.as_deref(), Some("opted_out" | "invalid_recipient"));
             if for_good {
                 writes.push(Write::Reminder(Versioned::at(next.ended(), claimed)));
+            }
+            if sent.delivery.status == DeliveryStatus::Failed {
+                let told = crate::usecases::events::delivery_failed(endpoints, &sent.delivery, now);
+                writes.push(Write::Event(Versioned::new(told)));
             }
             writes
         } else {
