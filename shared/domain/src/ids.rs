@@ -88,6 +88,32 @@ prefixed_id!(
     EndpointId, "we_", 22
 );
 
+/// An event's id, `evt_` then its creation time (ten digits) and 12 random characters: unique,
+/// and in the order events happened, so the merchant's log reads newest first by key alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(String);
+
+impl EventId {
+    pub fn generate(at: crate::Timestamp) -> Self {
+        Self(format!("evt_{:010}{}", at.unix().clamp(0, 9_999_999_999), random_base62(12)))
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("evt_")?;
+        let ok = rest.len() == 22
+            && rest[..10].bytes().all(|b| b.is_ascii_digit())
+            && rest[10..].bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_id_conversions!(EventId, |text: &str| Self::parse(text).ok_or_else(|| "not an event id".to_string()));
+
 /// The path part of a short URL, `/p/{code}`: 11 base62 characters, about 65 bits from a CSPRNG.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

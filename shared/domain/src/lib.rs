@@ -25,14 +25,14 @@ pub use delivery::{
     Activity, Channel, Delivery, DeliveryActivity, DeliveryKind, DeliveryStatus, Recipient, SendWindow,
 };
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
-pub use ids::{DeliveryId, EndpointId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
+pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
     AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
     RecurringInterval, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, Refusal};
 pub use merchant_webhooks::{
-    Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventId, EventType, MAX_ENDPOINTS, MerchantEvent,
+    Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventType, MAX_ENDPOINTS, MerchantEvent,
     WebhookEndpoint, WebhookEndpoints,
 };
 pub use money::{Amount, Currency};

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{EndpointId, MerchantId, Timestamp, ValidationError, random_base62};
+use super::{EndpointId, EventId, MerchantId, Timestamp, ValidationError, random_base62};
 
 /// At most this many endpoints per merchant.
 pub const MAX_ENDPOINTS: usize = 10;
@@ -208,49 +208,6 @@ mod tests {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
         }
         assert_eq!(EventType::parse("link.deleted"), None);
-    }
-}
-
-/// An event's id, `evt_` then its creation time (ten digits) and 12 random characters: unique,
-/// and in the order events happened, so the merchant's log reads newest first by key alone.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct EventId(String);
-
-impl EventId {
-    pub fn generate(at: Timestamp) -> Self {
-        Self(format!("evt_{:010}{}", at.unix().clamp(0, 9_999_999_999), random_base62(12)))
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let rest = text.strip_prefix("evt_")?;
-        let ok = rest.len() == 22
-            && rest[..10].bytes().all(|b| b.is_ascii_digit())
-            && rest[10..].bytes().all(|b| b.is_ascii_alphanumeric());
-        ok.then(|| Self(text.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for EventId {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Self::parse(&text).ok_or_else(|| "not an event id".to_string())
-    }
-}
-
-impl From<EventId> for String {
-    fn from(id: EventId) -> String {
-        id.0
-    }
-}
-
-impl std::fmt::Display for EventId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
