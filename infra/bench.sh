@@ -4,7 +4,8 @@
 # DynamoDB round trips per route. Numbers only; nothing here passes or fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-functions=(create-link send-email send-sms redeem-link stripe-webhook manage-links link-cleanup)
+functions=(create-link send-email send-sms redeem-link stripe-webhook manage-links link-cleanup send-reminders
+  delivery-events send-webhooks)
 # Built with the functions (the same SDK features): lambda_runtime + one DynamoDB read, the SDK's share.
 references=(sdk-floor)
 

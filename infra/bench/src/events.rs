@@ -1,6 +1,6 @@
 //! Events as Lambda hands them to the functions: API Gateway's HTTP API (payload 2.0, with the JWT
-//! authorizer's claims on merchant routes), a function URL for Stripe's webhook, and a DynamoDB
-//! Streams REMOVE for link-cleanup.
+//! authorizer's claims on merchant routes), a function URL for Stripe's webhook, a DynamoDB
+//! Streams REMOVE for link-cleanup, EventBridge's scheduled event, and SNS carrying an SES event.
 
 use serde_json::{Value, json};
 
@@ -77,4 +77,26 @@ impl Http<'_> {
 /// DynamoDB Streams' REMOVE of the link item `image` (as the table holds it, in DynamoDB JSON).
 pub fn link_removed(table: &str, keys: Value, image: Value) -> String {
     paylinks_tests::cascade::stream_remove(table, keys, image).to_string()
+}
+
+/// EventBridge's wake-up of a scheduled function.
+pub fn scheduled() -> String {
+    json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-12-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/bench"],
+        "detail": {}
+    })
+    .to_string()
+}
+
+/// SNS invoking delivery-events with SES's delivery event of `message_id`.
+pub fn email_delivered(message_id: &str) -> String {
+    let ses = paylinks_tests::delivery_events::ses_event("Delivery", message_id, None);
+    paylinks_tests::delivery_events::sns_event(&[ses]).payload.to_string()
 }

@@ -22,8 +22,18 @@ use std::time::Duration;
 
 use runtime_api::Start;
 
-const FUNCTIONS: [&str; 7] =
-    ["create-link", "send-email", "send-sms", "manage-links", "redeem-link", "stripe-webhook", "link-cleanup"];
+const FUNCTIONS: [&str; 10] = [
+    "create-link",
+    "send-email",
+    "send-sms",
+    "manage-links",
+    "redeem-link",
+    "stripe-webhook",
+    "link-cleanup",
+    "send-reminders",
+    "delivery-events",
+    "send-webhooks",
+];
 /// The AWS SDK's own share: `lambda_runtime` plus one DynamoDB read per event (infra/sdk-floor),
 /// measured first, like a function, so each function's gap to the floor splits into the SDK's and ours.
 const SDK_FLOOR: &str = "sdk-floor";
