@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 functions=(create-link send-email send-sms redeem-link stripe-webhook manage-links link-cleanup send-reminders
-  delivery-events send-webhooks)
+  delivery-events send-webhooks link-qr)
 # Built with the functions (the same SDK features): lambda_runtime + one DynamoDB read, the SDK's share.
 references=(sdk-floor)
 

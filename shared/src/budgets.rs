@@ -137,7 +137,10 @@ pub const DELIVERY_EVENTS: FunctionBudget =
 pub const SEND_WEBHOOKS: FunctionBudget =
     FunctionBudget { binary: "send-webhooks", timeout_seconds: 300, clients: &[DYNAMODB, SQS] };
 
-pub const FUNCTIONS: [FunctionBudget; 10] = [
+/// One read, a QR code drawn.
+pub const LINK_QR: FunctionBudget = FunctionBudget { binary: "link-qr", timeout_seconds: 10, clients: &[DYNAMODB] };
+
+pub const FUNCTIONS: [FunctionBudget; 11] = [
     CREATE_LINK,
     SEND_EMAIL,
     SEND_SMS,
@@ -148,6 +151,7 @@ pub const FUNCTIONS: [FunctionBudget; 10] = [
     SEND_REMINDERS,
     DELIVERY_EVENTS,
     SEND_WEBHOOKS,
+    LINK_QR,
 ];
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub fn check_template(source: &str) -> Result<(), String> {
     env.add_template("t", source).map_err(fail)?;
     let sample = context! {
         url => "https://pay.example.com/p/Ab3dE9xQ2kZ",
+        short_url => "https://pay.example.com/p/Ab3dE9xQ2kZ",
         amount => "USD 25.00",
         merchant => "Acme",
         customer_name => "Ada",
@@ -68,11 +69,26 @@ pub fn check_template(source: &str) -> Result<(), String> {
     env.get_template("t").and_then(|t| t.render(sample)).map(|_| ()).map_err(fail)
 }
 
+/// Where a message sends its reader: `pay` behind the button, `short` to read or copy by hand (a
+/// long token URL cannot wrap, and would push a phone's screen sideways).
+#[derive(Debug, Clone, Copy)]
+pub struct MessageUrls<'a> {
+    pub pay: &'a str,
+    pub short: &'a str,
+}
+
+impl<'a> MessageUrls<'a> {
+    /// One URL for both (an SMS carries the short URL only).
+    pub fn single(url: &'a str) -> Self {
+        Self { pay: url, short: url }
+    }
+}
+
 fn values(
     settings: &Settings,
     link: &Link,
     customer_name: Option<&str>,
-    url: &str,
+    urls: MessageUrls<'_>,
     wording: Wording,
 ) -> minijinja::Value {
     let merchant =
@@ -88,7 +104,8 @@ fn values(
     context! {
         reminder => reminder,
         expires => link.expires_at.map(|at| zone.local_text(at)),
-        url => url,
+        url => urls.pay,
+        short_url => urls.short,
         amount => link.currency.display(link.amount),
         merchant => merchant,
         customer_name => customer_name,
@@ -102,9 +119,9 @@ pub fn email(
     settings: &Settings,
     link: &Link,
     customer_name: Option<&str>,
-    url: &str,
+    urls: MessageUrls<'_>,
 ) -> Result<RenderedEmail, TemplateError> {
-    email_as(settings, link, customer_name, url, Wording::Request)
+    email_as(settings, link, customer_name, urls, Wording::Request)
 }
 
 /// The email in the words of a request or of a reminder: the merchant's template for it, or ours
@@ -113,10 +130,10 @@ pub fn email_as(
     settings: &Settings,
     link: &Link,
     customer_name: Option<&str>,
-    url: &str,
+    urls: MessageUrls<'_>,
     wording: Wording,
 ) -> Result<RenderedEmail, TemplateError> {
-    let v = values(settings, link, customer_name, url, wording);
+    let v = values(settings, link, customer_name, urls, wording);
     let (template, default_subject) = match wording {
         Wording::Request => (&settings.email_template, DEFAULT_SUBJECT),
         Wording::Reminder { .. } => (&settings.reminder_email_template, DEFAULT_REMINDER_SUBJECT),
@@ -141,7 +158,7 @@ pub fn sms_as(settings: &Settings, link: &Link, url: &str, wording: Wording) -> 
             settings.reminder_sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_REMINDER_SMS)
         }
     };
-    Ok(render(source, false, &values(settings, link, None, url, wording))?.trim().to_string())
+    Ok(render(source, false, &values(settings, link, None, MessageUrls::single(url), wording))?.trim().to_string())
 }
 
 /// GSM 03.38 basic set; the extension characters count twice.

@@ -50,6 +50,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         order_status: order.map(|_| OrderPaymentStatus::Outstanding),
         reminders: None,
         expiry_announced: None,
+        renewal_requested_at: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod faults;
 pub mod iam;
 pub mod log_capture;
 pub mod moto;
+pub mod qr;
 pub mod reminders;
 pub mod server;
 pub mod sqs;

@@ -49,6 +49,9 @@ async fn every_route_works_under_its_functions_own_role_and_every_grant_is_used(
     deliver_events(&cloud, &merchant, &link, session).await;
     send_webhooks(&cloud).await;
     answered(&cloud, &cloud.call(&merchant, "DELETE", &endpoint_path, None).await, StatusCode::NO_CONTENT, "DELETE");
+    // link-qr: the link's QR code, under its own role.
+    let qr = cloud.call(&merchant, "GET", &format!("/links/{id}/qr.png"), None).await;
+    answered(&cloud, &qr, StatusCode::OK, "GET /links/{id}/qr.png");
     manage_links_and_orders(&cloud, &merchant, &id, &second).await;
     // link-cleanup: the removal of a link (its TTL passed) takes its records with it.
     let removed = paylinks_tests::cascade::remove_link(&cloud.table, &id).await;

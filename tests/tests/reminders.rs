@@ -32,12 +32,19 @@ fn the_reminder_email_says_it_is_one_and_until_when_and_the_request_does_not() {
     let mut link = contract::link(&contract::merchant("m"), Some("SO-2"));
     link.expires_at = Timestamp::parse_rfc3339("2026-12-03T09:00:00Z");
     let url = "https://pay.example.com/pay?payment_link_token=t";
-    let reminder = messages::email_as(&settings, &link, Some("Ada"), url, Wording::Reminder { number: 2 }).unwrap();
+    let reminder = messages::email_as(
+        &settings,
+        &link,
+        Some("Ada"),
+        messages::MessageUrls::single(url),
+        Wording::Reminder { number: 2 },
+    )
+    .unwrap();
     assert_eq!(reminder.subject, "Reminder: payment request from Acme");
     for part in [&reminder.html, &reminder.text] {
         assert!(part.contains("A reminder") && part.contains("until 3 Dec 2026 10:00 CET"), "{part}");
     }
-    let request = messages::email(&settings, &link, Some("Ada"), url).unwrap();
+    let request = messages::email(&settings, &link, Some("Ada"), messages::MessageUrls::single(url)).unwrap();
     assert_eq!(request.subject, "Payment request from Acme");
     assert!(!request.text.contains("reminder") && !request.text.contains("until"), "{}", request.text);
 }

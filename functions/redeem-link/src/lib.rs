@@ -1,5 +1,5 @@
 //! redeem-link: the customer's routes, public. `GET /pay`, `GET /p/{code}`, `GET /pay/resolve`,
-//! `GET /pay/complete`, `GET /pay/cancel`.
+//! `GET /pay/complete`, `GET /pay/cancel`, `POST /pay/renewal-request`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use paylinks::domain::{Link, Settings};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
+use paylinks::usecases::renewal::Renewal;
 use paylinks_http::pages::{self, Brand, Summary};
 use paylinks_http::{self as http, ApiError};
 use serde_json::json;
@@ -41,14 +42,18 @@ enum Route {
     Resolve,
     Complete,
     Cancel,
+    RenewalRequest,
 }
 
 fn route(request: &Request) -> Option<Route> {
+    let segments = http::path_segments(request);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if request.method() == Method::POST {
+        return (segments.as_slice() == ["pay", "renewal-request"]).then_some(Route::RenewalRequest);
+    }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return None;
     }
-    let segments = http::path_segments(request);
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["pay"] => Some(Route::Pay),
         ["p", code] => Some(Route::Short((*code).to_string())),
@@ -71,6 +76,9 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let Some(route) = route(&request) else {
         return http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
+    if let Route::RenewalRequest = route {
+        return renewal_request(deps, &request).await;
+    }
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
     let result = match route {
         Route::Pay => pay(deps, Presented::Token(&token)).await,
@@ -78,6 +86,7 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         Route::Resolve => return resolve(deps, &token).await.unwrap_or_else(ApiError::into_response),
         Route::Complete => complete(deps, &token).await,
         Route::Cancel => cancel(deps, &token).await,
+        Route::RenewalRequest => unreachable!("served above"),
     };
     result.unwrap_or_else(|err| {
         tracing::error!(error = %err, "a customer page failed on a dependency");
@@ -96,7 +105,12 @@ fn refusal_response(deps: &Deps, refusal: Refusal, link: Option<&Link>, settings
     }
     let brand = settings.map(Brand::of).unwrap_or_else(Brand::neutral);
     match refusal {
-        Refusal::Expired => http::html(StatusCode::GONE, pages::expired(&brand)),
+        Refusal::Expired => {
+            // The link's own token (whatever the customer came through): the page's "ask for a
+            // new link" form carries it.
+            let token = link.map(|l| deps.redeemer().urls().token(l));
+            http::html(StatusCode::GONE, pages::expired(&brand, token.as_deref()))
+        }
         Refusal::Void => http::html(StatusCode::GONE, pages::void(&brand)),
         Refusal::Invalid => http::html(StatusCode::NOT_FOUND, pages::not_found(&brand)),
     }
@@ -217,4 +231,28 @@ async fn cancel(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError>
             refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
         }
     })
+}
+
+/// `POST /pay/renewal-request` (a form: `payment_link_token`): the merchant of an expired link is
+/// asked for a new one; the customer sees that they were. A link that is not expired sends the
+/// customer back to it.
+async fn renewal_request(deps: &Deps, request: &Request) -> Response<Body> {
+    let body = http::body_bytes(request);
+    let token = form_urlencoded::parse(body).find(|(k, _)| k == "payment_link_token").map(|(_, v)| v.into_owned());
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        let page = pages::not_found(&Brand::neutral());
+        return http::html(StatusCode::BAD_REQUEST, page);
+    };
+    let now = deps.clock.now();
+    match paylinks::usecases::renewal::request_renewal(deps.store.as_ref(), &deps.tokens, &token, now).await {
+        Ok(Renewal::Asked { settings, .. }) => {
+            http::html(StatusCode::OK, pages::renewal_requested(&Brand::of(&settings)))
+        }
+        Ok(Renewal::NotExpired) => http::redirect(&deps.redeemer().urls().pay_url_for_token(&token)),
+        Ok(Renewal::Unknown) => http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral())),
+        Err(err) => {
+            tracing::error!(error = %err, "a renewal request failed on the store");
+            not_available_now()
+        }
+    }
 }

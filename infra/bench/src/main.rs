@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use runtime_api::Start;
 
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "create-link",
     "send-email",
     "send-sms",
@@ -33,6 +33,7 @@ const FUNCTIONS: [&str; 10] = [
     "send-reminders",
     "delivery-events",
     "send-webhooks",
+    "link-qr",
 ];
 /// The AWS SDK's own share: `lambda_runtime` plus one DynamoDB read per event (infra/sdk-floor),
 /// measured first, like a function, so each function's gap to the floor splits into the SDK's and ours.

@@ -94,6 +94,7 @@ impl World {
                 Some(json!({"recipients": [{"phone": "+14155550123"}]})),
             ),
             "manage-links" => self.merchant_call("GET", "/links/{id}", &format!("/links/{id}"), None),
+            "link-qr" => self.merchant_call("GET", "/links/{id}/qr.png", &format!("/links/{id}/qr.png"), None),
             "redeem-link" => {
                 let url = self.link["url"].as_str().expect("the link has a url");
                 let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();

@@ -40,6 +40,7 @@ pub struct App {
     redeem: redeem_link::Deps,
     webhook: stripe_webhook::Deps,
     manage: manage_links::Deps,
+    qr: link_qr::Deps,
     reminders: send_reminders::Deps,
     /// Posts merchants' events (here also to http://127.0.0.1).
     webhooks: paylinks_webhooks::WebhookPoster,
@@ -179,6 +180,12 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
             resolver: Arc::new(paylinks_http::resolver::SystemResolver),
             // A merchant developing against the local server may point its events at itself.
             destinations: paylinks::domain::Destination::AlsoLocalhost,
+        },
+        qr: link_qr::Deps {
+            store: store.clone(),
+            tokens: tokens.clone(),
+            config: config.clone(),
+            clock: clock.clone(),
         },
         simulated,
         auth: options.merchant_auth.clone(),
@@ -325,6 +332,7 @@ impl App {
             Some("redeem-link") => infallible(redeem_link::handle(&self.redeem, request).await),
             Some("stripe-webhook") => self.deliver_webhook(request).await,
             Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
+            Some("link-qr") => infallible(link_qr::handle(&self.qr, request).await),
             Some("local-server") if segments.first() == Some(&"local") => clock::handle(self, request).await,
             Some("local-server") if segments.first() == Some(&"ses") => ses_events::handle(self, request).await,
             Some("local-server") if segments.first() == Some(&"sms") => ses_events::handle_sms(self, request).await,

@@ -25,7 +25,7 @@ pub async fn handle(app: &App, request: Request) -> lambda_http::Response<Body> 
         return api::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
     if session.expired {
-        return api::html(StatusCode::GONE, pages::expired(&Brand::neutral()));
+        return api::html(StatusCode::GONE, pages::expired(&Brand::neutral(), None));
     }
     let request_amount: i64 = session.request.lines.iter().map(|l| l.unit_amount.minor() * i64::from(l.quantity)).sum();
     let amount = paylinks::domain::Amount::parse(request_amount)

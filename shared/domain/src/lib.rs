@@ -30,7 +30,7 @@ pub use link::{
     AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
     RecurringInterval, ShortCodeTarget,
 };
-pub use link_lifecycle::{LinkError, Openable, Refusal};
+pub use link_lifecycle::{LinkError, Openable, RENEWAL_REQUEST_EVERY_SECONDS, Refusal, RenewalRequest};
 pub use merchant_webhooks::{
     Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventType, MAX_ENDPOINTS, MerchantEvent,
     WebhookEndpoint, WebhookEndpoints,

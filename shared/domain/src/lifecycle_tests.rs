@@ -31,6 +31,7 @@ fn link(kind: LinkKind) -> Link {
         order_status: (kind == LinkKind::Order).then_some(OrderPaymentStatus::Outstanding),
         reminders: None,
         expiry_announced: None,
+        renewal_requested_at: None,
     }
 }
 
@@ -241,4 +242,16 @@ fn an_expiry_is_told_once_when_it_passes_and_again_after_an_extension() {
     assert_eq!(link.expiry_due_at(), Some(NOW.plus_days(5)), "extended: told again at the new expiry");
     link.void(NOW, 30).unwrap();
     assert_eq!(link.expiry_due_at(), None, "a void link does not expire");
+}
+
+#[test]
+fn an_expired_link_takes_a_renewal_request_once_an_hour() {
+    let mut link = link(LinkKind::Order);
+    link.expires_at = Some(NOW.plus_days(1));
+    assert_eq!(link.request_renewal(NOW), RenewalRequest::NotExpired, "still payable");
+    let expired = NOW.plus_days(1);
+    assert_eq!(link.request_renewal(expired), RenewalRequest::Taken);
+    assert_eq!(link.renewal_requested_at, Some(expired));
+    assert_eq!(link.request_renewal(expired.plus_seconds(3599)), RenewalRequest::TooSoon);
+    assert_eq!(link.request_renewal(expired.plus_seconds(3600)), RenewalRequest::Taken, "an hour on");
 }

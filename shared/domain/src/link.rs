@@ -172,6 +172,9 @@ pub struct Link {
     /// The expiry `link.expired` was told for: a link extended since is told again at its new one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_announced: Option<Timestamp>,
+    /// When a customer last asked for a new link in place of this expired one (the merchant's flag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_requested_at: Option<Timestamp>,
 }
 
 /// Where a short code leads.

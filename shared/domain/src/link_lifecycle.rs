@@ -43,6 +43,20 @@ pub enum LinkError {
     NotPayable,
 }
 
+/// How often the customers of one expired link may ask its merchant for a new one.
+pub const RENEWAL_REQUEST_EVERY_SECONDS: i64 = 3600;
+
+/// What became of a customer's ask for a new link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewalRequest {
+    /// Recorded: the merchant is to be told.
+    Taken,
+    /// Asked within the hour already: the merchant knows.
+    TooSoon,
+    /// The link is not expired (payable, paid, void, deleted): nothing to ask.
+    NotExpired,
+}
+
 impl Link {
     /// The status a customer and a merchant see now: an active link past its expiry is expired,
     /// and an active link of an order that was paid or rejected elsewhere is paid or void.
@@ -71,6 +85,19 @@ impl Link {
         }
         self.expiry_announced = self.expires_at;
         true
+    }
+
+    /// A customer's ask for a new link in place of this one: taken when it is expired and was not
+    /// asked for within the hour (the merchant is told once an hour at most).
+    pub fn request_renewal(&mut self, now: Timestamp) -> RenewalRequest {
+        if self.status_at(now) != LinkStatus::Expired {
+            return RenewalRequest::NotExpired;
+        }
+        if self.renewal_requested_at.is_some_and(|at| now.unix() - at.unix() < RENEWAL_REQUEST_EVERY_SECONDS) {
+            return RenewalRequest::TooSoon;
+        }
+        self.renewal_requested_at = Some(now);
+        RenewalRequest::Taken
     }
 
     pub fn openable(&self, now: Timestamp) -> Openable {

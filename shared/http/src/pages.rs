@@ -80,11 +80,30 @@ pub fn processing(brand: &Brand, summary: &Summary) -> String {
     render("processing.html", brand, context! { name => summary.name, amount => summary.amount })
 }
 
-pub fn expired(brand: &Brand) -> String {
+/// An expired link's page; with the link's token, a button that asks the merchant for a new one.
+pub fn expired(brand: &Brand, renewal_token: Option<&str>) -> String {
     render(
         "unavailable.html",
         brand,
-        context! { heading => "This payment link has expired", explanation => "The link can no longer be used to pay." },
+        context! {
+            heading => "This payment link has expired",
+            explanation => "The link can no longer be used to pay.",
+            renewal_token => renewal_token,
+        },
+    )
+}
+
+/// After asking for a new link: the merchant has been told (once an hour at most, whoever asks).
+pub fn renewal_requested(brand: &Brand) -> String {
+    let who = if brand.merchant.is_empty() { "The seller".to_string() } else { brand.merchant.clone() };
+    render(
+        "unavailable.html",
+        brand,
+        context! {
+            heading => "We have asked for a new link",
+            explanation => format!("{who} knows you would like to pay and can send you a new link."),
+            asked => true,
+        },
     )
 }
 
@@ -133,6 +152,14 @@ mod tests {
         for (name, _) in TEMPLATES {
             environment().get_template(name).unwrap();
         }
+    }
+
+    #[test]
+    fn an_expired_page_with_a_token_offers_to_ask_for_a_new_link() {
+        let page = expired(&Brand::neutral(), Some("tok\"en"));
+        assert!(page.contains(r#"action="/pay/renewal-request""#) && page.contains("tok&quot;en"), "{page}");
+        assert!(!expired(&Brand::neutral(), None).contains("<form"));
+        assert!(!renewal_requested(&Brand::neutral()).contains("<form"));
     }
 
     #[test]

@@ -116,3 +116,18 @@ pub fn link_expired(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) 
     }});
     event(endpoints, &link.merchant_id, EventType::LinkExpired, data, now)
 }
+
+/// `link.renewal_requested`: a customer met the link expired and asked for a new one.
+pub fn link_renewal_requested(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
+    let data = json!({"link": {
+        "id": link.id.as_str(),
+        "name": link.name,
+        "kind": link.kind,
+        "order_id": link.order_id.as_ref().map(|o| o.to_string()),
+        "amount": link.amount.minor(),
+        "currency": link.currency.code(),
+        "expires_at": link.expires_at,
+        "renewal_requested_at": link.renewal_requested_at,
+    }});
+    event(endpoints, &link.merchant_id, EventType::LinkRenewalRequested, data, now)
+}

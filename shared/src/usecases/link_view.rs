@@ -70,6 +70,7 @@ pub struct LinkSummary {
     pub order_id: Option<String>,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    pub renewal_requested_at: Option<Timestamp>,
     pub earnings: Earnings,
 }
 
@@ -87,6 +88,7 @@ impl LinkSummary {
             order_id: link.order_id.as_ref().map(ToString::to_string),
             created_at: link.created_at,
             expires_at: link.expires_at,
+            renewal_requested_at: link.renewal_requested_at,
             earnings: Earnings {
                 stripe: link.collected,
                 manual: link.collected_manual,
@@ -113,6 +115,7 @@ impl LinkSummary {
             order_id: Some(reused.order_id.to_string()),
             created_at: current.created_at,
             expires_at: current.expires_at,
+            renewal_requested_at: None,
             // A link that took money closed its order: it would not be reused.
             earnings: Earnings { stripe: 0, manual: 0, currency: reused.currency.code().to_string() },
         }

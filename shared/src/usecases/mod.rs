@@ -16,6 +16,7 @@ pub mod manage;
 pub mod orders;
 pub mod redeem;
 pub mod reminders;
+pub mod renewal;
 pub mod send;
 pub mod settings;
 pub mod webhook;

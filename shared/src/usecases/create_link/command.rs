@@ -119,6 +119,7 @@ impl CreateLink {
             order_status: None,
             reminders: self.reminders.clone(),
             expiry_announced: None,
+            renewal_requested_at: None,
         }
     }
 }

@@ -372,7 +372,9 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
             (DeliveryKind::Reminder, Some(number)) => Wording::Reminder { number },
             _ => Wording::Request,
         };
-        let (outcome, segments) = self.deliver(link, settings, recipient, &url, wording).await;
+        let short = self.urls.short_url_of(&delivery.short_code);
+        let urls = messages::MessageUrls { pay: &url, short: &short };
+        let (outcome, segments) = self.deliver(link, settings, recipient, urls, wording).await;
         let keep = match outcome {
             Ok(message_id) => {
                 delivery.sent(message_id);
@@ -455,13 +457,14 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         link: &Link,
         settings: &Settings,
         recipient: &Recipient,
-        url: &str,
+        urls: messages::MessageUrls<'_>,
         wording: Wording,
     ) -> (Result<String, SendError>, Option<usize>) {
+        let url = urls.pay;
         let mut segments = None;
         let send = match (self.transport, recipient) {
             (Transport::Email(mailer), Recipient::Email { email, name }) => {
-                let Ok(rendered) = messages::email_as(settings, link, name.as_deref(), url, wording) else {
+                let Ok(rendered) = messages::email_as(settings, link, name.as_deref(), urls, wording) else {
                     return (Err(SendError::Permanent("template_error")), None);
                 };
                 let message = EmailMessage {

@@ -1,0 +1,19 @@
+use std::sync::Arc;
+
+use lambda_http::{run, service_fn};
+use paylinks::config::{self, LinkConfig, or_exit};
+use paylinks::ports::SystemClock;
+use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
+
+// One request at a time on one thread, as every HTTP function here.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    paylinks::logging::init();
+    let deps = link_qr::Deps {
+        store: Arc::new(or_exit(dynamo_store_from_env().await)),
+        tokens: Arc::new(or_exit(config::link_tokens_from_env())),
+        config: or_exit(LinkConfig::from_env()),
+        clock: Arc::new(SystemClock),
+    };
+    run(service_fn(|request| link_qr::handle(&deps, request))).await
+}
