@@ -69,3 +69,17 @@ pub async fn state() -> serde_json::Value {
         .unwrap();
     serde_json::from_str(&body).expect("moto's state is JSON")
 }
+
+/// A link's item as the table holds it (index keys and all), or empty when it is not there.
+pub async fn raw_link(
+    table: &str,
+    link_id: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let key = [
+        ("pk".to_string(), AttributeValue::S(format!("LINK#{link_id}"))),
+        ("sk".to_string(), AttributeValue::S("LINK".into())),
+    ];
+    let read = inspector().await.get_item().table_name(table).set_key(Some(key.into_iter().collect())).send().await;
+    read.expect("moto reads").item.unwrap_or_default()
+}

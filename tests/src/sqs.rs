@@ -34,6 +34,8 @@ pub async fn receive(queue_url: &str) -> Value {
         .receive_message()
         .queue_url(queue_url)
         .max_number_of_messages(10)
+        // New messages wait a moment before SQS hands them out (paylinks-sqs's enqueue delay).
+        .wait_time_seconds(4)
         .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
         .send()
         .await

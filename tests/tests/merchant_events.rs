@@ -237,3 +237,24 @@ async fn an_expiry_is_told_once_on_dynamodb() {
 async fn an_expiry_is_told_once_on_the_embedded_store() {
     an_expiry_is_told_once_for_an_unpaid_link(&embedded().await).await;
 }
+
+/// An order marked paid (its links follow it by an update, not a whole write) takes its links out
+/// of the expiry index: leftovers would crowd out the links whose expiry is to be told.
+#[tokio::test]
+async fn a_link_whose_order_was_paid_leaves_the_expiry_index() {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let order = unique("SO");
+    let mut body = order_link(&order);
+    body["expires_in_minutes"] = json!(60);
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let index_key = || async {
+        let item = paylinks_tests::moto::raw_link(server.table.as_deref().unwrap(), link["id"].as_str().unwrap());
+        item.await.get("gsi3pk").and_then(|v| v.as_s().ok()).cloned()
+    };
+    assert!(index_key().await.is_some_and(|k| k.starts_with("EXPIRIES#")), "due to be told");
+    let paid = server.call(&merchant, "POST", &format!("/orders/{order}/mark-paid"), None).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+    assert_eq!(index_key().await, None, "nothing to tell of a paid order's link");
+}

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use paylinks::domain::{
     EventDeliveryStatus, EventType, MerchantEvent, MerchantId, Versioned, WebhookEndpoint, WebhookEndpoints,
 };
-use paylinks::ports::{Clock, PostEvent, Posted, Store, SystemClock, Wanted, Write};
+use paylinks::ports::{Clock, Commit, PostEvent, Posted, Store, SystemClock, Wanted, Write};
 use paylinks::usecases::event_dispatch::ATTEMPTS;
 use paylinks_tests::{moto, sqs};
 use serde_json::{Value, json};
@@ -137,4 +137,67 @@ fn the_templates_queue_dead_letters_after_the_last_attempt_and_outlives_the_retr
     assert!(source["BatchSize"].as_i64().unwrap() * 15 < timeout, "a batch fits the function's timeout");
     let dead = &template["Resources"]["WebhookDeadLetters"]["Properties"];
     assert!(dead["MessageRetentionPeriod"].as_i64().unwrap() > retention, "dead letters outlive the queue's");
+}
+
+/// Messages against the record of their delivery, on the embedded store: one handed out before the
+/// relay recorded its token comes back soon; one whose delivery names another token is dropped; a
+/// queued delivery whose lease ran out unrecorded (its message lost) is queued again.
+#[tokio::test]
+async fn early_stale_and_lost_messages_each_end_right() {
+    use paylinks::domain::QUEUE_LEASE_SECONDS;
+    use paylinks::ports::{QueueDeliveries, QueueError, QueuedDelivery};
+    use paylinks::usecases::event_dispatch::{Dispatched, dispatch};
+    use paylinks::usecases::event_relay::queue_due;
+
+    #[derive(Default)]
+    struct Kept(std::sync::Mutex<Vec<QueuedDelivery>>);
+    #[async_trait::async_trait]
+    impl QueueDeliveries for Kept {
+        async fn enqueue(&self, deliveries: &[QueuedDelivery]) -> Result<(), QueueError> {
+            self.0.lock().unwrap().extend_from_slice(deliveries);
+            Ok(())
+        }
+    }
+    struct At(paylinks::domain::Timestamp);
+    impl Clock for At {
+        fn now(&self) -> paylinks::domain::Timestamp {
+            self.0
+        }
+    }
+
+    let store = paylinks_embedded::EmbeddedStore::new();
+    let now = SystemClock.now();
+    let merchant = MerchantId::parse(&paylinks_tests::server::unique("merchant")).unwrap();
+    let url = url::Url::parse("https://hooks.example.com/paylinks").unwrap();
+    let endpoint = WebhookEndpoint::new(&url, vec![EventType::OrderPaid], now);
+    let event = MerchantEvent::new(std::slice::from_ref(&endpoint), &merchant, EventType::OrderPaid, "{}".into(), now);
+    let endpoints = WebhookEndpoints { merchant_id: merchant.clone(), endpoints: vec![endpoint.clone()] };
+    let writes = vec![Write::Endpoints(Versioned::new(endpoints)), Write::Event(Versioned::new(event.clone()))];
+    store.commit(writes).await.unwrap();
+    let answers = Answers { status: 200, posts: AtomicUsize::new(0) };
+    let message = |token: &str| QueuedDelivery {
+        merchant_id: merchant.clone(),
+        event_id: event.id.clone(),
+        endpoint_id: endpoint.id.clone(),
+        token: token.into(),
+    };
+
+    let early = dispatch(&store, &answers, &SystemClock, &message("not-recorded-yet"), 1).await.unwrap();
+    assert_eq!(early, Dispatched::RetryIn(30), "the relay has not recorded it yet");
+    let queue = Kept::default();
+    assert_eq!(queue_due(&store, &queue, &SystemClock, &|| false).await.unwrap().queued, 1);
+    let stale = dispatch(&store, &answers, &SystemClock, &message("not-recorded-yet"), 2).await.unwrap();
+    assert_eq!(stale, Dispatched::Done, "another token was recorded: this one is stale");
+    assert_eq!(answers.posts.load(Ordering::SeqCst), 0, "neither was sent");
+
+    // Its message is lost: nothing is recorded for the lease, then it is queued again.
+    let within = At(now.plus_seconds(QUEUE_LEASE_SECONDS - 60));
+    assert_eq!(queue_due(&store, &queue, &within, &|| false).await.unwrap().queued, 0, "the queue's, for now");
+    let past = At(now.plus_seconds(QUEUE_LEASE_SECONDS + 60));
+    assert_eq!(queue_due(&store, &queue, &past, &|| false).await.unwrap().queued, 1, "queued again");
+    let queued = queue.0.lock().unwrap().clone();
+    assert_ne!(queued[0].token, queued[1].token, "under a new token");
+    assert_eq!(dispatch(&store, &answers, &past, &queued[0], 1).await.unwrap(), Dispatched::Done, "the lost one");
+    assert_eq!(dispatch(&store, &answers, &past, &queued[1], 1).await.unwrap(), Dispatched::Done);
+    assert_eq!(answers.posts.load(Ordering::SeqCst), 1, "sent once, by the live message");
 }

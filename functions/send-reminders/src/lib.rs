@@ -37,11 +37,15 @@ impl Deps {
 
     /// One run at the clock's now: what was due, sent, skipped, ended.
     pub async fn run(&self) -> Result<RunReport, StoreError> {
+        self.run_from(std::time::Instant::now()).await
+    }
+
+    /// A run within the invocation that began at `started`.
+    async fn run_from(&self, started: std::time::Instant) -> Result<RunReport, StoreError> {
         let channels = Channels {
             email: self.sender(Transport::Email(self.mailer.as_ref())),
             sms: self.sender(Transport::Sms(self.sms.as_ref())),
         };
-        let started = std::time::Instant::now();
         // Stop taking slots well before the timeout: a run killed mid-slot would leave that
         // slot claimed and unsent. What is left is due for the next run.
         let stop = budgets::SEND_REMINDERS.deadline().saturating_sub(budgets::SEND_REMINDERS_SLOT);
@@ -50,7 +54,11 @@ impl Deps {
 
     /// The links that expired unpaid since the last run, each told once.
     pub async fn tell_expired(&self) -> Result<ExpiryReport, StoreError> {
-        let started = std::time::Instant::now();
+        self.tell_expired_from(std::time::Instant::now()).await
+    }
+
+    /// Told within the invocation that began at `started` (after its reminders).
+    async fn tell_expired_from(&self, started: std::time::Instant) -> Result<ExpiryReport, StoreError> {
         let stop = budgets::SEND_REMINDERS.deadline().saturating_sub(std::time::Duration::from_secs(10));
         tell_expired(self.store.as_ref(), self.clock.as_ref(), &|| started.elapsed() >= stop).await
     }
@@ -65,8 +73,10 @@ pub struct ScheduledRun {
 
 /// A store fault fails the invocation (logged; the next scheduled run carries on).
 pub async fn handle(deps: &Deps, _event: LambdaEvent<Value>) -> Result<ScheduledRun, lambda_runtime::Error> {
-    let reminders = reminders(deps).await?;
-    let expiries = deps.tell_expired().await;
+    // One clock for both parts: together they stop inside the function's timeout.
+    let started = std::time::Instant::now();
+    let reminders = reminders(deps, started).await?;
+    let expiries = deps.tell_expired_from(started).await;
     match &expiries {
         Ok(report) => tracing::info!(due = report.due, told = report.told, "expiries run"),
         Err(err) => tracing::error!(error = %err, "the expiries run stopped: the store is unavailable"),
@@ -74,8 +84,8 @@ pub async fn handle(deps: &Deps, _event: LambdaEvent<Value>) -> Result<Scheduled
     Ok(ScheduledRun { reminders, expiries: expiries? })
 }
 
-async fn reminders(deps: &Deps) -> Result<RunReport, lambda_runtime::Error> {
-    let report = deps.run().await;
+async fn reminders(deps: &Deps, started: std::time::Instant) -> Result<RunReport, lambda_runtime::Error> {
+    let report = deps.run_from(started).await;
     match &report {
         Ok(report) => tracing::info!(
             due = report.due,

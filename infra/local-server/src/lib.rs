@@ -6,7 +6,7 @@ mod auth;
 mod clock;
 mod convert;
 mod options;
-mod ses_events;
+mod provider_events;
 mod simulated;
 mod webhook_queue;
 
@@ -334,8 +334,10 @@ impl App {
             Some("manage-links") => infallible(manage_links::handle(&self.manage, request).await),
             Some("link-qr") => infallible(link_qr::handle(&self.qr, request).await),
             Some("local-server") if segments.first() == Some(&"local") => clock::handle(self, request).await,
-            Some("local-server") if segments.first() == Some(&"ses") => ses_events::handle(self, request).await,
-            Some("local-server") if segments.first() == Some(&"sms") => ses_events::handle_sms(self, request).await,
+            Some("local-server") if segments.first() == Some(&"ses") => provider_events::handle(self, request).await,
+            Some("local-server") if segments.first() == Some(&"sms") => {
+                provider_events::handle_sms(self, request).await
+            }
             Some("local-server") => simulated::handle(self, request).await,
             _ => ApiError::not_found("route").into_response(),
         }

@@ -237,7 +237,23 @@ pub struct EventDelivery {
     pub queued: Option<String>,
 }
 
+/// How long past its next attempt a queued delivery may go unrecorded before it is queued again:
+/// its message was lost (moved to the dead letters after a run that could not record it, or
+/// taken before the relay recorded its token). Far beyond SQS's timing slack.
+pub const QUEUE_LEASE_SECONDS: i64 = 3600;
+
 impl EventDelivery {
+    /// When the relay should hand it to the queue: a pending delivery not queued yet at its next
+    /// attempt; a queued one only once its lease has run out with nothing recorded (the queue owns
+    /// its retries until then).
+    pub fn queue_due_at(&self) -> Option<Timestamp> {
+        if self.status != EventDeliveryStatus::Pending {
+            return None;
+        }
+        let at = self.next_attempt_at?;
+        Some(if self.queued.is_some() { at.plus_seconds(QUEUE_LEASE_SECONDS) } else { at })
+    }
+
     fn pending_from(endpoint_id: EndpointId, now: Timestamp) -> Self {
         Self {
             endpoint_id,
@@ -294,14 +310,9 @@ impl MerchantEvent {
         }
     }
 
-    /// When it is due to be queued: the earliest of its pending deliveries not queued yet (a
-    /// queued one's retries are the queue's).
+    /// When it is due to be queued: the earliest of its pending deliveries' `queue_due_at`.
     pub fn due_at(&self) -> Option<Timestamp> {
-        self.deliveries
-            .iter()
-            .filter(|d| d.status == EventDeliveryStatus::Pending && d.queued.is_none())
-            .filter_map(|d| d.next_attempt_at)
-            .min()
+        self.deliveries.iter().filter_map(EventDelivery::queue_due_at).min()
     }
 
     /// Sends it again: to every endpoint subscribed now, each delivery pending from `now`.
@@ -309,9 +320,8 @@ impl MerchantEvent {
         for endpoint in endpoints.iter().filter(|e| e.events.contains(&self.kind)) {
             match self.deliveries.iter_mut().find(|d| d.endpoint_id == endpoint.id) {
                 Some(delivery) => {
-                    delivery.status = EventDeliveryStatus::Pending;
-                    delivery.next_attempt_at = Some(now);
-                    delivery.queued = None;
+                    // A fresh start: every attempt again, whatever the last round spent.
+                    *delivery = EventDelivery::pending_from(endpoint.id.clone(), now);
                 }
                 None => self.deliveries.push(EventDelivery::pending_from(endpoint.id.clone(), now)),
             }
@@ -338,11 +348,14 @@ mod event_tests {
         assert!(EventId::generate(now) < EventId::generate(now.plus_seconds(1)));
         assert_eq!(event.due_at(), Some(now));
         event.deliveries[0].queued = Some("token".into());
-        assert_eq!(event.due_at(), None, "a queued delivery's retries are the queue's");
+        let lease = now.plus_seconds(QUEUE_LEASE_SECONDS);
+        assert_eq!(event.due_at(), Some(lease), "a queued delivery's retries are the queue's, for its lease");
+        event.deliveries[0].attempts = 13;
         event.deliveries[0].status = EventDeliveryStatus::Failed;
         let later = WebhookEndpoint::new(&url, vec![EventType::OrderPaid], now);
         event.redeliver(&[paid, later], now.plus_seconds(60));
         assert_eq!(event.deliveries.len(), 2);
         assert!(event.deliveries.iter().all(|d| d.status == EventDeliveryStatus::Pending && d.queued.is_none()));
+        assert!(event.deliveries.iter().all(|d| d.attempts == 0), "redelivered: every attempt again");
     }
 }

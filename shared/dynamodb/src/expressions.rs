@@ -17,6 +17,7 @@ pub fn n(number: impl ToString) -> AttributeValue {
 #[derive(Debug, Default)]
 pub struct Update {
     sets: Vec<String>,
+    removes: Vec<String>,
     names: HashMap<String, String>,
     values: Item,
 }
@@ -45,8 +46,18 @@ impl Update {
             .value(":ttl", n(at.unix()))
     }
 
+    /// Takes an attribute off the item (a sparse index's key, say).
+    pub fn remove(mut self, attribute: &str) -> Self {
+        self.removes.push(attribute.to_string());
+        self
+    }
+
     pub fn expression(&self) -> String {
-        format!("SET {}", self.sets.join(", "))
+        let mut expression = format!("SET {}", self.sets.join(", "));
+        if !self.removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", self.removes.join(", ")));
+        }
+        expression
     }
 
     pub fn names(&self) -> Option<HashMap<String, String>> {

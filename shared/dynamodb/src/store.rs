@@ -119,6 +119,11 @@ impl DynamoStore {
                 if let Some(at) = purge_at {
                     update = update.keep_until(*at);
                 }
+                // An order that is paid or ended ends its links' expiry too: out of the due index
+                // (`Link::expiry_due_at`), which a whole-item write would have computed.
+                if status.is_settled() || status.ends_links() {
+                    update = update.remove("gsi3pk").remove("gsi3sk");
+                }
                 self.update(Key::link(link), &update, Some("attribute_exists(pk)"))
             }
             Write::Order(order) => self.put(order),

@@ -10,6 +10,8 @@ use paylinks::ports::{QueueDeliveries, QueueError, QueuedDelivery};
 
 /// SQS sends at most ten messages in one batch.
 const BATCH: usize = 10;
+/// A new message waits this long before SQS hands it out.
+const ENQUEUE_DELAY_SECONDS: i32 = 2;
 /// SQS hides a received message for at most twelve hours.
 const MAX_VISIBILITY_SECONDS: i64 = 12 * 3600;
 
@@ -50,6 +52,8 @@ impl QueueDeliveries for SqsQueue {
                     SendMessageBatchRequestEntry::builder()
                         .id(index.to_string())
                         .message_body(body)
+                        // Time for the relay to record the message's token before it is handed out.
+                        .delay_seconds(ENQUEUE_DELAY_SECONDS)
                         .build()
                         .map_err(|err| QueueError(err.to_string()))
                 })

@@ -83,7 +83,11 @@ pub async fn dispatch<S: Read + Commit + ?Sized>(
     message: &QueuedDelivery,
     receives: u32,
 ) -> Result<Dispatched, StoreError> {
-    let Some((event, endpoint)) = read(store, message).await? else { return Ok(Dispatched::Done) };
+    let (event, endpoint) = match read(store, message).await? {
+        Standing::Ours(ours) => *ours,
+        Standing::NotRecordedYet => return Ok(Dispatched::RetryIn(UNRECORDED_RETRY_SECONDS)),
+        Standing::Stale => return Ok(Dispatched::Done),
+    };
     let now = clock.now();
     let outcome = match &endpoint {
         Some(endpoint) => post(poster, endpoint, &event, now).await,
@@ -98,8 +102,8 @@ pub async fn dispatch<S: Read + Commit + ?Sized>(
             Ok(()) => return Ok(dispatched),
             // Another delivery of the same event was recorded meanwhile: record on top of it.
             Err(StoreError::Conflict) => match read(store, message).await? {
-                Some((fresh, _)) => event = fresh,
-                None => return Ok(Dispatched::Done),
+                Standing::Ours(ours) => event = ours.0,
+                Standing::NotRecordedYet | Standing::Stale => return Ok(Dispatched::Done),
             },
             Err(err) => return Err(err),
         }
@@ -107,24 +111,36 @@ pub async fn dispatch<S: Read + Commit + ?Sized>(
     Err(StoreError::Conflict)
 }
 
-/// The event, if `message` is still the one its delivery waits on, and the endpoint (gone: `None`).
-async fn read<S: Read + ?Sized>(
-    store: &S,
-    message: &QueuedDelivery,
-) -> Result<Option<(Versioned<MerchantEvent>, Option<WebhookEndpoint>)>, StoreError> {
+/// A message the queue handed out before the relay recorded its token comes back this soon.
+const UNRECORDED_RETRY_SECONDS: i64 = 30;
+
+/// Where a message stands against the delivery it names.
+enum Standing {
+    /// The delivery waits on this message: the event, and its endpoint (gone: `None`).
+    Ours(Box<(Versioned<MerchantEvent>, Option<WebhookEndpoint>)>),
+    /// The delivery is pending and names no message yet: the relay has not recorded this one.
+    NotRecordedYet,
+    /// Delivered, failed, redelivered under another token, or gone: nothing for this message.
+    Stale,
+}
+
+async fn read<S: Read + ?Sized>(store: &S, message: &QueuedDelivery) -> Result<Standing, StoreError> {
     let wanted = Wanted {
         event: Some((message.merchant_id.clone(), message.event_id.clone())),
         endpoints: Some(message.merchant_id.clone()),
         ..Wanted::default()
     };
     let found = store.read(&wanted).await?;
-    let Some(event) = found.event else { return Ok(None) };
+    let Some(event) = found.event else { return Ok(Standing::Stale) };
     if pending_index(&event, message).is_none() {
-        return Ok(None);
+        let unrecorded = event.deliveries.iter().any(|d| {
+            d.endpoint_id == message.endpoint_id && d.status == EventDeliveryStatus::Pending && d.queued.is_none()
+        });
+        return Ok(if unrecorded { Standing::NotRecordedYet } else { Standing::Stale });
     }
     let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
     let endpoint = endpoints.into_iter().find(|e| e.id == message.endpoint_id);
-    Ok(Some((event, endpoint)))
+    Ok(Standing::Ours(Box::new((event, endpoint))))
 }
 
 fn pending_index(event: &MerchantEvent, message: &QueuedDelivery) -> Option<usize> {

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{EventDeliveryStatus, Timestamp, random_base62};
+use crate::domain::random_base62;
 use crate::ports::{
     Clock, Commit, DueEvents, QueueDeliveries, QueueError, QueuedDelivery, Read, StoreError, Wanted, Write,
 };
@@ -33,7 +33,8 @@ pub enum RelayError {
 /// Queues what is due, then records each delivery as queued under its message's token. Queued
 /// first, recorded second: a failure in between leaves a message that no delivery names (the
 /// consumer drops it) and the delivery still due (the next run queues it again). Two runs at
-/// once: the one whose record wins owns the delivery; the other's messages are dropped.
+/// once: the one whose record wins owns the delivery; the other's messages are dropped. A queued
+/// delivery whose lease ran out unrecorded (its message lost) is queued again under a new token.
 pub async fn queue_due<S: Read + Commit + DueEvents + ?Sized>(
     store: &S,
     queue: &dyn QueueDeliveries,
@@ -54,7 +55,7 @@ pub async fn queue_due<S: Read + Commit + DueEvents + ?Sized>(
         let messages: Vec<QueuedDelivery> = event
             .deliveries
             .iter_mut()
-            .filter(|d| is_due(d.status, d.queued.as_deref(), d.next_attempt_at, now))
+            .filter(|d| d.queue_due_at().is_some_and(|at| at <= now))
             .map(|delivery| {
                 let token = random_base62(16);
                 delivery.queued = Some(token.clone());
@@ -77,8 +78,4 @@ pub async fn queue_due<S: Read + Commit + DueEvents + ?Sized>(
         }
     }
     Ok(report)
-}
-
-fn is_due(status: EventDeliveryStatus, queued: Option<&str>, at: Option<Timestamp>, now: Timestamp) -> bool {
-    status == EventDeliveryStatus::Pending && queued.is_none() && at.is_none_or(|at| at <= now)
 }

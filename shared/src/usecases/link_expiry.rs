@@ -37,6 +37,14 @@ pub async fn tell_expired<S: Read + Commit + DueExpiries + ?Sized>(
         let found = store.read(&wanted).await?;
         let Some(mut link) = found.link else { continue };
         let now = clock.now();
+        if link.expiry_due_at().is_none() {
+            // Listed, yet nothing to tell (the index lags, or an update left its keys): written
+            // whole again, it leaves the index, so it never crowds out the links behind it.
+            match store.commit(vec![Write::Link(link)]).await {
+                Ok(()) | Err(StoreError::Conflict) => continue,
+                Err(err) => return Err(err),
+            }
+        }
         if !link.announce_expiry(now) {
             continue;
         }
