@@ -4,7 +4,7 @@
 
 use minijinja::{AutoEscape, Environment, context};
 
-use crate::domain::{Link, Settings, TimeZoneName, reminder_policy};
+use crate::domain::{Amount, Link, Settings, TimeZoneName, reminder_policy};
 
 const DEFAULT_SUBJECT: &str = "Payment request from {{ merchant }}";
 const DEFAULT_REMINDER_SUBJECT: &str = "Reminder: payment request from {{ merchant }}";
@@ -61,6 +61,9 @@ pub fn check_template(source: &str) -> Result<(), String> {
         merchant => "Acme",
         customer_name => "Ada",
         link_name => "Order SO-1001",
+        items => vec![context! { name => "Widget", quantity => 2, amount => "USD 25.00" }],
+        invoice_title => "Invoice INV-1001",
+        invoice_url => "https://shop.example.com/invoices/INV-1001.pdf",
         brand_color => "#635BFF",
         logo_url => (),
         reminder => 1,
@@ -110,6 +113,15 @@ fn values(
         merchant => merchant,
         customer_name => customer_name,
         link_name => link.name,
+        items => link.line_items.iter().map(|item| context! {
+            name => item.name,
+            quantity => item.quantity,
+            amount => Amount::parse(item.unit_amount.minor() * i64::from(item.quantity))
+                .map(|a| link.currency.display(a))
+                .unwrap_or_default(),
+        }).collect::<Vec<_>>(),
+        invoice_title => link.invoice.title().or_else(|| link.invoice.url.as_ref().map(|_| "Invoice".to_string())),
+        invoice_url => link.invoice.url,
         brand_color => settings.brand_color.as_str(),
         logo_url => settings.logo_url,
     }

@@ -51,6 +51,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         reminders: None,
         expiry_announced: None,
         renewal_requested_at: None,
+        invoice: Default::default(),
     }
 }
 

@@ -95,7 +95,7 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 }
 
 fn summary(link: &Link) -> Summary {
-    Summary { name: link.name.clone(), amount: link.currency.display(link.amount) }
+    Summary::of(link)
 }
 
 /// A refused customer: to the link's landing page with the reason, or a page saying it.

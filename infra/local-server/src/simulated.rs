@@ -33,8 +33,21 @@ pub async fn handle(app: &App, request: Request) -> lambda_http::Response<Body> 
         .unwrap_or_default();
     match *request.method() {
         Method::GET => {
-            let summary =
-                Summary { name: session.request.lines.first().map(|l| l.name.clone()).unwrap_or_default(), amount };
+            // Every line, as Checkout lists them, and the invoice Checkout would show.
+            let items = session.request.lines.iter().map(|line| pages::SummaryItem {
+                name: line.name.clone(),
+                quantity: line.quantity,
+                amount: paylinks::domain::Amount::parse(line.unit_amount.minor() * i64::from(line.quantity))
+                    .map(|a| session.request.currency.display(a))
+                    .unwrap_or_default(),
+            });
+            let summary = Summary {
+                name: "Your order".into(),
+                amount,
+                items: items.collect(),
+                invoice_title: session.request.invoice.clone(),
+                invoice_url: None,
+            };
             api::html(StatusCode::OK, pages::simulated_checkout(&Brand::neutral(), &summary))
         }
         Method::POST => {

@@ -27,8 +27,8 @@ pub use delivery::{
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
 pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use link::{
-    AdjustableQuantity, CollectAddress, Customer, LineItem, Link, LinkKind, LinkOptions, LinkStatus, OpenSession,
-    RecurringInterval, ShortCodeTarget,
+    AdjustableQuantity, CollectAddress, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions, LinkStatus,
+    OpenSession, RecurringInterval, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, RENEWAL_REQUEST_EVERY_SECONDS, Refusal, RenewalRequest};
 pub use merchant_webhooks::{

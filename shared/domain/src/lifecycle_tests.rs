@@ -32,6 +32,7 @@ fn link(kind: LinkKind) -> Link {
         reminders: None,
         expiry_announced: None,
         renewal_requested_at: None,
+        invoice: Invoice::default(),
     }
 }
 

@@ -175,6 +175,29 @@ pub struct Link {
     /// When a customer last asked for a new link in place of this expired one (the merchant's flag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_requested_at: Option<Timestamp>,
+    /// The order's invoice, as its merchant named it: shown to the customer wherever the link is.
+    #[serde(default, skip_serializing_if = "Invoice::is_empty")]
+    pub invoice: Invoice,
+}
+
+/// An order's invoice: its number and where the customer can read it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Invoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Invoice {
+    pub fn is_empty(&self) -> bool {
+        self.number.is_none() && self.url.is_none()
+    }
+
+    /// How Checkout and the pages name it: "Invoice INV-1001".
+    pub fn title(&self) -> Option<String> {
+        self.number.as_ref().map(|n| format!("Invoice {n}"))
+    }
 }
 
 /// Where a short code leads.

@@ -10,6 +10,7 @@ use paylinks::domain::Settings;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
+    ("summary.html", include_str!("../templates/summary.html")),
     ("already_paid.html", include_str!("../templates/already_paid.html")),
     ("processing.html", include_str!("../templates/processing.html")),
     ("unavailable.html", include_str!("../templates/unavailable.html")),
@@ -51,11 +52,41 @@ impl Brand {
     }
 }
 
-/// What a page says about the link: its name and formatted amount.
-#[derive(Debug, Clone, Default)]
+/// What a page says about the link: its name, formatted amount, what it is for, and its invoice.
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Summary {
     pub name: String,
     pub amount: String,
+    pub items: Vec<SummaryItem>,
+    pub invoice_title: Option<String>,
+    pub invoice_url: Option<String>,
+}
+
+/// One line of what is paid for: "2 × Widget  USD 25.00".
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SummaryItem {
+    pub name: String,
+    pub quantity: u32,
+    pub amount: String,
+}
+
+impl Summary {
+    pub fn of(link: &paylinks::domain::Link) -> Self {
+        let line = |item: &paylinks::domain::LineItem| SummaryItem {
+            name: item.name.clone(),
+            quantity: item.quantity,
+            amount: paylinks::domain::Amount::parse(item.unit_amount.minor() * i64::from(item.quantity))
+                .map(|a| link.currency.display(a))
+                .unwrap_or_default(),
+        };
+        Self {
+            name: link.name.clone(),
+            amount: link.currency.display(link.amount),
+            items: link.line_items.iter().map(line).collect(),
+            invoice_title: link.invoice.title().or_else(|| link.invoice.url.as_ref().map(|_| "Invoice".to_string())),
+            invoice_url: link.invoice.url.clone(),
+        }
+    }
 }
 
 fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
@@ -72,12 +103,12 @@ fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
 }
 
 pub fn already_paid(brand: &Brand, summary: &Summary) -> String {
-    render("already_paid.html", brand, context! { name => summary.name, amount => summary.amount })
+    render("already_paid.html", brand, context! { summary => summary })
 }
 
 /// A payment that takes days to clear (a bank debit) is under way: no second Checkout.
 pub fn processing(brand: &Brand, summary: &Summary) -> String {
-    render("processing.html", brand, context! { name => summary.name, amount => summary.amount })
+    render("processing.html", brand, context! { summary => summary })
 }
 
 /// An expired link's page; with the link's token, a button that asks the merchant for a new one.
@@ -132,15 +163,15 @@ pub fn not_available_now(brand: &Brand) -> String {
 }
 
 pub fn thank_you(brand: &Brand, summary: &Summary) -> String {
-    render("thank_you.html", brand, context! { name => summary.name, amount => summary.amount })
+    render("thank_you.html", brand, context! { summary => summary })
 }
 
 pub fn cancelled(brand: &Brand, summary: &Summary, pay_url: &str) -> String {
-    render("cancelled.html", brand, context! { name => summary.name, amount => summary.amount, pay_url => pay_url })
+    render("cancelled.html", brand, context! { summary => summary, pay_url => pay_url })
 }
 
 pub fn simulated_checkout(brand: &Brand, summary: &Summary) -> String {
-    render("simulated_checkout.html", brand, context! { name => summary.name, amount => summary.amount })
+    render("simulated_checkout.html", brand, context! { summary => summary })
 }
 
 #[cfg(test)]
@@ -165,7 +196,8 @@ mod tests {
     #[test]
     fn names_from_merchants_and_customers_come_out_inert() {
         let brand = Brand { merchant: "<script>alert(1)</script>".into(), ..Brand::neutral() };
-        let summary = Summary { name: "<img src=x onerror=alert(1)>".into(), amount: "USD 1.00".into() };
+        let summary =
+            Summary { name: "<img src=x onerror=alert(1)>".into(), amount: "USD 1.00".into(), ..Summary::default() };
         let page = already_paid(&brand, &summary);
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(!page.contains("<img src=x"), "{page}");

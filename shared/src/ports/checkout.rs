@@ -31,6 +31,8 @@ pub struct NewCheckoutSession {
     pub allow_promotion_codes: bool,
     pub require_phone: bool,
     pub collect_address: CollectAddress,
+    /// The order's invoice, named on the payment and above Checkout's pay button.
+    pub invoice: Option<String>,
     /// The same key for the same link and attempt: concurrent opens get one session from Stripe.
     pub idempotency_key: String,
 }

@@ -277,6 +277,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             cancel_url: format!("{base}/pay/cancel?{param}={token}"),
             expires_at,
             allow_promotion_codes: link.options.allow_promotion_codes,
+            invoice: invoice_text(&link.invoice),
             require_phone: link.options.require_phone,
             collect_address: link.options.collect_address,
             idempotency_key,
@@ -311,4 +312,14 @@ fn session_expiry(link: &Link, now: Timestamp) -> Timestamp {
         _ => day,
     };
     Timestamp::from_unix(at)
+}
+
+/// "Invoice INV-1001 · https://…": what Checkout shows of the order's invoice, if it has one.
+fn invoice_text(invoice: &crate::domain::Invoice) -> Option<String> {
+    match (invoice.title(), &invoice.url) {
+        (Some(title), Some(url)) => Some(format!("{title} · {url}")),
+        (Some(title), None) => Some(title),
+        (None, Some(url)) => Some(format!("Invoice: {url}")),
+        (None, None) => None,
+    }
 }

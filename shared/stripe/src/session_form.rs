@@ -37,6 +37,27 @@ pub struct SessionForm<'a> {
     billing_address_collection: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shipping_address_collection: Option<ShippingAddressCollection>,
+    /// The invoice on the payment (what the merchant's Stripe dashboard and receipt show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_intent_data: Option<PaymentIntentData<'a>>,
+    /// The invoice above the pay button, for the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_text: Option<CustomText<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct PaymentIntentData<'a> {
+    description: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct CustomText<'a> {
+    submit: Message<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct Message<'a> {
+    message: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +126,13 @@ impl<'a> SessionForm<'a> {
                 .then_some("required"),
             shipping_address_collection: matches!(request.collect_address, CollectAddress::Shipping)
                 .then_some(ShippingAddressCollection { allowed_countries: SHIPPING_COUNTRIES }),
+            // A subscription's payments are the subscription's: no one PaymentIntent to describe.
+            payment_intent_data: request
+                .invoice
+                .as_deref()
+                .filter(|_| !request.subscription)
+                .map(|description| PaymentIntentData { description }),
+            custom_text: request.invoice.as_deref().map(|message| CustomText { submit: Message { message } }),
         }
     }
 }

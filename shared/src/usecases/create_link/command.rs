@@ -3,8 +3,8 @@
 
 use super::CreateLinkError;
 use crate::domain::{
-    Amount, Currency, Customer, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkReminders, LinkStatus, MerchantId,
-    Order, OrderId, OrderPaymentStatus, Settings, ShortCode, Timestamp,
+    Amount, Currency, Customer, Invoice, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkReminders, LinkStatus,
+    MerchantId, Order, OrderId, OrderPaymentStatus, Settings, ShortCode, Timestamp,
 };
 
 /// How long a link lives, as the request says it.
@@ -120,6 +120,10 @@ impl CreateLink {
             reminders: self.reminders.clone(),
             expiry_announced: None,
             renewal_requested_at: None,
+            invoice: match &self.subject {
+                LinkSubject::Order(o) => Invoice { number: o.invoice_number.clone(), url: o.invoice_url.clone() },
+                LinkSubject::Products { .. } => Invoice::default(),
+            },
         }
     }
 }
