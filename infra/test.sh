@@ -54,6 +54,14 @@ for url in sys.argv[1:]:
         sys.exit("moto server did not start; see target/moto*.log")
 PY
 
+# The browser checks (tests/src/browser.rs) look at pages and emails in Debian's chromium.
+if ! command -v chromium > /dev/null; then
+  echo "== installing chromium for the browser checks"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
+    > target/apt-chromium.log
+fi
+
 echo "== template and API description"
 "$venv/bin/cfn-lint" template.yaml
 "$venv/bin/sam" validate --lint --template template.yaml --region us-east-1

@@ -2,6 +2,7 @@
 //! and a local server on the real adapters.
 
 pub mod aws_proxy;
+pub mod browser;
 pub mod cascade;
 pub mod cloud;
 pub mod contract;

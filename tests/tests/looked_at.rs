@@ -1,0 +1,72 @@
+//! Every customer page and email, looked at in headless Chromium at 360 px and 1280 px: saved with
+//! screenshots under `target/screens/`, and no wider than the screen (nothing scrolls sideways),
+//! with long names, two lines and an invoice, as merchants really send them.
+
+use paylinks_tests::browser::look_at;
+use paylinks_tests::server::{TestServer, embedded, order_link, unique};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A long-named order of two long-named lines, with an invoice, expiring in an hour.
+async fn link(server: &TestServer, merchant: &str) -> Value {
+    let mut body = order_link(&unique("SO"));
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    body["name"] = json!("Order SO-2026-11-0042 — spring collection restock for the Kensington store");
+    body["customer"]["name"] = json!("Maximiliane Alexandra von Wolkenstein-Trostburg");
+    body["order"]["line_items"] = json!([
+        {"name": "Hand-thrown stoneware serving platter, speckled oatmeal glaze (large)", "unit_amount": 4850, "quantity": 2},
+        {"name": "Linen napkins, set of six", "unit_amount": 2400, "quantity": 1}
+    ]);
+    body["order"]["invoice_number"] = json!("INV-2026-000042");
+    body["order"]["invoice_url"] =
+        json!("https://shop.example.com/account/invoices/INV-2026-000042/download?format=pdf&locale=en");
+    body["expires_in_minutes"] = json!(60);
+    let made = server.call(merchant, "POST", "/links", Some(body)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    made.json()
+}
+
+fn page(reply: &paylinks_tests::server::Reply) -> &str {
+    assert!(reply.text.starts_with("<!doctype html>"), "a page: {} {}", reply.status, reply.text);
+    &reply.text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_and_email_fits_a_phone_and_a_desktop() {
+    let server = embedded().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({"display_name": "Müller & Söhne Feinkost GmbH"})).await;
+    let paid = link(&server, &merchant).await;
+    let expiring = link(&server, &merchant).await;
+
+    let id = paid["id"].as_str().unwrap();
+    assert_eq!(server.call(&merchant, "POST", &format!("/links/{id}/email"), None).await.status, StatusCode::OK);
+    let outbox = std::fs::read_to_string(server.outbox_file()).unwrap();
+    let email: Value = serde_json::from_str(outbox.lines().last().unwrap()).unwrap();
+    look_at("email", email["html"].as_str().unwrap());
+
+    let url = paid["url"].as_str().unwrap();
+    let token = url.split("payment_link_token=").nth(1).unwrap();
+    let checkout = server.open(url).await.location.unwrap();
+    look_at("simulated-checkout", page(&server.open(&checkout).await));
+    look_at("cancelled", page(&server.open(&server.url(&format!("/pay/cancel?payment_link_token={token}"))).await));
+    server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+    look_at("thank-you", page(&server.open(&server.url(&format!("/pay/complete?payment_link_token={token}"))).await));
+    look_at("already-paid", page(&server.open(url).await));
+
+    server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": 61 * 60}))).await;
+    let expired = server.open(expiring["url"].as_str().unwrap()).await;
+    look_at("expired", page(&expired));
+    let token = expiring["url"].as_str().unwrap().split("payment_link_token=").nth(1).unwrap();
+    let asked = server.raw(server.http.post(server.url("/pay/renewal-request")).form(&[("payment_link_token", token)]));
+    look_at("renewal-requested", page(&asked.await));
+    look_at("not-found", page(&server.open(&server.url("/pay?payment_link_token=not-a-token")).await));
+}
+
+/// The measurement bites: a document with an unbreakable line wider than a phone fails.
+#[test]
+#[should_panic(expected = "scrolls sideways")]
+fn a_document_wider_than_the_screen_is_caught() {
+    let long = "x".repeat(120);
+    look_at("too-wide", &format!("<!doctype html><meta name=viewport content='width=device-width'><p>{long}</p>"));
+}
