@@ -12,3 +12,4 @@ pub mod ports;
 pub mod signature;
 pub mod tokens;
 pub mod usecases;
+pub mod words;

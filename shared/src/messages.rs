@@ -4,10 +4,12 @@
 
 use minijinja::{AutoEscape, Environment, context};
 
-use crate::domain::{Amount, Link, Settings, TimeZoneName, reminder_policy};
+use crate::domain::{Amount, Language, Link, Settings, TimeZoneName, reminder_policy};
+use crate::words::words;
 
-const DEFAULT_SUBJECT: &str = "Payment request from {{ merchant }}";
-const DEFAULT_REMINDER_SUBJECT: &str = "Reminder: payment request from {{ merchant }}";
+/// Ours in the customer's language (`crate::words`).
+const DEFAULT_SUBJECT: &str = r#"{{ w.subject|replace("{merchant}", merchant) }}"#;
+const DEFAULT_REMINDER_SUBJECT: &str = r#"{{ w.reminder_subject|replace("{merchant}", merchant) }}"#;
 const DEFAULT_HTML: &str = include_str!("../templates/email.html");
 const DEFAULT_TEXT: &str = include_str!("../templates/email.txt");
 /// Short on purpose: with the longest merchant name allowed (40) and a short URL it fits one
@@ -64,6 +66,8 @@ pub fn check_template(source: &str) -> Result<(), String> {
         items => vec![context! { name => "Widget", quantity => 2, amount => "USD 25.00" }],
         invoice_title => "Invoice INV-1001",
         invoice_url => "https://shop.example.com/invoices/INV-1001.pdf",
+        lang => "en",
+        w => words(Language::En),
         brand_color => "#635BFF",
         logo_url => (),
         reminder => 1,
@@ -87,13 +91,22 @@ impl<'a> MessageUrls<'a> {
     }
 }
 
+/// The customer's language for a message: the link's `customer.locale`, else English (a message
+/// has no browser to ask).
+fn language_of(link: &Link) -> Language {
+    Language::negotiate(link.customer.as_ref().and_then(|c| c.locale.as_deref()), None)
+}
+
 fn values(
     settings: &Settings,
     link: &Link,
     customer_name: Option<&str>,
     urls: MessageUrls<'_>,
     wording: Wording,
+    language: Language,
 ) -> minijinja::Value {
+    let amount = |minor: i64| Amount::parse(minor).map(|a| language.amount(link.currency, a)).unwrap_or_default();
+    let w = words(language);
     let merchant =
         if settings.display_name.is_empty() { "Your seller".to_string() } else { settings.display_name.clone() };
     // The expiry in the reminder policy's time zone (UTC without one).
@@ -109,18 +122,22 @@ fn values(
         expires => link.expires_at.map(|at| zone.local_text(at)),
         url => urls.pay,
         short_url => urls.short,
-        amount => link.currency.display(link.amount),
+        amount => amount(link.amount.minor()),
+        lang => language.code(),
+        w => w,
         merchant => merchant,
         customer_name => customer_name,
         link_name => link.name,
         items => link.line_items.iter().map(|item| context! {
             name => item.name,
             quantity => item.quantity,
-            amount => Amount::parse(item.unit_amount.minor() * i64::from(item.quantity))
-                .map(|a| link.currency.display(a))
-                .unwrap_or_default(),
+            amount => amount(item.unit_amount.minor() * i64::from(item.quantity)),
         }).collect::<Vec<_>>(),
-        invoice_title => link.invoice.title().or_else(|| link.invoice.url.as_ref().map(|_| "Invoice".to_string())),
+        invoice_title => match (&link.invoice.number, &link.invoice.url) {
+            (Some(number), _) => Some(format!("{} {number}", w.invoice)),
+            (None, Some(_)) => Some(w.invoice.to_string()),
+            (None, None) => None,
+        },
         invoice_url => link.invoice.url,
         brand_color => settings.brand_color.as_str(),
         logo_url => settings.logo_url,
@@ -145,7 +162,7 @@ pub fn email_as(
     urls: MessageUrls<'_>,
     wording: Wording,
 ) -> Result<RenderedEmail, TemplateError> {
-    let v = values(settings, link, customer_name, urls, wording);
+    let v = values(settings, link, customer_name, urls, wording, language_of(link));
     let (template, default_subject) = match wording {
         Wording::Request => (&settings.email_template, DEFAULT_SUBJECT),
         Wording::Reminder { .. } => (&settings.reminder_email_template, DEFAULT_REMINDER_SUBJECT),
@@ -170,7 +187,9 @@ pub fn sms_as(settings: &Settings, link: &Link, url: &str, wording: Wording) -> 
             settings.reminder_sms_template.as_ref().map(|t| t.text.as_str()).unwrap_or(DEFAULT_REMINDER_SMS)
         }
     };
-    Ok(render(source, false, &values(settings, link, None, MessageUrls::single(url), wording))?.trim().to_string())
+    // Texts are written in English (their amounts too): one segment, whatever the language.
+    let v = values(settings, link, None, MessageUrls::single(url), wording, Language::En);
+    Ok(render(source, false, &v)?.trim().to_string())
 }
 
 /// GSM 03.38 basic set; the extension characters count twice.

@@ -44,6 +44,17 @@ async fn every_page_and_email_fits_a_phone_and_a_desktop() {
     let outbox = std::fs::read_to_string(server.outbox_file()).unwrap();
     let email: Value = serde_json::from_str(outbox.lines().last().unwrap()).unwrap();
     look_at("email", email["html"].as_str().unwrap());
+    // And in Japanese (CJK wraps anywhere: Noto CJK, installed with chromium, draws it).
+    let mut japanese = order_link(&unique("SO"));
+    japanese["customer"]["locale"] = json!("ja-JP");
+    japanese["order"]["currency"] = json!("jpy");
+    japanese.as_object_mut().unwrap().remove("landing_page_url");
+    let made = server.call(&merchant, "POST", "/links", Some(japanese)).await.json();
+    let path = format!("/links/{}/email", made["id"].as_str().unwrap());
+    assert_eq!(server.call(&merchant, "POST", &path, None).await.status, StatusCode::OK);
+    let outbox = std::fs::read_to_string(server.outbox_file()).unwrap();
+    let email: Value = serde_json::from_str(outbox.lines().last().unwrap()).unwrap();
+    look_at("email-ja", email["html"].as_str().unwrap());
 
     let url = paid["url"].as_str().unwrap();
     let token = url.split("payment_link_token=").nth(1).unwrap();

@@ -8,7 +8,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Link, Settings};
+use paylinks::domain::{Language, Link, Settings};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
@@ -80,12 +80,14 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         return renewal_request(deps, &request).await;
     }
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
+    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
+    let seen = Seen { accept };
     let result = match route {
-        Route::Pay => pay(deps, Presented::Token(&token)).await,
-        Route::Short(code) => pay(deps, Presented::ShortCode(&code)).await,
+        Route::Pay => pay(deps, seen, Presented::Token(&token)).await,
+        Route::Short(code) => pay(deps, seen, Presented::ShortCode(&code)).await,
         Route::Resolve => return resolve(deps, &token).await.unwrap_or_else(ApiError::into_response),
-        Route::Complete => complete(deps, &token).await,
-        Route::Cancel => cancel(deps, &token).await,
+        Route::Complete => complete(deps, seen, &token).await,
+        Route::Cancel => cancel(deps, seen, &token).await,
         Route::RenewalRequest => unreachable!("served above"),
     };
     result.unwrap_or_else(|err| {
@@ -94,16 +96,40 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     })
 }
 
-fn summary(link: &Link) -> Summary {
-    Summary::of(link)
+/// Who is looking: their browser's languages.
+#[derive(Clone, Copy)]
+struct Seen<'a> {
+    accept: Option<&'a str>,
+}
+
+impl Seen<'_> {
+    /// The link's customer's language, else the browser's.
+    fn language(self, link: Option<&Link>) -> Language {
+        let locale = link.and_then(|l| l.customer.as_ref()).and_then(|c| c.locale.as_deref());
+        Language::negotiate(locale, self.accept)
+    }
+
+    fn brand(self, settings: &Settings, link: &Link) -> Brand {
+        Brand::of(settings).speaking(self.language(Some(link)))
+    }
+
+    fn summary(self, link: &Link) -> Summary {
+        Summary::of(link, self.language(Some(link)))
+    }
 }
 
 /// A refused customer: to the link's landing page with the reason, or a page saying it.
-fn refusal_response(deps: &Deps, refusal: Refusal, link: Option<&Link>, settings: Option<&Settings>) -> Response<Body> {
+fn refusal_response(
+    deps: &Deps,
+    seen: Seen,
+    refusal: Refusal,
+    link: Option<&Link>,
+    settings: Option<&Settings>,
+) -> Response<Body> {
     if let Some(location) = deps.redeemer().landing_redirect(link, refusal) {
         return http::redirect(&location);
     }
-    let brand = settings.map(Brand::of).unwrap_or_else(Brand::neutral);
+    let brand = settings.map(Brand::of).unwrap_or_else(Brand::neutral).speaking(seen.language(link));
     match refusal {
         Refusal::Expired => {
             // The link's own token (whatever the customer came through): the page's "ask for a
@@ -116,7 +142,7 @@ fn refusal_response(deps: &Deps, refusal: Refusal, link: Option<&Link>, settings
     }
 }
 
-async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
+async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
     let mut inspection = redeemer.inspect(presented, now, true).await?;
@@ -135,13 +161,13 @@ async fn pay(deps: &Deps, presented: Presented<'_>) -> Result<Response<Body>, Re
             http::redirect(&session.url)
         }
         Inspection::AlreadyPaid { link, settings } => {
-            http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
+            http::html(StatusCode::OK, pages::already_paid(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
         Inspection::Processing { link, settings } => {
-            http::html(StatusCode::OK, pages::processing(&Brand::of(&settings), &summary(&link)))
+            http::html(StatusCode::OK, pages::processing(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
         Inspection::Refused { refusal, link, settings } => {
-            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
+            refusal_response(deps, seen, refusal, link.as_deref(), settings.as_ref())
         }
     })
 }
@@ -186,12 +212,12 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
 }
 
 /// Stripe sends the customer here after paying: the link's own success page, or our thanks.
-async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
+async fn complete(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
-        Inspection::Payable { link, settings, .. } => thanks(&link, &settings),
+        Inspection::Payable { link, settings, .. } => thanks(seen, &link, &settings),
         Inspection::AlreadyPaid { link, settings } | Inspection::Processing { link, settings } => {
-            thanks(&link, &settings)
+            thanks(seen, &link, &settings)
         }
         // The webhook may void or expire nothing the customer just paid for; thank them anyway
         // when we know the link, since Stripe only sends them here after a payment.
@@ -199,36 +225,37 @@ async fn complete(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemErro
             link: Some(link),
             settings: Some(settings),
             refusal: Refusal::Expired | Refusal::Void,
-        } => http::html(StatusCode::OK, pages::thank_you(&Brand::of(&settings), &summary(&link))),
+        } => http::html(StatusCode::OK, pages::thank_you(&seen.brand(&settings, &link), &seen.summary(&link))),
         Inspection::Refused { refusal, link, settings } => {
-            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
+            refusal_response(deps, seen, refusal, link.as_deref(), settings.as_ref())
         }
     })
 }
 
-fn thanks(link: &Link, settings: &Settings) -> Response<Body> {
+fn thanks(seen: Seen, link: &Link, settings: &Settings) -> Response<Body> {
     match &link.options.success_url {
         Some(url) => http::redirect(url),
-        None => http::html(StatusCode::OK, pages::thank_you(&Brand::of(settings), &summary(link))),
+        None => http::html(StatusCode::OK, pages::thank_you(&seen.brand(settings, link), &seen.summary(link))),
     }
 }
 
 /// Stripe sends the customer here when they leave Checkout: a way back to the link.
-async fn cancel(deps: &Deps, token: &str) -> Result<Response<Body>, RedeemError> {
+async fn cancel(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
         Inspection::Payable { link, settings, .. } => {
             let pay_url = deps.redeemer().urls().pay_url_for_token(token);
-            http::html(StatusCode::OK, pages::cancelled(&Brand::of(&settings), &summary(&link), &pay_url))
+            let (brand, summary) = (seen.brand(&settings, &link), seen.summary(&link));
+            http::html(StatusCode::OK, pages::cancelled(&brand, &summary, &pay_url))
         }
         Inspection::AlreadyPaid { link, settings } => {
-            http::html(StatusCode::OK, pages::already_paid(&Brand::of(&settings), &summary(&link)))
+            http::html(StatusCode::OK, pages::already_paid(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
         Inspection::Processing { link, settings } => {
-            http::html(StatusCode::OK, pages::processing(&Brand::of(&settings), &summary(&link)))
+            http::html(StatusCode::OK, pages::processing(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
         Inspection::Refused { refusal, link, settings } => {
-            refusal_response(deps, refusal, link.as_deref(), settings.as_ref())
+            refusal_response(deps, seen, refusal, link.as_deref(), settings.as_ref())
         }
     })
 }
@@ -244,9 +271,10 @@ async fn renewal_request(deps: &Deps, request: &Request) -> Response<Body> {
         return http::html(StatusCode::BAD_REQUEST, page);
     };
     let now = deps.clock.now();
-    match paylinks::usecases::renewal::request_renewal(deps.store.as_ref(), &deps.tokens, &token, now).await {
-        Ok(Renewal::Asked { settings, .. }) => {
-            http::html(StatusCode::OK, pages::renewal_requested(&Brand::of(&settings)))
+    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
+    match paylinks::usecases::renewal::request_renewal(deps.store.as_ref(), &deps.tokens, &token, accept, now).await {
+        Ok(Renewal::Asked { settings, language }) => {
+            http::html(StatusCode::OK, pages::renewal_requested(&Brand::of(&settings).speaking(language)))
         }
         Ok(Renewal::NotExpired) => http::redirect(&deps.redeemer().urls().pay_url_for_token(&token)),
         Ok(Renewal::Unknown) => http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral())),

@@ -4,6 +4,7 @@ mod contact;
 mod delivery;
 mod idempotency;
 mod ids;
+mod language;
 mod link;
 mod link_lifecycle;
 mod merchant_webhooks;
@@ -26,6 +27,7 @@ pub use delivery::{
 };
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
 pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
+pub use language::{Language, parse_locale};
 pub use link::{
     AdjustableQuantity, CollectAddress, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions, LinkStatus,
     OpenSession, RecurringInterval, ShortCodeTarget,

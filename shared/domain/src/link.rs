@@ -86,6 +86,9 @@ pub struct Customer {
     pub email: Option<Email>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<PhoneE164>,
+    /// The customer's language (BCP 47): our pages, the emails and Checkout follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -45,7 +45,7 @@ impl Currency {
         self.0
     }
 
-    fn decimals(self) -> u32 {
+    pub fn decimals(self) -> u32 {
         if ZERO_DECIMAL.contains(&self.0) {
             0
         } else if THREE_DECIMAL.contains(&self.0) {

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use minijinja::{Environment, context};
 
-use paylinks::domain::Settings;
+use paylinks::domain::{Amount, Language, Link, Settings};
+use paylinks::words::words;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
@@ -30,12 +31,14 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// The brand of the merchant a page is shown for, or a neutral one when the link is unknown.
+/// Who a page is shown for: the merchant's brand (or a neutral one when the link is unknown), in
+/// the customer's language.
 #[derive(Debug, Clone, Default)]
 pub struct Brand {
     pub merchant: String,
     pub brand_color: String,
     pub logo_url: Option<String>,
+    pub language: Language,
 }
 
 impl Brand {
@@ -44,11 +47,17 @@ impl Brand {
             merchant: settings.display_name.clone(),
             brand_color: settings.brand_color.as_str().to_string(),
             logo_url: settings.logo_url.clone(),
+            language: Language::En,
         }
     }
 
     pub fn neutral() -> Self {
-        Self { merchant: String::new(), brand_color: "#635BFF".into(), logo_url: None }
+        Self { merchant: String::new(), brand_color: "#635BFF".into(), logo_url: None, language: Language::En }
+    }
+
+    /// The same brand, in `language`.
+    pub fn speaking(self, language: Language) -> Self {
+        Self { language, ..self }
     }
 }
 
@@ -71,29 +80,39 @@ pub struct SummaryItem {
 }
 
 impl Summary {
-    pub fn of(link: &paylinks::domain::Link) -> Self {
+    /// The link as `language` writes its amounts and names its invoice.
+    pub fn of(link: &Link, language: Language) -> Self {
+        let amount = |minor: i64| Amount::parse(minor).map(|a| language.amount(link.currency, a)).unwrap_or_default();
         let line = |item: &paylinks::domain::LineItem| SummaryItem {
             name: item.name.clone(),
             quantity: item.quantity,
-            amount: paylinks::domain::Amount::parse(item.unit_amount.minor() * i64::from(item.quantity))
-                .map(|a| link.currency.display(a))
-                .unwrap_or_default(),
+            amount: amount(item.unit_amount.minor() * i64::from(item.quantity)),
         };
+        let invoice = words(language).invoice;
         Self {
             name: link.name.clone(),
-            amount: link.currency.display(link.amount),
+            amount: amount(link.amount.minor()),
             items: link.line_items.iter().map(line).collect(),
-            invoice_title: link.invoice.title().or_else(|| link.invoice.url.as_ref().map(|_| "Invoice".to_string())),
+            invoice_title: match (&link.invoice.number, &link.invoice.url) {
+                (Some(number), _) => Some(format!("{invoice} {number}")),
+                (None, Some(_)) => Some(invoice.to_string()),
+                (None, None) => None,
+            },
             invoice_url: link.invoice.url.clone(),
         }
     }
 }
 
 fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
+    let w = words(brand.language);
     let ctx = context! {
         merchant => brand.merchant,
+        // Who "{merchant}" is in a sentence when the link is unknown.
+        who => if brand.merchant.is_empty() { w.the_seller } else { brand.merchant.as_str() },
         brand_color => brand.brand_color,
         logo_url => brand.logo_url,
+        lang => brand.language.code(),
+        w => w,
         ..extra
     };
     environment().get_template(template).and_then(|t| t.render(ctx)).unwrap_or_else(|err| {
@@ -111,55 +130,35 @@ pub fn processing(brand: &Brand, summary: &Summary) -> String {
     render("processing.html", brand, context! { summary => summary })
 }
 
+fn unavailable(brand: &Brand, heading: &str, explanation: &str, extra: minijinja::Value) -> String {
+    render("unavailable.html", brand, context! { heading => heading, explanation => explanation, ..extra })
+}
+
 /// An expired link's page; with the link's token, a button that asks the merchant for a new one.
 pub fn expired(brand: &Brand, renewal_token: Option<&str>) -> String {
-    render(
-        "unavailable.html",
-        brand,
-        context! {
-            heading => "This payment link has expired",
-            explanation => "The link can no longer be used to pay.",
-            renewal_token => renewal_token,
-        },
-    )
+    let w = words(brand.language);
+    unavailable(brand, w.expired_heading, w.expired_text, context! { renewal_token => renewal_token })
 }
 
 /// After asking for a new link: the merchant has been told (once an hour at most, whoever asks).
 pub fn renewal_requested(brand: &Brand) -> String {
-    let who = if brand.merchant.is_empty() { "The seller".to_string() } else { brand.merchant.clone() };
-    render(
-        "unavailable.html",
-        brand,
-        context! {
-            heading => "We have asked for a new link",
-            explanation => format!("{who} knows you would like to pay and can send you a new link."),
-            asked => true,
-        },
-    )
+    let w = words(brand.language);
+    unavailable(brand, w.renewal_heading, "", context! { asked => true })
 }
 
 pub fn void(brand: &Brand) -> String {
-    render(
-        "unavailable.html",
-        brand,
-        context! { heading => "This payment link is no longer active", explanation => "The seller has cancelled this link." },
-    )
+    let w = words(brand.language);
+    unavailable(brand, w.void_heading, w.void_text, context! {})
 }
 
 pub fn not_found(brand: &Brand) -> String {
-    render(
-        "unavailable.html",
-        brand,
-        context! { heading => "Payment link not found", explanation => "The link is not valid. Please check you copied all of it." },
-    )
+    let w = words(brand.language);
+    unavailable(brand, w.not_found_heading, w.not_found_text, context! {})
 }
 
 pub fn not_available_now(brand: &Brand) -> String {
-    render(
-        "unavailable.html",
-        brand,
-        context! { heading => "Please try again in a moment", explanation => "We could not reach the payment service just now." },
-    )
+    let w = words(brand.language);
+    unavailable(brand, w.unavailable_heading, w.unavailable_text, context! {})
 }
 
 pub fn thank_you(brand: &Brand, summary: &Summary) -> String {

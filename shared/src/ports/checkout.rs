@@ -33,6 +33,8 @@ pub struct NewCheckoutSession {
     pub collect_address: CollectAddress,
     /// The order's invoice, named on the payment and above Checkout's pay button.
     pub invoice: Option<String>,
+    /// Checkout's language: the customer's (`customer.locale`), else `auto` (the browser's).
+    pub locale: &'static str,
     /// The same key for the same link and attempt: concurrent opens get one session from Stripe.
     pub idempotency_key: String,
 }

@@ -278,6 +278,14 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             expires_at,
             allow_promotion_codes: link.options.allow_promotion_codes,
             invoice: invoice_text(&link.invoice),
+            // The link's, never one open's browser: an order link's session is shared by every
+            // open, and its request must be the same for each (Stripe's idempotency).
+            locale: link
+                .customer
+                .as_ref()
+                .and_then(|c| c.locale.as_deref())
+                .and_then(crate::domain::Language::of_tag)
+                .map_or("auto", crate::domain::Language::code),
             require_phone: link.options.require_phone,
             collect_address: link.options.collect_address,
             idempotency_key,

@@ -4,7 +4,7 @@
 //! however many customers ask at once.
 
 use super::{attempts, events};
-use crate::domain::{Link, RenewalRequest, Settings, Timestamp, Versioned};
+use crate::domain::{Language, Link, RenewalRequest, Settings, Timestamp, Versioned};
 use crate::ports::{Commit, Read, StoreError, Wanted, Write};
 use crate::tokens::LinkTokens;
 
@@ -12,7 +12,7 @@ use crate::tokens::LinkTokens;
 #[derive(Debug)]
 pub enum Renewal {
     /// The merchant knows (now, or from an ask within the hour).
-    Asked { settings: Box<Settings> },
+    Asked { settings: Box<Settings>, language: Language },
     /// The link is not expired: the customer goes back to it (to pay, or to see why not).
     NotExpired,
     /// No link of ours: a token not ours, or a link gone.
@@ -23,6 +23,7 @@ pub async fn request_renewal<S: Read + Commit + ?Sized>(
     store: &S,
     tokens: &LinkTokens,
     token: &str,
+    accept_language: Option<&str>,
     now: Timestamp,
 ) -> Result<Renewal, StoreError> {
     // An expired link's token is expired too: its signature is what counts here.
@@ -47,15 +48,17 @@ pub async fn request_renewal<S: Read + Commit + ?Sized>(
         }
         let settings = found.settings.map(|s| s.value).unwrap_or_default();
         let mut link: Versioned<Link> = link;
+        let locale = link.customer.as_ref().and_then(|c| c.locale.as_deref());
+        let language = Language::negotiate(locale, accept_language);
         match link.request_renewal(now) {
             RenewalRequest::NotExpired => return Ok(Renewal::NotExpired),
-            RenewalRequest::TooSoon => return Ok(Renewal::Asked { settings: Box::new(settings) }),
+            RenewalRequest::TooSoon => return Ok(Renewal::Asked { settings: Box::new(settings), language }),
             RenewalRequest::Taken => {}
         }
         let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
         let told = events::link_renewal_requested(&endpoints, &link, now);
         match store.commit(vec![Write::Link(link.clone()), Write::Event(Versioned::new(told))]).await {
-            Ok(()) => return Ok(Renewal::Asked { settings: Box::new(settings) }),
+            Ok(()) => return Ok(Renewal::Asked { settings: Box::new(settings), language }),
             // Another customer asked at the same moment: read again (theirs told the merchant).
             Err(StoreError::Conflict) => continue,
             Err(err) => return Err(err),

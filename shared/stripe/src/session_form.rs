@@ -43,6 +43,7 @@ pub struct SessionForm<'a> {
     /// The invoice above the pay button, for the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_text: Option<CustomText<'a>>,
+    locale: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -133,6 +134,7 @@ impl<'a> SessionForm<'a> {
                 .filter(|_| !request.subscription)
                 .map(|description| PaymentIntentData { description }),
             custom_text: request.invoice.as_deref().map(|message| CustomText { submit: Message { message } }),
+            locale: request.locale,
         }
     }
 }

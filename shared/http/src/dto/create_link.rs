@@ -44,6 +44,7 @@ pub struct CustomerBody {
     email: Option<String>,
     phone: Option<String>,
     card_payments: Option<bool>,
+    locale: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,7 +79,10 @@ impl TryFrom<CreateLinkBody> for CreateLink {
         };
         let (customer, card_payments) = match body.customer {
             None => (None, true),
-            Some(Object(c)) => (Some(customer(c.name, c.email, c.phone)?), c.card_payments.unwrap_or(true)),
+            Some(Object(c)) => {
+                let card_payments = c.card_payments.unwrap_or(true);
+                (Some(customer(c.name, c.email, c.phone, c.locale)?), card_payments)
+            }
         };
         let (options, success_url) = options(body.options.map(|Object(o)| o))?;
         Ok(Self {
@@ -149,11 +153,17 @@ fn products_subject(products: Vec<Object<LineItemBody>>) -> Result<LinkSubject, 
     Ok(LinkSubject::Products { currency: currency.expect("at least one product"), items, amount })
 }
 
-fn customer(name: Option<String>, email: Option<String>, phone: Option<String>) -> Result<Customer, ValidationError> {
+fn customer(
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    locale: Option<String>,
+) -> Result<Customer, ValidationError> {
     Ok(Customer {
         name: text(name, "customer.name", 200)?,
         email: parsed(email, "customer.email", Email::parse)?,
         phone: parsed(phone, "customer.phone", PhoneE164::parse)?,
+        locale: locale.as_deref().map(paylinks::domain::parse_locale).transpose()?,
     })
 }
 

@@ -62,7 +62,7 @@ impl TextToPay {
         CreateLink {
             name: self.description.clone(),
             subject: LinkSubject::Order(order),
-            customer: Some(Customer { name: None, email: None, phone: Some(self.phone.clone()) }),
+            customer: Some(Customer { name: None, email: None, phone: Some(self.phone.clone()), locale: None }),
             card_payments: true,
             expiry: Expiry::MerchantDefault,
             landing_page_url: None,

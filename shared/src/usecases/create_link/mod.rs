@@ -93,7 +93,7 @@ pub enum Outcome {
 /// What one read decided: an answer, or a change to commit.
 enum Decision {
     Answer(Result<Created, CreateLinkError>),
-    Mint { link: Box<Link>, order: Option<Versioned<Order>> },
+    Mint { link: Box<Link>, order: Option<Box<Versioned<Order>>> },
 }
 
 pub struct Creator<'a, S: Read + Commit + ?Sized> {
@@ -133,7 +133,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
             let outcome = match self.decide(merchant, request, &found, now) {
                 Decision::Answer(answer) => answer,
                 Decision::Mint { link, order } => {
-                    writes.extend(link_writes(&link, order));
+                    writes.extend(link_writes(&link, order.map(|o| *o)));
                     attempted = Some(link.clone());
                     Ok(Created::New(link))
                 }
@@ -204,7 +204,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
             return Decision::Answer(Err(err.into()));
         }
         link.order_status = Some(order.payment_status);
-        Decision::Mint { link: Box::new(link), order: Some(order) }
+        Decision::Mint { link: Box::new(link), order: Some(Box::new(order)) }
     }
 }
 
