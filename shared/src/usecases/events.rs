@@ -44,15 +44,8 @@ pub fn of_payment(
         PaymentState::Failed => EventType::PaymentFailed,
         PaymentState::Processing => return None,
     };
-    let link_json = json!({
-        "id": link.id.as_str(),
-        "name": link.name,
-        "kind": link.kind,
-        "order_id": link.order_id.as_ref().map(|o| o.to_string()),
-        "amount": link.amount.minor(),
-        "currency": link.currency.code(),
-    });
-    Some(event(endpoints, &link.merchant_id, kind, json!({"link": link_json, "payment": payment_json(payment)}), now))
+    let data = json!({"link": link_json(link), "payment": payment_json(payment)});
+    Some(event(endpoints, &link.merchant_id, kind, data, now))
 }
 
 /// What an order's new status tells: `order.paid`, `order.processing`, `order.refunded` (wholly or
@@ -103,23 +96,10 @@ pub fn delivery_bounced(
     event(endpoints, &target.merchant_id, EventType::DeliveryBounced, data, now)
 }
 
-/// `link.expired`: an active link's expiry passed unpaid.
-pub fn link_expired(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
-    let data = json!({"link": {
-        "id": link.id.as_str(),
-        "name": link.name,
-        "kind": link.kind,
-        "order_id": link.order_id.as_ref().map(|o| o.to_string()),
-        "amount": link.amount.minor(),
-        "currency": link.currency.code(),
-        "expires_at": link.expires_at,
-    }});
-    event(endpoints, &link.merchant_id, EventType::LinkExpired, data, now)
-}
-
-/// `link.renewal_requested`: a customer met the link expired and asked for a new one.
-pub fn link_renewal_requested(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
-    let data = json!({"link": {
+/// The link as its events show it: what it is for, its expiry, and whether a customer asked for a
+/// new one.
+fn link_json(link: &Link) -> serde_json::Value {
+    json!({
         "id": link.id.as_str(),
         "name": link.name,
         "kind": link.kind,
@@ -128,6 +108,15 @@ pub fn link_renewal_requested(endpoints: &[WebhookEndpoint], link: &Link, now: T
         "currency": link.currency.code(),
         "expires_at": link.expires_at,
         "renewal_requested_at": link.renewal_requested_at,
-    }});
-    event(endpoints, &link.merchant_id, EventType::LinkRenewalRequested, data, now)
+    })
+}
+
+/// `link.expired`: an active link's expiry passed unpaid.
+pub fn link_expired(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
+    event(endpoints, &link.merchant_id, EventType::LinkExpired, json!({"link": link_json(link)}), now)
+}
+
+/// `link.renewal_requested`: a customer met the link expired and asked for a new one.
+pub fn link_renewal_requested(endpoints: &[WebhookEndpoint], link: &Link, now: Timestamp) -> MerchantEvent {
+    event(endpoints, &link.merchant_id, EventType::LinkRenewalRequested, json!({"link": link_json(link)}), now)
 }
