@@ -54,12 +54,19 @@ for url in sys.argv[1:]:
         sys.exit("moto server did not start; see target/moto*.log")
 PY
 
-# The browser checks (tests/src/browser.rs) look at pages and emails in Debian's chromium.
-if ! command -v chromium > /dev/null; then
-  echo "== installing chromium for the browser checks"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
-    > target/apt-chromium.log
+# The browser checks (tests/src/browser.rs) look at pages and emails in Debian's chromium (with
+# CJK fonts for the Japanese email); CHROMIUM names another browser binary.
+packages=""
+command -v "${CHROMIUM:-chromium}" > /dev/null || packages="chromium"
+[ -d /usr/share/fonts/opentype/noto ] || packages="$packages fonts-noto-cjk"
+if [ -n "$packages" ]; then
+  echo "== installing$packages for the browser checks"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo"
+  $as_root apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $packages \
+    > target/apt-browser.log
 fi
 
 echo "== template and API description"

@@ -8,7 +8,9 @@ use crate::domain::Language;
 
 #[derive(Debug, Serialize)]
 pub struct Words {
+    /// The merchant when the link does not say who: mid-sentence, and to start one.
     pub the_seller: &'static str,
+    pub the_seller_starting: &'static str,
     pub expired_heading: &'static str,
     pub expired_text: &'static str,
     pub void_heading: &'static str,
@@ -20,6 +22,8 @@ pub struct Words {
     pub ask_new_link_intro: &'static str,
     pub ask_new_link_button: &'static str,
     pub ask_for_new_link: &'static str,
+    /// The same, the merchant unknown (the seller declines differently in each language).
+    pub ask_the_seller_for_new_link: &'static str,
     pub renewal_heading: &'static str,
     pub renewal_text: &'static str,
     pub paid_heading: &'static str,
@@ -55,6 +59,7 @@ pub fn words(language: Language) -> &'static Words {
 
 const EN: Words = Words {
     the_seller: "the seller",
+    the_seller_starting: "The seller",
     expired_heading: "This payment link has expired",
     expired_text: "The link can no longer be used to pay.",
     void_heading: "This payment link is no longer active",
@@ -66,6 +71,7 @@ const EN: Words = Words {
     ask_new_link_intro: "If you still need to pay, {merchant} can send you a new link.",
     ask_new_link_button: "Ask for a new link",
     ask_for_new_link: "If you still need to pay, please ask {merchant} for a new link.",
+    ask_the_seller_for_new_link: "If you still need to pay, please ask the seller for a new link.",
     renewal_heading: "We have asked for a new link",
     renewal_text: "{merchant} knows you would like to pay and can send you a new link.",
     paid_heading: "This order has already been paid",
@@ -91,6 +97,7 @@ const EN: Words = Words {
 
 const DE: Words = Words {
     the_seller: "der Verkäufer",
+    the_seller_starting: "Der Verkäufer",
     expired_heading: "Dieser Zahlungslink ist abgelaufen",
     expired_text: "Mit diesem Link kann nicht mehr bezahlt werden.",
     void_heading: "Dieser Zahlungslink ist nicht mehr aktiv",
@@ -102,6 +109,7 @@ const DE: Words = Words {
     ask_new_link_intro: "Wenn Sie noch bezahlen möchten, kann {merchant} Ihnen einen neuen Link senden.",
     ask_new_link_button: "Neuen Link anfordern",
     ask_for_new_link: "Wenn Sie noch bezahlen möchten, bitten Sie {merchant} um einen neuen Link.",
+    ask_the_seller_for_new_link: "Wenn Sie noch bezahlen möchten, bitten Sie den Verkäufer um einen neuen Link.",
     renewal_heading: "Wir haben einen neuen Link angefordert",
     renewal_text: "{merchant} weiß, dass Sie bezahlen möchten, und kann Ihnen einen neuen Link senden.",
     paid_heading: "Diese Bestellung ist bereits bezahlt",
@@ -127,6 +135,7 @@ const DE: Words = Words {
 
 const FR: Words = Words {
     the_seller: "le vendeur",
+    the_seller_starting: "Le vendeur",
     expired_heading: "Ce lien de paiement a expiré",
     expired_text: "Ce lien ne permet plus de payer.",
     void_heading: "Ce lien de paiement n’est plus actif",
@@ -138,12 +147,13 @@ const FR: Words = Words {
     ask_new_link_intro: "Si vous devez encore payer, {merchant} peut vous envoyer un nouveau lien.",
     ask_new_link_button: "Demander un nouveau lien",
     ask_for_new_link: "Si vous devez encore payer, demandez un nouveau lien à {merchant}.",
+    ask_the_seller_for_new_link: "Si vous devez encore payer, demandez un nouveau lien au vendeur.",
     renewal_heading: "Nous avons demandé un nouveau lien",
     renewal_text: "{merchant} sait que vous souhaitez payer et peut vous envoyer un nouveau lien.",
     paid_heading: "Cette commande a déjà été payée",
     paid_text: "Merci. Il n’y a plus rien à payer.",
     processing_heading: "Votre paiement est en cours de traitement",
-    processing_text: "Un virement bancaire peut prendre quelques jours. Vous n’avez rien d’autre à faire. En cas d’échec, ce lien vous permettra de payer autrement.",
+    processing_text: "Un paiement bancaire peut prendre quelques jours. Vous n’avez rien d’autre à faire. En cas d’échec, ce lien vous permettra de payer autrement.",
     thanks_heading: "Merci pour votre paiement",
     close_page: "Vous pouvez fermer cette page.",
     cancelled_heading: "Votre paiement n’a pas abouti",
@@ -153,16 +163,17 @@ const FR: Words = Words {
     greeting_named: "Bonjour {name},",
     greeting: "Bonjour,",
     request: "{merchant} vous a envoyé une demande de paiement pour",
-    reminder: "Rappel :",
+    reminder: "Rappel\u{202f}:",
     pay_now: "Payer maintenant",
     works_until: "Ce lien est valable jusqu’au {date}.",
-    copy_link: "Ou copiez ce lien dans votre navigateur :",
+    copy_link: "Ou copiez ce lien dans votre navigateur\u{202f}:",
     subject: "Demande de paiement de {merchant}",
-    reminder_subject: "Rappel : demande de paiement de {merchant}",
+    reminder_subject: "Rappel\u{202f}: demande de paiement de {merchant}",
 };
 
 const ES: Words = Words {
     the_seller: "el vendedor",
+    the_seller_starting: "El vendedor",
     expired_heading: "Este enlace de pago ha caducado",
     expired_text: "El enlace ya no se puede usar para pagar.",
     void_heading: "Este enlace de pago ya no está activo",
@@ -174,6 +185,7 @@ const ES: Words = Words {
     ask_new_link_intro: "Si todavía necesita pagar, {merchant} puede enviarle un enlace nuevo.",
     ask_new_link_button: "Pedir un enlace nuevo",
     ask_for_new_link: "Si todavía necesita pagar, pida a {merchant} un enlace nuevo.",
+    ask_the_seller_for_new_link: "Si todavía necesita pagar, pida al vendedor un enlace nuevo.",
     renewal_heading: "Hemos pedido un enlace nuevo",
     renewal_text: "{merchant} sabe que quiere pagar y puede enviarle un enlace nuevo.",
     paid_heading: "Este pedido ya está pagado",
@@ -199,6 +211,7 @@ const ES: Words = Words {
 
 const JA: Words = Words {
     the_seller: "販売者",
+    the_seller_starting: "販売者",
     expired_heading: "この支払いリンクは有効期限が切れています",
     expired_text: "このリンクではお支払いいただけません。",
     void_heading: "この支払いリンクは無効になりました",
@@ -210,12 +223,13 @@ const JA: Words = Words {
     ask_new_link_intro: "お支払いがまだの場合は、{merchant}から新しいリンクを送ってもらえます。",
     ask_new_link_button: "新しいリンクを依頼する",
     ask_for_new_link: "お支払いがまだの場合は、{merchant}に新しいリンクをご依頼ください。",
+    ask_the_seller_for_new_link: "お支払いがまだの場合は、販売者に新しいリンクをご依頼ください。",
     renewal_heading: "新しいリンクを依頼しました",
-    renewal_text: "{merchant}にお支払いのご意向を伝えました。新しいリンクが届きます。",
+    renewal_text: "{merchant}にお支払いのご意向を伝えました。新しいリンクを送ってもらえる場合があります。",
     paid_heading: "このご注文はお支払い済みです",
     paid_text: "ありがとうございました。これ以上のお支払いはありません。",
     processing_heading: "お支払いを処理しています",
-    processing_text: "銀行振込の完了には数日かかる場合があります。これ以上の操作は不要です。失敗した場合は、このリンクから別の方法でお支払いいただけます。",
+    processing_text: "銀行口座からのお支払いの完了には数日かかる場合があります。これ以上の操作は不要です。失敗した場合は、このリンクから別の方法でお支払いいただけます。",
     thanks_heading: "お支払いありがとうございました",
     close_page: "このページは閉じていただいて構いません。",
     cancelled_heading: "お支払いは完了していません",

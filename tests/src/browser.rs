@@ -20,7 +20,8 @@ pub fn screens_dir() -> PathBuf {
 
 fn chromium(args: &[String]) -> String {
     let profile = tempfile_dir();
-    let output = Command::new("chromium")
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let output = Command::new(browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
@@ -74,6 +75,7 @@ pub fn look_at(name: &str, html: &str) {
     std::fs::write(&page, html).expect("written");
     for width in WIDTHS {
         let shot = dir.join(format!("{name}-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
         chromium(&[
             format!("--window-size={width},1000"),
             format!("--screenshot={}", shot.display()),

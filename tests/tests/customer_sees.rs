@@ -68,3 +68,22 @@ async fn checkout_names_the_invoice_and_our_pages_show_what_was_paid_for() {
     }
     assert!(!thanks.text.contains("receipt"), "no promise of a receipt nobody knows is sent");
 }
+
+/// An invoice URL as long as a link takes (2048) would break Stripe's limits: Checkout gets the
+/// invoice's title alone, and the customer can still pay; in the customer's language.
+#[tokio::test]
+async fn a_long_invoice_url_is_left_out_of_checkout_and_the_title_follows_the_language() {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let mut body = order_link(&unique("SO"));
+    body["order"]["invoice_number"] = json!("INV-1001");
+    body["order"]["invoice_url"] = json!(format!("https://shop.example.com/{}", "a".repeat(2000)));
+    body["customer"]["locale"] = json!("de");
+    let link = server.call(&merchant, "POST", "/links", Some(body)).await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.text);
+    assert_eq!(server.open(link.json()["url"].as_str().unwrap()).await.status, StatusCode::SEE_OTHER);
+    let created = server.stripe().requests().into_iter().rev().find(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(created.param("payment_intent_data[description]"), Some("Rechnung INV-1001"));
+    assert_eq!(created.param("custom_text[submit][message]"), Some("Rechnung INV-1001"));
+}

@@ -41,7 +41,7 @@ async fn each_language_writes_the_email_and_the_pages_and_its_amounts() {
         (Language::En, "en-GB"),
         (Language::De, "de-AT"),
         (Language::Fr, "fr"),
-        (Language::Es, "es-MX"),
+        (Language::Es, "es-ES"),
         (Language::Ja, "ja-JP"),
     ] {
         let currency = if language == Language::Ja { "jpy" } else { "usd" };

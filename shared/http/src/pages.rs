@@ -109,6 +109,7 @@ fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
         merchant => brand.merchant,
         // Who "{merchant}" is in a sentence when the link is unknown.
         who => if brand.merchant.is_empty() { w.the_seller } else { brand.merchant.as_str() },
+        who_starting => if brand.merchant.is_empty() { w.the_seller_starting } else { brand.merchant.as_str() },
         brand_color => brand.brand_color,
         logo_url => brand.logo_url,
         lang => brand.language.code(),

@@ -277,7 +277,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             cancel_url: format!("{base}/pay/cancel?{param}={token}"),
             expires_at,
             allow_promotion_codes: link.options.allow_promotion_codes,
-            invoice: invoice_text(&link.invoice),
+            invoice: invoice_text(link),
             // The link's, never one open's browser: an order link's session is shared by every
             // open, and its request must be the same for each (Stripe's idempotency).
             locale: link
@@ -322,12 +322,27 @@ fn session_expiry(link: &Link, now: Timestamp) -> Timestamp {
     Timestamp::from_unix(at)
 }
 
-/// "Invoice INV-1001 · https://…": what Checkout shows of the order's invoice, if it has one.
-fn invoice_text(invoice: &crate::domain::Invoice) -> Option<String> {
-    match (invoice.title(), &invoice.url) {
-        (Some(title), Some(url)) => Some(format!("{title} · {url}")),
-        (Some(title), None) => Some(title),
-        (None, Some(url)) => Some(format!("Invoice: {url}")),
-        (None, None) => None,
+/// The longest invoice text Checkout is given: within Stripe's limits for a PaymentIntent's
+/// description (1000) and for `custom_text[submit][message]` (500 in its API schema).
+const CHECKOUT_INVOICE_TEXT_MAX: usize = 500;
+
+/// "Rechnung INV-1001 · https://…": what Checkout shows of the order's invoice, if it has one, in
+/// the link's language; without the URL when the whole would be too long for Stripe (a too-long
+/// parameter would refuse the session, and the customer could not pay).
+fn invoice_text(link: &Link) -> Option<String> {
+    let invoice = &link.invoice;
+    let language = crate::domain::Language::negotiate(link.customer.as_ref().and_then(|c| c.locale.as_deref()), None);
+    let word = crate::words::words(language).invoice;
+    let title = invoice.number.as_ref().map(|n| format!("{word} {n}"));
+    let whole = match (&title, &invoice.url) {
+        (Some(title), Some(url)) => format!("{title} · {url}"),
+        (Some(title), None) => title.clone(),
+        (None, Some(url)) => format!("{word}: {url}"),
+        (None, None) => return None,
+    };
+    if whole.chars().count() <= CHECKOUT_INVOICE_TEXT_MAX {
+        return Some(whole);
     }
+    // A number is at most 100 characters: the title alone always fits.
+    Some(title.unwrap_or_else(|| word.to_string()))
 }
