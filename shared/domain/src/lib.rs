@@ -11,6 +11,7 @@ mod merchant_webhooks;
 mod money;
 mod order;
 mod payment;
+mod payment_choice;
 mod phone_plan;
 mod reminder_schedule;
 mod reminders;
@@ -30,7 +31,7 @@ pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, Sess
 pub use language::{Language, parse_locale};
 pub use link::{
     AdjustableQuantity, CollectAddress, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions, LinkStatus,
-    OpenSession, RecurringInterval, ShortCodeTarget,
+    OpenSession, PartialPayments, PaymentChoice, RecurringInterval, Restrictions, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, RENEWAL_REQUEST_EVERY_SECONDS, Refusal, RenewalRequest};
 pub use merchant_webhooks::{
@@ -40,6 +41,7 @@ pub use merchant_webhooks::{
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
+pub use payment_choice::{ChoiceError, TIP_PERCENTS, Tip, typed_amount};
 pub use reminder_schedule::ReminderSchedule;
 pub use reminders::{
     LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,

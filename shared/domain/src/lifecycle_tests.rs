@@ -33,6 +33,11 @@ fn link(kind: LinkKind) -> Link {
         expiry_announced: None,
         renewal_requested_at: None,
         invoice: Invoice::default(),
+        partial_payments: None,
+        order_paid: 0,
+        restrictions: Restrictions::default(),
+        inactive_message: None,
+        completed_payments: 0,
     }
 }
 
@@ -55,6 +60,8 @@ fn payment(link: &Link, state: PaymentState) -> Payment {
         refunded: 0,
         purge_at: None,
         delivery_id: None,
+        partial: false,
+        tip_amount: None,
     }
 }
 
@@ -69,6 +76,7 @@ fn order() -> Order {
         customer: None,
         invoice_number: None,
         invoice_url: None,
+        amount_paid: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -81,6 +89,7 @@ fn session(id: &str) -> OpenSession {
         id: SessionId::parse(id).unwrap(),
         url: format!("https://checkout/{id}"),
         expires_at: NOW.plus_seconds(3600),
+        choice: PaymentChoice::default(),
     }
 }
 
@@ -116,7 +125,7 @@ fn only_a_payable_link_takes_a_session_and_a_void_keeps_it_until_closed() {
 #[test]
 fn a_paid_link_cannot_be_voided_or_reactivated_and_a_deleted_one_is_final() {
     let mut l = link(LinkKind::Order);
-    l.take_payment(&payment(&l, PaymentState::Paid), 90);
+    l.take_payment(&payment(&l, PaymentState::Paid), true, 90);
     assert_eq!(l.status, LinkStatus::Paid);
     assert_eq!(l.void(NOW, 90), Err(LinkError::AlreadyPaid));
     assert_eq!(l.reactivate(90), Err(LinkError::AlreadyPaid));
@@ -131,7 +140,7 @@ fn money_for_a_link_that_was_not_payable_is_flagged_and_changes_its_status_never
     void.void(NOW, 90).unwrap();
     let late = payment(&void, PaymentState::Paid);
     assert_eq!(late.flag.as_deref(), Some("link_void"));
-    void.take_payment(&late, 90);
+    void.take_payment(&late, true, 90);
     assert_eq!((void.status, void.collected), (LinkStatus::Void, 2500), "counted, not reactivated");
     let mut rejected = link(LinkKind::Order);
     rejected.follow_order(OrderPaymentStatus::Rejected, NOW, 90);
@@ -255,4 +264,112 @@ fn an_expired_link_takes_a_renewal_request_once_an_hour() {
     assert_eq!(link.renewal_requested_at, Some(expired));
     assert_eq!(link.request_renewal(expired.plus_seconds(3599)), RenewalRequest::TooSoon);
     assert_eq!(link.request_renewal(expired.plus_seconds(3600)), RenewalRequest::Taken, "an hour on");
+}
+
+/// A link of 25.00 that takes parts of at least 10.00.
+fn partial_link() -> Link {
+    Link { partial_payments: Some(PartialPayments { minimum_amount: Amount::parse(1000).unwrap() }), ..link(LinkKind::Order) }
+}
+
+fn part(link: &Link, minor: i64, session: &str) -> Payment {
+    Payment {
+        session_id: SessionId::parse(session).unwrap(),
+        amount: Amount::parse(minor).unwrap(),
+        partial: true,
+        ..payment(link, PaymentState::Paid)
+    }
+}
+
+#[test]
+fn a_part_is_chosen_between_the_minimum_and_the_balance() {
+    let mut l = partial_link();
+    assert_eq!(l.choose(Some(1000), Tip::None).unwrap().part.map(Amount::minor), Some(1000));
+    assert_eq!(l.choose(None, Tip::None).unwrap().part.map(Amount::minor), Some(2500), "the balance by default");
+    let out = Err(ChoiceError::PartOutOfRange { minimum: 1000, balance: 2500 });
+    assert_eq!(l.choose(Some(999), Tip::None), out);
+    assert_eq!(l.choose(Some(2501), Tip::None), out);
+    l.order_paid = 1800;
+    assert_eq!(l.minimum_part(), Some(700), "less than the minimum left: the balance is the least");
+    assert_eq!(l.choose(Some(700), Tip::None).unwrap().part.map(Amount::minor), Some(700));
+    l.order_paid = 2500;
+    assert_eq!(l.choose(None, Tip::None), Err(ChoiceError::NothingDue));
+    assert_eq!(link(LinkKind::Order).choose(Some(1000), Tip::None), Err(ChoiceError::PartsNotTaken));
+}
+
+#[test]
+fn a_tip_is_offered_only_where_allowed_and_never_above_what_is_paid() {
+    let plain = link(LinkKind::Order);
+    assert_eq!(plain.choose(None, Tip::Percent(10)), Err(ChoiceError::TipNotOffered));
+    let mut l = link(LinkKind::Order);
+    l.options.allow_tip = true;
+    assert_eq!(l.choose(None, Tip::Percent(15)).unwrap().tip.map(Amount::minor), Some(375));
+    assert_eq!(l.choose(None, Tip::Amount(300)).unwrap().tip.map(Amount::minor), Some(300));
+    assert_eq!(l.choose(None, Tip::None).unwrap(), PaymentChoice::default());
+    assert_eq!(l.choose(None, Tip::Amount(2501)), Err(ChoiceError::TipTooLarge { maximum: 2500 }));
+    let mut product = link(LinkKind::Product);
+    product.options.allow_tip = true;
+    assert!(!product.offers_tip(), "tips are for order links");
+}
+
+#[test]
+fn parts_make_an_order_partially_paid_until_the_balance_is_paid() {
+    let l = partial_link();
+    let mut o = order();
+    assert!(o.after_payment(&part(&l, 1000, "cs_a"), 90));
+    assert_eq!((o.payment_status, o.amount_paid, o.amount_due()), (OrderPaymentStatus::PartiallyPaid, 1000, 1500));
+    let with_tip = Payment { tip_amount: Some(Amount::parse(200).unwrap()), ..part(&l, 1200, "cs_b") };
+    assert!(o.after_payment(&with_tip, 90));
+    assert_eq!((o.amount_paid, o.amount_due()), (2000, 500), "the tip is not owed on the order");
+    assert!(o.after_payment(&part(&l, 500, "cs_c"), 90));
+    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Paid, 0));
+    assert!(o.purge_at.is_some());
+    assert!(!o.after_payment(&part(&l, 500, "cs_d"), 90), "a paid order takes no more");
+}
+
+#[test]
+fn a_link_of_parts_stays_payable_until_its_order_is_paid() {
+    let mut l = partial_link();
+    l.attach_session(session("cs_part"), NOW).unwrap();
+    l.take_payment(&part(&l, 1000, "cs_part"), false, 90);
+    assert_eq!((l.status, l.openable(NOW)), (LinkStatus::Active, Openable::Payable));
+    assert!(l.session.is_none(), "the paid session is used up");
+    l.take_payment(&part(&l, 1500, "cs_rest"), true, 90);
+    assert_eq!(l.status, LinkStatus::Paid);
+}
+
+#[test]
+fn a_whole_payment_pays_the_balance_whatever_a_promotion_code_took_off() {
+    let l = link(LinkKind::Order);
+    let mut o = order();
+    let discounted = Payment { amount: Amount::parse(2000).unwrap(), ..payment(&l, PaymentState::Paid) };
+    assert!(o.after_payment(&discounted, 90));
+    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Paid, 0));
+}
+
+#[test]
+fn a_failed_debit_returns_a_partly_paid_order_to_its_parts() {
+    let l = partial_link();
+    let mut o = order();
+    o.after_payment(&part(&l, 1000, "cs_a"), 90);
+    o.after_payment(&Payment { state: PaymentState::Processing, ..part(&l, 1500, "cs_b") }, 90);
+    assert_eq!(o.payment_status, OrderPaymentStatus::Processing);
+    o.after_payment(&Payment { state: PaymentState::Failed, ..part(&l, 1500, "cs_b") }, 90);
+    assert_eq!((o.payment_status, o.amount_paid), (OrderPaymentStatus::PartiallyPaid, 1000));
+}
+
+#[test]
+fn a_reusable_link_with_a_limit_completes_at_it_and_flags_what_comes_later() {
+    let mut l = link(LinkKind::Product);
+    l.restrictions.completed_payments_limit = Some(2);
+    for (i, status) in [LinkStatus::Active, LinkStatus::Completed].into_iter().enumerate() {
+        let p = Payment { session_id: SessionId::parse(&format!("cs_{i}")).unwrap(), ..payment(&l, PaymentState::Paid) };
+        l.take_payment(&p, false, 90);
+        assert_eq!(l.status, status);
+    }
+    assert_eq!((l.completed_payments, l.openable(NOW)), (2, Openable::Completed));
+    let late = payment(&l, PaymentState::Paid);
+    assert_eq!(late.flag.as_deref(), Some("limit_reached"));
+    l.take_payment(&late, false, 90);
+    assert_eq!((l.completed_payments, l.collected), (2, 7500), "counted as money, not against the limit");
+    assert_eq!(l.void(NOW, 90), Err(LinkError::Completed));
 }

@@ -23,6 +23,8 @@ pub enum LinkStatus {
     Void,
     Expired,
     Deleted,
+    /// A reusable link that took its `completed_payments_limit`: it shows its inactive message.
+    Completed,
 }
 
 impl LinkStatus {
@@ -33,11 +35,14 @@ impl LinkStatus {
             Self::Void => "void",
             Self::Expired => "expired",
             Self::Deleted => "deleted",
+            Self::Completed => "completed",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Active, Self::Paid, Self::Void, Self::Expired, Self::Deleted].into_iter().find(|s| s.as_str() == text)
+        [Self::Active, Self::Paid, Self::Void, Self::Expired, Self::Deleted, Self::Completed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 }
 
@@ -110,6 +115,23 @@ pub struct LinkOptions {
     pub collect_address: CollectAddress,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_url: Option<String>,
+    /// An order link offers the customer a tip on our page before Checkout.
+    #[serde(default)]
+    pub allow_tip: bool,
+}
+
+/// An order link the customer may pay in parts: each at least `minimum_amount` (or the balance,
+/// when less is left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialPayments {
+    pub minimum_amount: Amount,
+}
+
+/// How many payments a reusable link takes before it turns `completed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Restrictions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_payments_limit: Option<u32>,
 }
 
 /// The Checkout Session a customer is sent to while it is open.
@@ -118,6 +140,26 @@ pub struct OpenSession {
     pub id: SessionId,
     pub url: String,
     pub expires_at: Timestamp,
+    /// What the customer chose on our page for it (a part of the balance, a tip); the default
+    /// (none) for a session of the whole amount.
+    #[serde(default, skip_serializing_if = "PaymentChoice::is_whole")]
+    pub choice: PaymentChoice,
+}
+
+/// What a customer chose to pay on our page before Checkout: a part of the balance (partial
+/// payments) and a tip. `None`: the whole amount, no tip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PaymentChoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tip: Option<Amount>,
+}
+
+impl PaymentChoice {
+    pub fn is_whole(&self) -> bool {
+        self.part.is_none() && self.tip.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +223,25 @@ pub struct Link {
     /// The order's invoice, as its merchant named it: shown to the customer wherever the link is.
     #[serde(default, skip_serializing_if = "Invoice::is_empty")]
     pub invoice: Invoice,
+    /// An order link that may be paid in parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_payments: Option<PartialPayments>,
+    /// What the link's order has been paid so far (parts), written with every change of the order
+    /// like `order_status`: the balance a customer is asked for comes from the link alone.
+    #[serde(default)]
+    pub order_paid: i64,
+    /// A reusable link's limits, and the message a customer sees once it reached them.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub restrictions: Restrictions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_message: Option<String>,
+    /// Payments a reusable link took (counted against `completed_payments_limit`).
+    #[serde(default)]
+    pub completed_payments: u32,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// An order's invoice: its number and where the customer can read it.

@@ -30,6 +30,8 @@ pub enum Openable {
     AlreadyPaid,
     /// The order's payment is in flight (a bank debit): not payable again unless it fails.
     Processing,
+    /// A reusable link that took as many payments as it may: its merchant's message is shown.
+    Completed,
     Refused(Refusal),
 }
 
@@ -41,6 +43,8 @@ pub enum LinkError {
     Deleted,
     #[error("the link cannot be paid now")]
     NotPayable,
+    #[error("the link took as many payments as it may")]
+    Completed,
 }
 
 /// How often the customers of one expired link may ask its merchant for a new one.
@@ -103,6 +107,7 @@ impl Link {
     pub fn openable(&self, now: Timestamp) -> Openable {
         match self.status_at(now) {
             LinkStatus::Paid => Openable::AlreadyPaid,
+            LinkStatus::Completed => Openable::Completed,
             LinkStatus::Deleted => Openable::Refused(Refusal::Invalid),
             // Checkout shows the session that started the debit as complete, and a new one could
             // take the money twice: the customer is told to wait (a failure reopens the order).
@@ -143,6 +148,7 @@ impl Link {
     pub fn void(&mut self, now: Timestamp, retention_days: i64) -> Result<bool, LinkError> {
         match self.status {
             LinkStatus::Paid => Err(LinkError::AlreadyPaid),
+            LinkStatus::Completed => Err(LinkError::Completed),
             LinkStatus::Deleted => Err(LinkError::Deleted),
             LinkStatus::Void => Ok(false),
             LinkStatus::Active | LinkStatus::Expired => {
@@ -158,6 +164,7 @@ impl Link {
     pub fn reactivate(&mut self, retention_days: i64) -> Result<bool, LinkError> {
         match self.status {
             LinkStatus::Paid => Err(LinkError::AlreadyPaid),
+            LinkStatus::Completed => Err(LinkError::Completed),
             LinkStatus::Deleted => Err(LinkError::Deleted),
             LinkStatus::Active | LinkStatus::Expired => Ok(false),
             LinkStatus::Void => {
@@ -186,6 +193,7 @@ impl Link {
             (LinkStatus::Deleted, _) => Some("link_deleted"),
             (LinkStatus::Void, _) => Some("link_void"),
             (LinkStatus::Paid, _) => Some("already_paid"),
+            (LinkStatus::Completed, _) => Some("limit_reached"),
             (_, Some(order)) if order.is_settled() => Some("already_paid"),
             (_, Some(OrderPaymentStatus::Rejected)) => Some("order_rejected"),
             (_, Some(order)) if order.ends_links() => Some("order_not_payable"),
@@ -194,11 +202,13 @@ impl Link {
         }
     }
 
-    /// What a session's payment does to its link. A paid order link closes, unless the payment
-    /// was flagged: a void, deleted or expired link keeps its status (and is never silently
-    /// reactivated), while the money still counts. A failed payment frees its session, so the
+    /// What a session's payment does to its link. An order link closes once its order is paid
+    /// (`closes_order`; a part leaves it open for the balance, its session used up), unless the
+    /// payment was flagged: a void, deleted or expired link keeps its status (and is never
+    /// silently reactivated), while the money still counts. A reusable link with a limit counts
+    /// the payment and turns `completed` at the limit. A failed payment frees its session, so the
     /// customer's next open makes a new one.
-    pub fn take_payment(&mut self, payment: &Payment, retention_days: i64) {
+    pub fn take_payment(&mut self, payment: &Payment, closes_order: bool, retention_days: i64) {
         match payment.state {
             PaymentState::Paid => {
                 if payment.source == PaymentSource::Stripe {
@@ -206,8 +216,19 @@ impl Link {
                 } else {
                     self.collected_manual += payment.amount.minor();
                 }
-                if self.kind == LinkKind::Order && payment.flag.is_none() {
-                    self.status = LinkStatus::Paid;
+                if payment.flag.is_some() {
+                    return;
+                }
+                self.forget_session(&payment.session_id);
+                let ends = match self.kind {
+                    LinkKind::Order => closes_order,
+                    LinkKind::Product => {
+                        self.completed_payments += 1;
+                        self.restrictions.completed_payments_limit.is_some_and(|n| self.completed_payments >= n)
+                    }
+                };
+                if ends {
+                    self.status = if self.kind == LinkKind::Order { LinkStatus::Paid } else { LinkStatus::Completed };
                     self.session = None;
                     self.purge_at = Some(payment.recorded_at.plus_days(retention_days));
                 }

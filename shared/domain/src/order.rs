@@ -6,6 +6,8 @@ use super::{Amount, Currency, Customer, Link, LinkId, MerchantId, OrderId, Short
 #[serde(rename_all = "snake_case")]
 pub enum OrderPaymentStatus {
     Outstanding,
+    /// Paid in part (partial payments): the balance is still due, its links still take it.
+    PartiallyPaid,
     Processing,
     Paid,
     Refunded,
@@ -20,6 +22,7 @@ impl OrderPaymentStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Outstanding => "outstanding",
+            Self::PartiallyPaid => "partially_paid",
             Self::Processing => "processing",
             Self::Paid => "paid",
             Self::Refunded => "refunded",
@@ -33,6 +36,7 @@ impl OrderPaymentStatus {
     pub fn parse(text: &str) -> Option<Self> {
         [
             Self::Outstanding,
+            Self::PartiallyPaid,
             Self::Processing,
             Self::Paid,
             Self::Refunded,
@@ -57,14 +61,17 @@ impl OrderPaymentStatus {
 
     /// How a session's payment moves the order; `None` leaves it as it is. A late or repeated
     /// event never takes a settled order back, and a rejected order stays rejected (the payment
-    /// is flagged for a person to refund).
-    pub fn after_payment(self, payment: super::PaymentState) -> Option<Self> {
+    /// is flagged for a person to refund). `covers`: the payment leaves nothing due; `paid_before`:
+    /// parts were paid already (a failed debit goes back to them).
+    pub fn after_payment(self, payment: super::PaymentState, covers: bool, paid_before: bool) -> Option<Self> {
         use super::PaymentState;
+        let open = if paid_before { Self::PartiallyPaid } else { Self::Outstanding };
         match payment {
             _ if self.is_settled() || self.ends_links() => None,
-            PaymentState::Paid => Some(Self::Paid),
+            PaymentState::Paid if covers => Some(Self::Paid),
+            PaymentState::Paid => Some(Self::PartiallyPaid),
             PaymentState::Processing => Some(Self::Processing),
-            PaymentState::Failed if self == Self::Processing => Some(Self::Outstanding),
+            PaymentState::Failed if self == Self::Processing => Some(open),
             PaymentState::Failed => None,
         }
     }
@@ -106,6 +113,9 @@ pub struct Order {
     pub invoice_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_url: Option<String>,
+    /// What its payments through its links paid of `amount` so far (parts, or the whole).
+    #[serde(default)]
+    pub amount_paid: i64,
     #[serde(default)]
     pub link_ids: Vec<LinkId>,
     /// The newest link made for the order: reused while it is active and inside the resend window.
@@ -174,9 +184,23 @@ impl Order {
         current
     }
 
-    /// Moves the order after a session's payment. Returns whether it moved.
+    /// What is still to be paid.
+    pub fn amount_due(&self) -> i64 {
+        (self.amount.minor() - self.amount_paid).max(0)
+    }
+
+    /// Moves the order after a session's payment, crediting what it paid. Returns whether it moved
+    /// (a part paid on a partly paid order moves it too: its balance changed).
     pub fn after_payment(&mut self, payment: &super::Payment, retention_days: i64) -> bool {
-        let Some(next) = self.payment_status.after_payment(payment.state) else { return false };
+        use super::PaymentState;
+        let credited = payment.credited(self.amount_due());
+        let covers = credited >= self.amount_due();
+        let Some(next) = self.payment_status.after_payment(payment.state, covers, self.amount_paid > 0) else {
+            return false;
+        };
+        if payment.state == PaymentState::Paid {
+            self.amount_paid += credited;
+        }
         self.move_to(next, payment.recorded_at);
         if next == OrderPaymentStatus::Paid {
             self.purge_at = Some(payment.recorded_at.plus_days(retention_days));
@@ -184,12 +208,13 @@ impl Order {
         true
     }
 
-    /// Paid outside the platform. A rejected order may still be marked paid (the customer paid
-    /// after all); a settled one may not.
+    /// Paid outside the platform (what was due). A rejected order may still be marked paid (the
+    /// customer paid after all); a settled one may not.
     pub fn mark_paid(&mut self, now: Timestamp, retention_days: i64) -> Result<(), OrderError> {
         if self.payment_status.is_settled() {
             return Err(OrderError::AlreadyPaid);
         }
+        self.amount_paid = self.amount.minor();
         self.move_to(OrderPaymentStatus::Paid, now);
         self.purge_at = Some(now.plus_days(retention_days));
         Ok(())
