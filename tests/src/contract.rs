@@ -52,6 +52,11 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         expiry_announced: None,
         renewal_requested_at: None,
         invoice: Default::default(),
+        partial_payments: None,
+        order_paid: 0,
+        restrictions: Default::default(),
+        inactive_message: None,
+        completed_payments: 0,
     }
 }
 
@@ -65,6 +70,7 @@ pub fn order(merchant_id: &MerchantId, id: &str) -> Order {
         customer: None,
         invoice_number: None,
         invoice_url: None,
+        amount_paid: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -91,6 +97,8 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
         refunded: 0,
         purge_at: None,
         delivery_id: None,
+        partial: false,
+        tip_amount: None,
     }
 }
 
@@ -255,7 +263,7 @@ pub async fn an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_lef
     let o = order(&m, "SO-follow");
     let purge = NOW.plus_days(90);
     let follow =
-        |link: LinkId| Write::LinkFollowsOrder { link, status: OrderPaymentStatus::Paid, purge_at: Some(purge) };
+        |link: LinkId| Write::LinkFollowsOrder { link, status: OrderPaymentStatus::Paid, amount_paid: 2500, purge_at: Some(purge) };
     store.commit(vec![follow(read.id.clone()), follow(gone.clone()), Write::Order(Versioned::new(o))]).await.unwrap();
     let followed = read_link(store, &read.id).await.unwrap();
     assert_eq!((followed.order_status, followed.purge_at), (Some(OrderPaymentStatus::Paid), Some(purge)));

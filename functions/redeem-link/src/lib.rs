@@ -1,5 +1,6 @@
-//! redeem-link: the customer's routes, public. `GET /pay`, `GET /p/{code}`, `GET /pay/resolve`,
-//! `GET /pay/complete`, `GET /pay/cancel`, `POST /pay/renewal-request`.
+//! redeem-link: the customer's routes, public. `GET /pay`, `GET /p/{code}`, `POST /pay` (what the
+//! customer chose: a part, a tip), `GET /pay/resolve`, `GET /pay/complete`, `GET /pay/cancel`,
+//! `POST /pay/renewal-request`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -8,11 +9,12 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Language, Link, Settings};
+use paylinks::domain::{Language, Link, PaymentChoice, Settings};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
 use paylinks::usecases::renewal::Renewal;
+use paylinks_http::choice::{self, ChoiceInput};
 use paylinks_http::pages::{self, Brand, Summary};
 use paylinks_http::{self as http, ApiError};
 use serde_json::json;
@@ -43,13 +45,18 @@ enum Route {
     Complete,
     Cancel,
     RenewalRequest,
+    Choose,
 }
 
 fn route(request: &Request) -> Option<Route> {
     let segments = http::path_segments(request);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     if request.method() == Method::POST {
-        return (segments.as_slice() == ["pay", "renewal-request"]).then_some(Route::RenewalRequest);
+        return match segments.as_slice() {
+            ["pay", "renewal-request"] => Some(Route::RenewalRequest),
+            ["pay"] => Some(Route::Choose),
+            _ => None,
+        };
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return None;
@@ -83,6 +90,7 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
     let seen = Seen { accept };
     let result = match route {
+        Route::Choose => choose(deps, seen, &request).await,
         Route::Pay => pay(deps, seen, Presented::Token(&token)).await,
         Route::Short(code) => pay(deps, seen, Presented::ShortCode(&code)).await,
         Route::Resolve => return resolve(deps, &token).await.unwrap_or_else(ApiError::into_response),
@@ -146,8 +154,17 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
     let mut inspection = redeemer.inspect(presented, now, true).await?;
-    if let Inspection::Payable { link, delivery_id, .. } = &inspection {
-        match redeemer.checkout_session(link, delivery_id.as_ref(), now).await {
+    if let Inspection::Payable { link, delivery_id, settings } = &inspection {
+        if link.asks_for_choice() {
+            // Our page first: the customer chooses a part or a tip, then posts it.
+            let token = match presented {
+                Presented::Token(token) => token.to_string(),
+                Presented::ShortCode(_) => redeemer.urls().token_for_delivery(link, delivery_id.as_ref()),
+            };
+            let page = choice::page(&seen.brand(settings, link), link, &token, &ChoiceInput::default(), None);
+            return Ok(http::html(StatusCode::OK, page));
+        }
+        match redeemer.checkout_session(link, delivery_id.as_ref(), PaymentChoice::default(), now).await {
             Ok(session) => return Ok(http::redirect(&session.url)),
             // Voided, paid or expired while the session was made: say what the link is now
             // (the open is already counted).
@@ -156,10 +173,57 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
         }
     }
     Ok(match inspection {
+        Inspection::Payable { link, delivery_id, settings } if link.asks_for_choice() => {
+            let token = redeemer.urls().token_for_delivery(&link, delivery_id.as_ref());
+            let page = choice::page(&seen.brand(&settings, &link), &link, &token, &ChoiceInput::default(), None);
+            http::html(StatusCode::OK, page)
+        }
         Inspection::Payable { link, delivery_id, .. } => {
-            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), now).await?;
+            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), PaymentChoice::default(), now).await?;
             http::redirect(&session.url)
         }
+        other => not_payable(deps, seen, other),
+    })
+}
+
+/// `POST /pay`: what the customer chose on our page. A valid choice goes to Checkout (`303`);
+/// one out of range shows the page again with what was wrong (`422`).
+async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Response<Body>, RedeemError> {
+    let (token, input) = ChoiceInput::parse(http::body_bytes(request));
+    let Some(token) = token else {
+        return Ok(http::html(StatusCode::BAD_REQUEST, pages::not_found(&Brand::neutral().speaking(seen.language(None)))));
+    };
+    let now = deps.clock.now();
+    let redeemer = deps.redeemer();
+    let inspection = redeemer.inspect(Presented::Token(&token), now, false).await?;
+    let Inspection::Payable { link, delivery_id, settings } = inspection else {
+        return Ok(not_payable(deps, seen, inspection));
+    };
+    if !link.asks_for_choice() {
+        // Nothing to choose: the link itself goes to Checkout.
+        return Ok(http::redirect(&redeemer.urls().pay_url_for_token(&token)));
+    }
+    let brand = seen.brand(&settings, &link);
+    let chosen = match choice::read(&link, &input) {
+        Ok(chosen) => chosen,
+        Err(problem) => {
+            let page = choice::page(&brand, &link, &token, &input, Some(problem));
+            return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
+    };
+    match redeemer.checkout_session(&link, delivery_id.as_ref(), chosen, now).await {
+        Ok(session) => Ok(http::redirect(&session.url)),
+        // Paid, voided or expired meanwhile: the link's page says what it is now.
+        Err(RedeemError::NoLongerPayable) => Ok(http::redirect(&redeemer.urls().pay_url_for_token(&token))),
+        Err(err) => Err(err),
+    }
+}
+
+/// What a customer sees of a link that is not payable now.
+fn not_payable(deps: &Deps, seen: Seen<'_>, inspection: Inspection) -> Response<Body> {
+    match inspection {
+        Inspection::Payable { .. } => unreachable!("payable links are answered by the caller"),
+        Inspection::Completed { link, settings } => completed(seen, &link, &settings),
         Inspection::AlreadyPaid { link, settings } => {
             http::html(StatusCode::OK, pages::already_paid(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
@@ -169,7 +233,13 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
         Inspection::Refused { refusal, link, settings } => {
             refusal_response(deps, seen, refusal, link.as_deref(), settings.as_ref())
         }
-    })
+    }
+}
+
+/// A reusable link past its limit: `410` with its merchant's message (no landing-page redirect:
+/// the message is what the merchant chose to say).
+fn completed(seen: Seen, link: &Link, settings: &Settings) -> Response<Body> {
+    http::html(StatusCode::GONE, pages::completed(&seen.brand(settings, link), link.inactive_message.as_deref()))
 }
 
 /// The same checks as `/pay`, as JSON, for headless storefronts. Opens are not counted here.
@@ -184,6 +254,10 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
         Inspection::Payable { link, settings, .. } => (Box::new(link.value), settings, "active"),
         Inspection::AlreadyPaid { link, settings } => (link, settings, "paid"),
         Inspection::Processing { link, settings } => (link, settings, "processing"),
+        Inspection::Completed { link, .. } => {
+            let message = link.inactive_message.as_deref().unwrap_or("This payment link is no longer available.");
+            return Err(ApiError::new(StatusCode::GONE, "link_completed", message));
+        }
         Inspection::Refused { refusal: Refusal::Expired, .. } => {
             return Err(ApiError::new(StatusCode::GONE, "link_expired", "This payment link has expired."));
         }
@@ -202,6 +276,10 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
             "amount": link.amount,
             "currency": link.currency,
             "line_items": link.line_items,
+            "amount_paid": link.order_paid,
+            "amount_due": link.balance(),
+            "partial_payments": link.partial_payments,
+            "allow_tip": link.offers_tip(),
             "merchant": {
                 "display_name": settings.display_name,
                 "brand_color": settings.brand_color,
@@ -216,9 +294,9 @@ async fn complete(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<B
     let now = deps.clock.now();
     Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
         Inspection::Payable { link, settings, .. } => thanks(seen, &link, &settings),
-        Inspection::AlreadyPaid { link, settings } | Inspection::Processing { link, settings } => {
-            thanks(seen, &link, &settings)
-        }
+        Inspection::AlreadyPaid { link, settings }
+        | Inspection::Processing { link, settings }
+        | Inspection::Completed { link, settings } => thanks(seen, &link, &settings),
         // The webhook may void or expire nothing the customer just paid for; thank them anyway
         // when we know the link, since Stripe only sends them here after a payment.
         Inspection::Refused {
@@ -254,6 +332,7 @@ async fn cancel(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Bod
         Inspection::Processing { link, settings } => {
             http::html(StatusCode::OK, pages::processing(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
+        Inspection::Completed { link, settings } => completed(seen, &link, &settings),
         Inspection::Refused { refusal, link, settings } => {
             refusal_response(deps, seen, refusal, link.as_deref(), settings.as_ref())
         }

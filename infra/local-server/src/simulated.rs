@@ -120,6 +120,13 @@ fn event_of(
     if let Some(delivery) = &request.delivery_id {
         metadata["delivery_id"] = json!(delivery);
     }
+    // As the Stripe adapter tells Stripe (strings, like all Stripe metadata).
+    if let Some(part) = request.choice.part {
+        metadata["part_amount"] = json!(part.minor().to_string());
+    }
+    if let Some(tip) = request.choice.tip {
+        metadata["tip_amount"] = json!(tip.minor().to_string());
+    }
     let object = json!({
         "id": session.session.id,
         "object": "checkout.session",

@@ -32,9 +32,18 @@ pub enum ChoiceError {
 }
 
 impl Link {
-    /// What is left to pay: the link's amount less what its order was paid in parts so far.
+    /// What its order was paid so far: the parts recorded, or all of it once the order is
+    /// settled (however it was: links made before parts were recorded say only that).
+    pub fn paid_of_order(&self) -> i64 {
+        match self.order_status {
+            Some(status) if status.is_settled() => self.amount.minor().max(self.order_paid),
+            _ => self.order_paid,
+        }
+    }
+
+    /// What is left to pay: the link's amount less what its order was paid so far.
     pub fn balance(&self) -> i64 {
-        (self.amount.minor() - self.order_paid).max(0)
+        (self.amount.minor() - self.paid_of_order()).max(0)
     }
 
     /// The least a part may be: the link's minimum, or the balance when less is left.

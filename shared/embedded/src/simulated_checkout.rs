@@ -60,6 +60,7 @@ impl Checkout for SimulatedCheckout {
             id: SessionId::parse(&id).map_err(|e| CheckoutError::Unavailable(Box::new(e)))?,
             url: format!("{}/simulated-checkout/{id}", self.public_base_url),
             expires_at: request.expires_at,
+            choice: request.choice,
         };
         keys.insert(request.idempotency_key.clone(), id.clone());
         sessions.insert(id, SimulatedSession { session: session.clone(), request: request.clone(), expired: false });

@@ -170,7 +170,9 @@ impl State {
     fn apply(&mut self, write: Write) {
         match write {
             Write::Link(link) => self.links.put(link.id.clone(), &link),
-            Write::LinkFollowsOrder { link, status, purge_at } => self.follow_order(&link, status, purge_at),
+            Write::LinkFollowsOrder { link, status, amount_paid, purge_at } => {
+                self.follow_order(&link, status, amount_paid, purge_at)
+            }
             Write::Order(order) => self.orders.put(order_key(&order), &order),
             Write::Payment(p) => self.payments.put(payment_key(&p), &p),
             Write::Intent(i) => self.intents.put(i.intent.clone(), &i),
@@ -205,10 +207,11 @@ impl State {
         }
     }
 
-    fn follow_order(&mut self, link: &LinkId, status: OrderPaymentStatus, purge_at: Option<Timestamp>) {
+    fn follow_order(&mut self, link: &LinkId, status: OrderPaymentStatus, paid: i64, purge_at: Option<Timestamp>) {
         if let Some((version, stored)) = self.links.0.get_mut(link) {
             *version += 1;
             stored.order_status = Some(status);
+            stored.order_paid = paid;
             if purge_at.is_some() {
                 stored.purge_at = purge_at;
             }

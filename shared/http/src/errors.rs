@@ -49,6 +49,10 @@ impl From<ManageError> for ApiError {
             ManageError::AlreadyPaid => {
                 ApiError::conflict("link_already_paid", "A paid link cannot be voided or reactivated.")
             }
+            ManageError::Completed => ApiError::conflict(
+                "link_completed",
+                "The link took as many payments as its limit allows; make a new link to take more.",
+            ),
             ManageError::Invalid(e) => ApiError::validation(e),
             ManageError::Store(e) => ApiError::from(e),
             ManageError::Checkout(e) => ApiError::from(e),

@@ -7,6 +7,7 @@ mod deadline;
 pub mod dto;
 mod error;
 mod errors;
+pub mod choice;
 pub mod pages;
 mod request;
 pub mod resolver;

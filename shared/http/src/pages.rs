@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("unavailable.html", include_str!("../templates/unavailable.html")),
     ("thank_you.html", include_str!("../templates/thank_you.html")),
     ("cancelled.html", include_str!("../templates/cancelled.html")),
+    ("choose.html", include_str!("../templates/choose.html")),
     ("simulated_checkout.html", include_str!("../templates/simulated_checkout.html")),
 ];
 
@@ -103,7 +104,7 @@ impl Summary {
     }
 }
 
-fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
+pub(crate) fn render(template: &str, brand: &Brand, extra: minijinja::Value) -> String {
     let w = words(brand.language);
     let ctx = context! {
         merchant => brand.merchant,
@@ -145,6 +146,12 @@ pub fn expired(brand: &Brand, renewal_token: Option<&str>) -> String {
 pub fn renewal_requested(brand: &Brand) -> String {
     let w = words(brand.language);
     unavailable(brand, w.renewal_heading, "", context! { asked => true })
+}
+
+/// A reusable link past its limit: the merchant's own message, or ours.
+pub fn completed(brand: &Brand, message: Option<&str>) -> String {
+    let w = words(brand.language);
+    unavailable(brand, w.completed_heading, message.unwrap_or(w.completed_text), context! { completed => true })
 }
 
 pub fn void(brand: &Brand) -> String {

@@ -38,6 +38,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/links/{id}/sms", "send-sms", Merchant),
     route("POST", "/text-to-pay", "send-sms", Merchant),
     route("GET", "/pay", "redeem-link", Public),
+    route("POST", "/pay", "redeem-link", Public),
     route("GET", "/p/{code}", "redeem-link", Public),
     route("GET", "/pay/resolve", "redeem-link", Public),
     route("GET", "/pay/complete", "redeem-link", Public),

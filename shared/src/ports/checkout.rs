@@ -1,7 +1,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Amount, CollectAddress, Currency, DeliveryId, LinkId, MerchantId, OpenSession, SessionId, StripeAccount, Timestamp,
+    Amount, CollectAddress, Currency, DeliveryId, LinkId, MerchantId, OpenSession, PaymentChoice, SessionId,
+    StripeAccount, Timestamp,
 };
 
 /// A line of a Checkout Session, in the currency of the session.
@@ -35,6 +36,8 @@ pub struct NewCheckoutSession {
     pub invoice: Option<String>,
     /// Checkout's language: the customer's (`customer.locale`), else `auto` (the browser's).
     pub locale: &'static str,
+    /// What the customer chose on our page (a part, a tip): told to the webhook in the metadata.
+    pub choice: PaymentChoice,
     /// The same key for the same link and attempt: concurrent opens get one session from Stripe.
     pub idempotency_key: String,
 }

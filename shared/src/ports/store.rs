@@ -84,6 +84,8 @@ pub enum Write {
     LinkFollowsOrder {
         link: LinkId,
         status: OrderPaymentStatus,
+        /// What the order was paid so far (the balance its links ask for).
+        amount_paid: i64,
         purge_at: Option<Timestamp>,
     },
     Order(Versioned<Order>),

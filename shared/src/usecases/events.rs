@@ -29,6 +29,9 @@ fn payment_json(payment: &Payment) -> serde_json::Value {
         "currency": payment.currency.code(),
         "failure": payment.failure,
         "recorded_at": payment.recorded_at,
+        "partial": payment.partial,
+        "tip_amount": payment.tip_amount.map(|t| t.minor()),
+        "flag": payment.flag,
     })
 }
 
@@ -53,6 +56,7 @@ pub fn of_payment(
 pub fn of_order(endpoints: &[WebhookEndpoint], order: &Order, now: Timestamp) -> Option<MerchantEvent> {
     let kind = match order.payment_status {
         OrderPaymentStatus::Paid => EventType::OrderPaid,
+        OrderPaymentStatus::PartiallyPaid => EventType::OrderPartiallyPaid,
         OrderPaymentStatus::Processing => EventType::OrderProcessing,
         OrderPaymentStatus::Refunded | OrderPaymentStatus::PartiallyRefunded => EventType::OrderRefunded,
         _ => return None,
@@ -61,6 +65,8 @@ pub fn of_order(endpoints: &[WebhookEndpoint], order: &Order, now: Timestamp) ->
         "id": order.id.to_string(),
         "payment_status": order.payment_status.as_str(),
         "amount": order.amount.minor(),
+        "amount_paid": order.amount_paid,
+        "amount_due": order.amount_due(),
         "currency": order.currency.code(),
         "link_ids": order.link_ids.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
         "updated_at": order.updated_at,

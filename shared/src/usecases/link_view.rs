@@ -32,6 +32,17 @@ impl LinkUrls<'_> {
         self.tokens.issue(&claims, created_at)
     }
 
+    /// The link's token naming the delivery a customer came through (a short code's).
+    pub fn token_for_delivery(&self, link: &Link, delivery: Option<&crate::domain::DeliveryId>) -> String {
+        let claims = LinkToken {
+            link_id: link.id.clone(),
+            merchant_id: Some(link.merchant_id.clone()),
+            delivery_id: delivery.cloned(),
+            expires_at: link.expires_at,
+        };
+        self.tokens.issue(&claims, link.created_at)
+    }
+
     pub fn pay_url_for_token(&self, token: &str) -> String {
         format!("{}/pay?{}={token}", self.config.public_base_url, self.config.token_query_param)
     }
@@ -72,6 +83,9 @@ pub struct LinkSummary {
     pub expires_at: Option<Timestamp>,
     pub renewal_requested_at: Option<Timestamp>,
     pub earnings: Earnings,
+    /// An order link's order: paid so far (parts, or the whole) and still due.
+    pub amount_paid: Option<i64>,
+    pub amount_due: Option<i64>,
 }
 
 impl LinkSummary {
@@ -94,6 +108,8 @@ impl LinkSummary {
                 manual: link.collected_manual,
                 currency: link.currency.code().to_string(),
             },
+            amount_paid: link.order_id.is_some().then_some(link.paid_of_order()),
+            amount_due: link.order_id.is_some().then_some(link.balance()),
         }
     }
 }
@@ -116,8 +132,10 @@ impl LinkSummary {
             created_at: current.created_at,
             expires_at: current.expires_at,
             renewal_requested_at: None,
-            // A link that took money closed its order: it would not be reused.
+            // Only parts of the order may have been paid through it; not counted here.
             earnings: Earnings { stripe: 0, manual: 0, currency: reused.currency.code().to_string() },
+            amount_paid: Some(reused.amount_paid),
+            amount_due: Some((current.amount.minor() - reused.amount_paid).max(0)),
         }
     }
 }

@@ -46,7 +46,7 @@ impl LinkFilter {
             None => None,
             Some(text) => match LinkStatus::parse(text) {
                 Some(s) if s != LinkStatus::Deleted => Some(s),
-                _ => return Err(bad("status must be active, paid, void or expired")),
+                _ => return Err(bad("status must be active, paid, void, expired or completed")),
             },
         };
         let kind = match get("kind").as_deref() {

@@ -17,6 +17,8 @@ pub enum ManageError {
     NotFound,
     #[error("the link is paid")]
     AlreadyPaid,
+    #[error("the link took as many payments as it may")]
+    Completed,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -29,6 +31,7 @@ impl From<LinkError> for ManageError {
     fn from(err: LinkError) -> Self {
         match err {
             LinkError::AlreadyPaid => Self::AlreadyPaid,
+            LinkError::Completed => Self::Completed,
             LinkError::Deleted | LinkError::NotPayable => Self::NotFound,
         }
     }
@@ -46,6 +49,10 @@ pub struct PaymentView {
     pub source: crate::domain::PaymentSource,
     pub flag: Option<String>,
     pub refunded: i64,
+    /// A part of the order's balance the customer chose, rather than the whole.
+    pub partial: bool,
+    /// The customer's tip, within `amount`.
+    pub tip_amount: Option<i64>,
 }
 
 impl PaymentView {
@@ -61,6 +68,8 @@ impl PaymentView {
             source: p.source,
             flag: p.flag.clone(),
             refunded: p.refunded,
+            partial: p.partial,
+            tip_amount: p.tip_amount.map(crate::domain::Amount::minor),
         }
     }
 }
@@ -73,6 +82,11 @@ pub struct LinkDetail {
     pub customer: Option<crate::domain::Customer>,
     pub landing_page_url: Option<String>,
     pub options: crate::domain::LinkOptions,
+    pub partial_payments: Option<crate::domain::PartialPayments>,
+    /// A reusable link's limit, what it took so far, and what it says at the limit.
+    pub restrictions: crate::domain::Restrictions,
+    pub completed_payments: u32,
+    pub inactive_message: Option<String>,
     /// The link's own reminder policy or `false`; `null`: its merchant's settings apply.
     pub reminders: Option<LinkReminders>,
     pub opens: u64,
@@ -141,6 +155,10 @@ pub async fn detail<S: ReadLinkRecords + ?Sized>(
         customer: link.customer.clone(),
         landing_page_url: link.landing_page_url.clone(),
         options: link.options.clone(),
+        partial_payments: link.partial_payments,
+        restrictions: link.restrictions,
+        completed_payments: link.completed_payments,
+        inactive_message: link.inactive_message.clone(),
         reminders: link.reminders.clone(),
         opens: link.opens,
         funnel_summary: super::funnel::FunnelSummary::of(

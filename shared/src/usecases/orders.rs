@@ -42,6 +42,9 @@ pub struct OrderView {
     pub id: String,
     pub payment_status: &'static str,
     pub amount: i64,
+    /// Paid so far through its links (parts, or the whole) and still due.
+    pub amount_paid: i64,
+    pub amount_due: i64,
     pub currency: String,
     pub customer: CustomerView,
     pub link_ids: Vec<String>,
@@ -54,6 +57,8 @@ impl OrderView {
             id: order.id.to_string(),
             payment_status: order.payment_status.as_str(),
             amount: order.amount.minor(),
+            amount_paid: order.amount_paid,
+            amount_due: order.amount_due(),
             currency: order.currency.code().to_string(),
             customer: CustomerView {
                 name: order.customer.as_ref().and_then(|c| c.name.clone()),
@@ -81,7 +86,7 @@ impl OrderFilter {
                     .filter(|s| !matches!(s, OrderPaymentStatus::NotTracked | OrderPaymentStatus::Deleted))
                     .ok_or_else(|| {
                         QueryError::from_message(
-                            "payment_status must be outstanding, processing, paid, refunded, partially_refunded or rejected",
+                            "payment_status must be outstanding, partially_paid, processing, paid, refunded, partially_refunded or rejected",
                         )
                     })?,
             ),
@@ -192,6 +197,8 @@ async fn settle<S: OrderStore + ?Sized>(
     for _ in attempts() {
         let wanted = Wanted { order: Some((merchant.clone(), id.clone())), ..Wanted::default() };
         let mut order = store.read(&wanted).await?.order.ok_or(OrderError::NotFound)?;
+        // What the merchant marks as paid outside: what was still due (parts paid stay theirs).
+        let due = order.amount_due();
         match how {
             Settle::MarkPaid => order.mark_paid(now, retention_days)?,
             // Rejected before: its links are looked at again, for sessions a fault left open.
@@ -199,9 +206,10 @@ async fn settle<S: OrderStore + ?Sized>(
         }
         let wanted = Wanted { links: order.link_ids.clone(), ..Wanted::default() };
         let mut links = store.read(&wanted).await?.links;
-        let manual = (how == Settle::MarkPaid).then(|| manual_payment(&order, now, retention_days)).flatten();
+        let manual = (how == Settle::MarkPaid).then(|| manual_payment(&order, due, now, retention_days)).flatten();
         for link in &mut links {
             link.follow_order(order.payment_status, now, retention_days);
+            link.order_paid = order.amount_paid;
             if let Some(payment) = manual.as_ref().filter(|p| p.link_id == link.id) {
                 link.collected_manual += payment.amount.minor();
             }
@@ -220,8 +228,8 @@ async fn settle<S: OrderStore + ?Sized>(
     Err(StoreError::Conflict.into())
 }
 
-/// The manual payment on the order's current link, if it has one.
-fn manual_payment(order: &Order, now: Timestamp, retention_days: i64) -> Option<Payment> {
+/// The manual payment of `due` on the order's current link, if it has one.
+fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) -> Option<Payment> {
     let link_id = order.current_link.as_ref().map(|c| c.id.clone()).or_else(|| order.link_ids.last().cloned())?;
     Some(Payment {
         session_id: SessionId::parse(&format!("manual_{}", random_base62(20))).expect("a valid id"),
@@ -230,7 +238,7 @@ fn manual_payment(order: &Order, now: Timestamp, retention_days: i64) -> Option<
         order_id: Some(order.id.clone()),
         state: PaymentState::Paid,
         source: PaymentSource::Manual,
-        amount: order.amount,
+        amount: crate::domain::Amount::charged(due).unwrap_or(order.amount),
         currency: order.currency,
         customer_email: None,
         customer_name: order.customer.as_ref().and_then(|c| c.name.clone()),
@@ -241,6 +249,8 @@ fn manual_payment(order: &Order, now: Timestamp, retention_days: i64) -> Option<
         refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
         delivery_id: None,
+        partial: false,
+        tip_amount: None,
     })
 }
 

@@ -6,8 +6,8 @@
 use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, RecurringInterval, Settings, ShortCode,
-    Timestamp, Versioned,
+    Amount, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice, RecurringInterval,
+    Settings, ShortCode, Timestamp, Versioned,
 };
 use crate::ports::{
     Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Wanted, Write,
@@ -31,6 +31,11 @@ pub enum Inspection {
     },
     /// The order's payment is in flight (a bank debit): not payable again unless it fails.
     Processing {
+        link: Box<Link>,
+        settings: Settings,
+    },
+    /// A reusable link that took as many payments as it may: its merchant's message.
+    Completed {
         link: Box<Link>,
         settings: Settings,
     },
@@ -167,6 +172,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         Ok(match openable {
             Openable::AlreadyPaid => Inspection::AlreadyPaid { link: shown, settings },
             Openable::Processing => Inspection::Processing { link: shown, settings },
+            Openable::Completed => Inspection::Completed { link: shown, settings },
             Openable::Refused(refusal) => Inspection::Refused { refusal, link: Some(shown), settings: Some(settings) },
             Openable::Payable if named.token_expired => {
                 Inspection::Refused { refusal: Refusal::Expired, link: Some(shown), settings: Some(settings) }
@@ -175,31 +181,38 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         })
     }
 
-    /// The Checkout Session the customer should be sent to.
+    /// The Checkout Session the customer should be sent to, for what they chose on our page
+    /// (`choice`, checked by `Link::choose`; the whole amount when the link asks for nothing).
     /// `delivery`: whose URL the customer came through, named on a product link's session (its
     /// own customer's); an order link's session is shared by every recipient.
     pub async fn checkout_session(
         &self,
         link: &Versioned<Link>,
         delivery: Option<&DeliveryId>,
+        choice: PaymentChoice,
         now: Timestamp,
     ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
             // Reusable links: every customer gets a session of their own.
             let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
-            let request = NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, now, key) };
+            let request =
+                NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
             return Ok(self.checkout.create_session(&request).await?);
         }
         let mut link = link.clone();
         for _ in attempts() {
-            if let Some(session) = link.usable_session(now) {
+            let open = link.usable_session(now);
+            if let Some(session) = open.filter(|s| s.choice == choice) {
                 return Ok(session.clone());
             }
-            // The same key for every open that read this version of the link: Stripe answers them
-            // all with one session. A link written since (a session attached or abandoned, a void,
-            // a reactivation) gets a new key, so an abandoned session is never handed back.
-            let key = format!("{}-s{}-v{}", link.id, link.session_seq, link.version);
-            let request = self.session_request(&link, now, key);
+            // Another choice's session (a customer who changed their mind) is replaced, then closed.
+            let replaced = open.map(|s| s.id.clone());
+            // The same key for every open that read this version of the link and chose the same:
+            // Stripe answers them all with one session. A link written since (a session attached
+            // or abandoned, a void, a reactivation) gets a new key, so an abandoned session is
+            // never handed back.
+            let key = format!("{}-s{}-v{}{}", link.id, link.session_seq, link.version, choice_key(choice));
+            let request = self.session_request(&link, choice, now, key);
             let created = match self.checkout.create_session(&request).await {
                 Ok(session) => Some(session),
                 // Another open is making the same session: read again to find it.
@@ -208,9 +221,17 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             };
             if let Some(session) = &created {
                 let mut next = link.clone();
+                let session = OpenSession { choice, ..session.clone() };
                 if next.attach_session(session.clone(), now).is_ok() {
                     match self.store.commit(vec![Write::Link(next)]).await {
-                        Ok(()) => return Ok(session.clone()),
+                        Ok(()) => {
+                            if let Some(replaced) = replaced {
+                                // Best effort: a payment through it is still recorded (and
+                                // flagged if it pays more than was due).
+                                let _ = self.checkout.expire_session(link.stripe_account.as_ref(), &replaced).await;
+                            }
+                            return Ok(session);
+                        }
                         Err(StoreError::Conflict) => {}
                         Err(err) => return Err(err.into()),
                     }
@@ -219,7 +240,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
             let fresh = retained(self.store.read(&wanted).await?.link, now);
             let payable = fresh.as_ref().filter(|f| f.openable(now) == Openable::Payable);
-            let theirs = payable.and_then(|f| f.usable_session(now)).map(|s| s.id.clone());
+            let theirs = payable.and_then(|f| f.usable_session(now)).filter(|s| s.choice == choice).map(|s| s.id.clone());
             if let Some(ours) = &created
                 && theirs.as_ref() != Some(&ours.id)
             {
@@ -237,21 +258,25 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
 
     /// A request that is the same for every concurrent open of the link: same parameters, same
     /// idempotency key, so Stripe answers all of them with one session.
-    fn session_request(&self, link: &Link, now: Timestamp, key: String) -> NewCheckoutSession {
+    fn session_request(&self, link: &Link, choice: PaymentChoice, now: Timestamp, key: String) -> NewCheckoutSession {
         let expires_at = session_expiry(link, now);
         let token = self.urls().token(link);
         let base = &self.config.public_base_url;
         let param = &self.config.token_query_param;
         let idempotency_key = format!("{key}-{}", expires_at.unix());
-        let lines = if link.kind == LinkKind::Order && order_total_differs(link) {
-            // A custom amount (after shipping or discounts) is charged as one line of the link's name.
-            vec![CheckoutLine {
-                name: link.name.clone(),
-                unit_amount: link.amount,
-                quantity: 1,
-                adjustable_quantity: None,
-                recurring: None,
-            }]
+        let language = language_of(link);
+        let mut lines = if link.kind == LinkKind::Order
+            && (order_total_differs(link) || choice.part.is_some() || link.order_paid > 0)
+        {
+            // A custom amount (after shipping or discounts), a part or what is left of the
+            // balance is charged as one line of the link's name.
+            let due = choice.part.or_else(|| Amount::parse(link.balance()).ok()).unwrap_or(link.amount);
+            let name = if due == link.amount {
+                link.name.clone()
+            } else {
+                format!("{} · {}", link.name, crate::words::words(language).part_payment)
+            };
+            vec![CheckoutLine { name, unit_amount: due, quantity: 1, adjustable_quantity: None, recurring: None }]
         } else {
             link.line_items
                 .iter()
@@ -264,6 +289,11 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 })
                 .collect()
         };
+        if let Some(tip) = choice.tip {
+            // A line of its own: the customer sees it, and the payment records it apart.
+            let name = crate::words::words(language).tip.to_string();
+            lines.push(CheckoutLine { name, unit_amount: tip, quantity: 1, adjustable_quantity: None, recurring: None });
+        }
         NewCheckoutSession {
             link_id: link.id.clone(),
             merchant_id: link.merchant_id.clone(),
@@ -288,6 +318,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 .map_or("auto", crate::domain::Language::code),
             require_phone: link.options.require_phone,
             collect_address: link.options.collect_address,
+            choice,
             idempotency_key,
         }
     }
@@ -299,6 +330,18 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         url.query_pairs_mut().append_pair(&self.config.error_query_param, refusal.as_str());
         Some(url.to_string())
     }
+}
+
+/// What tells one choice's session from another's in its idempotency key.
+fn choice_key(choice: PaymentChoice) -> String {
+    let part = choice.part.map(|p| format!("-p{}", p.minor())).unwrap_or_default();
+    let tip = choice.tip.map(|t| format!("-t{}", t.minor())).unwrap_or_default();
+    format!("{part}{tip}")
+}
+
+/// The link's customer's language (never one open's browser: a session is shared).
+fn language_of(link: &Link) -> crate::domain::Language {
+    crate::domain::Language::negotiate(link.customer.as_ref().and_then(|c| c.locale.as_deref()), None)
 }
 
 fn order_total_differs(link: &Link) -> bool {
@@ -331,7 +374,7 @@ const CHECKOUT_INVOICE_TEXT_MAX: usize = 500;
 /// parameter would refuse the session, and the customer could not pay).
 fn invoice_text(link: &Link) -> Option<String> {
     let invoice = &link.invoice;
-    let language = crate::domain::Language::negotiate(link.customer.as_ref().and_then(|c| c.locale.as_deref()), None);
+    let language = language_of(link);
     let word = crate::words::words(language).invoice;
     let title = invoice.number.as_ref().map(|n| format!("{word} {n}"));
     let whole = match (&title, &invoice.url) {

@@ -78,6 +78,7 @@ impl Checkout for StripeCheckout {
             id: SessionId::parse(&session.id).map_err(|e| CheckoutError::Unavailable(Box::new(e)))?,
             url,
             expires_at: Timestamp::from_unix(session.expires_at),
+            choice: request.choice,
         })
     }
 

@@ -26,7 +26,7 @@ pub struct SessionForm<'a> {
     cancel_url: &'a str,
     expires_at: i64,
     client_reference_id: &'a str,
-    metadata: BTreeMap<&'static str, &'a str>,
+    metadata: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     customer_email: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,10 +107,19 @@ struct ShippingAddressCollection {
 
 impl<'a> SessionForm<'a> {
     pub fn new(request: &'a NewCheckoutSession) -> Self {
-        let mut metadata =
-            BTreeMap::from([("link_id", request.link_id.as_str()), ("merchant_id", request.merchant_id.as_str())]);
+        let mut metadata = BTreeMap::from([
+            ("link_id", request.link_id.as_str().to_string()),
+            ("merchant_id", request.merchant_id.as_str().to_string()),
+        ]);
         if let Some(delivery) = &request.delivery_id {
-            metadata.insert("delivery_id", delivery.as_str());
+            metadata.insert("delivery_id", delivery.as_str().to_string());
+        }
+        // What the customer chose on our page: the webhook credits the part, not the tip.
+        if let Some(part) = request.choice.part {
+            metadata.insert("part_amount", part.minor().to_string());
+        }
+        if let Some(tip) = request.choice.tip {
+            metadata.insert("tip_amount", tip.minor().to_string());
         }
         Self {
             mode: if request.subscription { "subscription" } else { "payment" },

@@ -11,6 +11,7 @@ use super::Object;
 use super::fields::{at, expiry_minutes, parsed, present, required, text, web_url};
 use super::line_items::{LineItemBody, Sold, line_items, total};
 use super::reminders::{LinkRemindersBody, link_reminders};
+use super::ways_to_pay::{PartialPaymentsBody, RestrictionsBody, inactive_message, partial_payments, restrictions};
 
 #[derive(Debug, Deserialize)]
 pub struct CreateLinkBody {
@@ -25,6 +26,11 @@ pub struct CreateLinkBody {
     options: Option<Object<OptionsBody>>,
     /// Absent or `null`: the merchant's policy. `false`: none. An object: the link's own.
     reminders: Option<LinkRemindersBody>,
+    /// Order links: the customer may pay in parts of at least `minimum_amount`.
+    partial_payments: Option<Object<PartialPaymentsBody>>,
+    /// Product links: stop after this many payments, then show `inactive_message`.
+    restrictions: Option<Object<RestrictionsBody>>,
+    inactive_message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,15 +59,23 @@ pub struct OptionsBody {
     require_phone: Option<bool>,
     collect_address: Option<String>,
     success_url: Option<String>,
+    allow_tip: Option<bool>,
 }
 
 impl TryFrom<CreateLinkBody> for CreateLink {
     type Error = ValidationError;
 
     fn try_from(body: CreateLinkBody) -> Result<Self, ValidationError> {
+        let limits = (body.restrictions, body.inactive_message);
         let subject = match (body.order, body.products) {
-            (Some(Object(order)), None) => LinkSubject::Order(order_request(order)?),
-            (None, Some(products)) => products_subject(products)?,
+            (Some(Object(order)), None) => {
+                if limits.0.is_some() || limits.1.is_some() {
+                    let field = if limits.0.is_some() { "restrictions" } else { "inactive_message" };
+                    return Err(ValidationError::new(field, "is for product links (an order link is paid once)"));
+                }
+                LinkSubject::Order(order_request(order)?)
+            }
+            (None, Some(products)) => products_subject(products, limits)?,
             (Some(_), Some(_)) => return Err(ValidationError::new("products", "cannot be given together with order")),
             (None, None) => {
                 return Err(ValidationError::new("order", "is required (or products, for a reusable link)"));
@@ -85,6 +99,16 @@ impl TryFrom<CreateLinkBody> for CreateLink {
             }
         };
         let (options, success_url) = options(body.options.map(|Object(o)| o))?;
+        let partial_payments = match (body.partial_payments, &subject) {
+            (None, _) => None,
+            (Some(Object(p)), LinkSubject::Order(order)) => Some(partial_payments(p, order.amount)?),
+            (Some(_), LinkSubject::Products { .. }) => {
+                return Err(ValidationError::new("partial_payments", "is for order links"));
+            }
+        };
+        if options.allow_tip && matches!(subject, LinkSubject::Products { .. }) {
+            return Err(ValidationError::new("options.allow_tip", "is for order links"));
+        }
         Ok(Self {
             name,
             subject,
@@ -95,6 +119,7 @@ impl TryFrom<CreateLinkBody> for CreateLink {
             options,
             success_url,
             reminders: body.reminders.map(|r| link_reminders(r, "reminders")).transpose()?,
+            partial_payments,
         })
     }
 }
@@ -134,7 +159,10 @@ fn order_request(order: OrderBody) -> Result<OrderRequest, ValidationError> {
     })
 }
 
-fn products_subject(products: Vec<Object<LineItemBody>>) -> Result<LinkSubject, ValidationError> {
+fn products_subject(
+    products: Vec<Object<LineItemBody>>,
+    (restricted, message): (Option<Object<RestrictionsBody>>, Option<String>),
+) -> Result<LinkSubject, ValidationError> {
     let parsed = line_items(products, "products", Sold::AsProducts)?;
     let mut currency = None;
     for (i, (_, c)) in parsed.iter().enumerate() {
@@ -150,7 +178,13 @@ fn products_subject(products: Vec<Object<LineItemBody>>) -> Result<LinkSubject, 
         return Err(ValidationError::new("products", "may hold at most one recurring product"));
     }
     let amount = total(&items, "products")?;
-    Ok(LinkSubject::Products { currency: currency.expect("at least one product"), items, amount })
+    Ok(LinkSubject::Products {
+        currency: currency.expect("at least one product"),
+        items,
+        amount,
+        restrictions: restricted.map(|Object(r)| restrictions(r)).transpose()?.unwrap_or_default(),
+        inactive_message: inactive_message(message)?,
+    })
 }
 
 fn customer(
@@ -182,6 +216,7 @@ fn options(body: Option<OptionsBody>) -> Result<(LinkOptions, Option<url::Url>),
         require_phone: body.require_phone.unwrap_or(false),
         collect_address,
         success_url: success_url.as_ref().map(|u| u.to_string()),
+        allow_tip: body.allow_tip.unwrap_or(false),
     };
     Ok((options, success_url))
 }

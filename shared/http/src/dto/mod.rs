@@ -13,6 +13,7 @@ mod send;
 mod serde_errors;
 mod settings;
 mod text_to_pay;
+mod ways_to_pay;
 mod webhook_endpoint;
 
 use lambda_http::Request;

@@ -69,6 +69,7 @@ impl TextToPay {
             options: LinkOptions::default(),
             success_url: None,
             reminders: None,
+            partial_payments: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::CreateLinkError;
 use crate::domain::{
     Amount, Currency, Customer, Invoice, LineItem, Link, LinkId, LinkKind, LinkOptions, LinkReminders, LinkStatus,
-    MerchantId, Order, OrderId, OrderPaymentStatus, Settings, ShortCode, Timestamp,
+    MerchantId, Order, OrderId, OrderPaymentStatus, PartialPayments, Restrictions, Settings, ShortCode, Timestamp,
 };
 
 /// How long a link lives, as the request says it.
@@ -29,7 +29,14 @@ pub struct OrderRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkSubject {
     Order(OrderRequest),
-    Products { currency: Currency, items: Vec<LineItem>, amount: Amount },
+    Products {
+        currency: Currency,
+        items: Vec<LineItem>,
+        amount: Amount,
+        /// When the link stops taking payments, and what it says then.
+        restrictions: Restrictions,
+        inactive_message: Option<String>,
+    },
 }
 
 /// A link to make: for an order, or for products (a reusable link).
@@ -47,6 +54,8 @@ pub struct CreateLink {
     pub success_url: Option<url::Url>,
     /// The link's own reminder policy or `Off`; `None`: the merchant's.
     pub reminders: Option<LinkReminders>,
+    /// An order link the customer may pay in parts.
+    pub partial_payments: Option<PartialPayments>,
 }
 
 impl CreateLink {
@@ -88,7 +97,7 @@ impl CreateLink {
     ) -> Link {
         let (kind, order_id, amount, currency, line_items) = match &self.subject {
             LinkSubject::Order(o) => (LinkKind::Order, Some(o.id.clone()), o.amount, o.currency, o.line_items.clone()),
-            LinkSubject::Products { currency, items, amount } => {
+            LinkSubject::Products { currency, items, amount, .. } => {
                 (LinkKind::Product, None, *amount, *currency, items.clone())
             }
         };
@@ -124,6 +133,17 @@ impl CreateLink {
                 LinkSubject::Order(o) => Invoice { number: o.invoice_number.clone(), url: o.invoice_url.clone() },
                 LinkSubject::Products { .. } => Invoice::default(),
             },
+            partial_payments: self.partial_payments,
+            order_paid: 0,
+            restrictions: match &self.subject {
+                LinkSubject::Products { restrictions, .. } => *restrictions,
+                LinkSubject::Order(_) => Restrictions::default(),
+            },
+            inactive_message: match &self.subject {
+                LinkSubject::Products { inactive_message, .. } => inactive_message.clone(),
+                LinkSubject::Order(_) => None,
+            },
+            completed_payments: 0,
         }
     }
 }

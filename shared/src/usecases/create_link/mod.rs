@@ -52,6 +52,8 @@ pub struct ReusedLink {
     pub order_id: crate::domain::OrderId,
     pub currency: Currency,
     pub current: CurrentLink,
+    /// What the order was paid in parts so far.
+    pub amount_paid: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +191,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
                 order_id: order.id.clone(),
                 currency: order.currency,
                 current: current.clone(),
+                amount_paid: order.amount_paid,
             };
             return Decision::Answer(Ok(Created::Reused(reused)));
         }
@@ -204,6 +207,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
             return Decision::Answer(Err(err.into()));
         }
         link.order_status = Some(order.payment_status);
+        link.order_paid = order.amount_paid;
         Decision::Mint { link: Box::new(link), order: Some(Box::new(order)) }
     }
 }
@@ -253,6 +257,7 @@ fn new_order(merchant: &MerchantId, ordered: &OrderRequest, now: Timestamp) -> O
         customer: None,
         invoice_number: None,
         invoice_url: None,
+        amount_paid: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: now,

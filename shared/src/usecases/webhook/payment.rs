@@ -78,7 +78,8 @@ fn delivery_of(
 }
 
 /// The payment as the event tells it, at what Stripe charged (a promotion code lowers it,
-/// `no_payment_required` makes it zero).
+/// `no_payment_required` makes it zero). The session's metadata says whether the customer chose
+/// a part of the balance and a tip (we made the session, so it is ours to read).
 fn payment_of(
     session: &SessionObject,
     link: &Link,
@@ -105,6 +106,8 @@ fn payment_of(
         refunded: 0,
         purge_at: None,
         delivery_id: None,
+        partial: session.metadata.contains_key("part_amount"),
+        tip_amount: session.metadata.get("tip_amount").and_then(|t| t.parse().ok()).and_then(|t| Amount::parse(t).ok()),
     }
 }
 
@@ -143,26 +146,49 @@ fn decide(
         record.purge_at = None;
         writes.push(Write::Intent(record));
     }
-    link.take_payment(&payment, retention_days);
-    if let Some(mut order) = order {
-        let moved = order.after_payment(&payment, retention_days);
-        let refunded = early_refund_fully.is_some_and(|fully| order.after_refund(fully, now));
-        link.follow_order(order.payment_status, now, retention_days);
-        if moved || refunded {
-            let ended = order.payment_status.is_settled() || order.payment_status.ends_links();
-            for sibling in order.link_ids.iter().filter(|id| **id != link.id) {
-                writes.push(Write::LinkFollowsOrder {
-                    link: sibling.clone(),
-                    status: order.payment_status,
-                    purge_at: ended.then(|| now.plus_days(retention_days)),
-                });
-            }
-            writes.extend(
-                crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))),
-            );
-            writes.push(Write::Order(order));
-        }
+    let Some(mut order) = order else {
+        // A reusable link (or an order link whose order is gone): the link alone decides.
+        link.take_payment(&payment, true, retention_days);
+        return finish(writes, link, endpoints, payment, stored, now);
+    };
+    let due_before = order.amount_due();
+    let moved = order.after_payment(&payment, retention_days);
+    let refunded = early_refund_fully.is_some_and(|fully| order.after_refund(fully, now));
+    link.take_payment(&payment, order.payment_status.is_settled(), retention_days);
+    link.follow_order(order.payment_status, now, retention_days);
+    link.order_paid = order.amount_paid;
+    if payment.state == PaymentState::Paid && payment.flag.is_none() && payment.credited(due_before) > due_before {
+        // Two parts raced for the last of the balance: the money is kept, for a person to refund.
+        tracing::warn!(event = %event.id, link = %link.id, "a part paid more than was due; recorded and flagged");
+        payment.flag = Some("overpaid".to_string());
     }
+    if moved || refunded {
+        let ended = order.payment_status.is_settled() || order.payment_status.ends_links();
+        for sibling in order.link_ids.iter().filter(|id| **id != link.id) {
+            writes.push(Write::LinkFollowsOrder {
+                link: sibling.clone(),
+                status: order.payment_status,
+                amount_paid: order.amount_paid,
+                purge_at: ended.then(|| now.plus_days(retention_days)),
+            });
+        }
+        writes.extend(
+            crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))),
+        );
+        writes.push(Write::Order(order));
+    }
+    finish(writes, link, endpoints, payment, stored, now)
+}
+
+/// The payment, its link, the funnel's last step and the payment's event.
+fn finish(
+    mut writes: Vec<Write>,
+    link: Versioned<Link>,
+    endpoints: &[crate::domain::WebhookEndpoint],
+    mut payment: Payment,
+    stored: Option<Versioned<Payment>>,
+    now: Timestamp,
+) -> Vec<Write> {
     // Kept as long as its link.
     payment.purge_at = link.purge_at;
     if let (PaymentState::Paid, Some(delivery)) = (payment.state, &payment.delivery_id) {
