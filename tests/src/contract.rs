@@ -33,6 +33,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
             quantity: 2,
             adjustable_quantity: None,
             recurring: None,
+            custom_amount: None,
         }],
         customer: None,
         landing_page_url: None,
@@ -262,8 +263,12 @@ pub async fn an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_lef
     let gone = LinkId::generate();
     let o = order(&m, "SO-follow");
     let purge = NOW.plus_days(90);
-    let follow =
-        |link: LinkId| Write::LinkFollowsOrder { link, status: OrderPaymentStatus::Paid, amount_paid: 2500, purge_at: Some(purge) };
+    let follow = |link: LinkId| Write::LinkFollowsOrder {
+        link,
+        status: OrderPaymentStatus::Paid,
+        amount_paid: 2500,
+        purge_at: Some(purge),
+    };
     store.commit(vec![follow(read.id.clone()), follow(gone.clone()), Write::Order(Versioned::new(o))]).await.unwrap();
     let followed = read_link(store, &read.id).await.unwrap();
     assert_eq!((followed.order_status, followed.purge_at), (Some(OrderPaymentStatus::Paid), Some(purge)));

@@ -74,6 +74,45 @@ async fn every_page_and_email_fits_a_phone_and_a_desktop() {
     look_at("not-found", page(&server.open(&server.url("/pay?payment_link_token=not-a-token")).await));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_where_a_customer_chooses_fit_a_phone_and_a_desktop() {
+    let server = embedded().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({"display_name": "Müller & Söhne Feinkost GmbH"})).await;
+    // Parts and a tip together, in German: the longest words this page has.
+    let mut body = order_link(&unique("SO"));
+    body.as_object_mut().unwrap().remove("landing_page_url");
+    body["customer"]["locale"] = json!("de-DE");
+    body["order"]["line_items"] =
+        json!([{"name": "Maßgefertigte Eichenholz-Esstischplatte, geölt", "unit_amount": 128000, "quantity": 1}]);
+    body["partial_payments"] = json!({"minimum_amount": 30000});
+    body["options"] = json!({"allow_tip": true});
+    let made = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    look_at("choose-part-and-tip", page(&server.open(made["url"].as_str().unwrap()).await));
+    let token = made["url"].as_str().unwrap().split("payment_link_token=").nth(1).unwrap().to_string();
+    let refused = server
+        .raw(server.http.post(server.url("/pay")).form(&[("payment_link_token", token.as_str()), ("amount", "100")]))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    look_at("choose-refused", page(&refused));
+
+    let pwyw = json!({"name": "Unterstützen Sie unseren Podcast", "products": [{"name": "Beitrag", "currency": "eur",
+        "custom_amount": {"minimum": 300, "maximum": 50000, "preset": 1500}}]});
+    let made = server.call(&merchant, "POST", "/links", Some(pwyw)).await.json();
+    look_at("choose-price", page(&server.open(made["url"].as_str().unwrap()).await));
+
+    let limited = json!({"name": "Workshop", "products": [{"name": "Seat", "unit_amount": 5000, "currency": "usd"}],
+        "restrictions": {"completed_payments_limit": 1},
+        "inactive_message": "All seats are taken — thank you! We will announce the next workshop on our website."});
+    let made = server.call(&merchant, "POST", "/links", Some(limited)).await.json();
+    let url = made["url"].as_str().unwrap();
+    let checkout = server.open(url).await.location.unwrap();
+    server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+    let completed = server.open(url).await;
+    assert_eq!(completed.status, StatusCode::GONE, "{}", completed.text);
+    look_at("completed", page(&completed));
+}
+
 /// The measurement bites: a document with an unbreakable line wider than a phone fails.
 #[test]
 #[should_panic(expected = "scrolls sideways")]

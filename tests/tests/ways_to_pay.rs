@@ -90,11 +90,18 @@ async fn an_order_paid_in_parts_is_partially_paid_until_its_balance_is_paid() {
         (&json!("partially_paid"), &json!(4000), &json!(6000))
     );
     let shown = detail(&server, &merchant, &link).await;
-    assert_eq!((&shown["status"], &shown["amount_paid"], &shown["amount_due"]), (&json!("active"), &json!(4000), &json!(6000)));
+    assert_eq!(
+        (&shown["status"], &shown["amount_paid"], &shown["amount_due"]),
+        (&json!("active"), &json!(4000), &json!(6000))
+    );
     assert_eq!(shown["payments"][0]["partial"], true);
 
     let page = server.open(link["url"].as_str().unwrap()).await;
-    assert!(page.text.contains("USD 60.00") && page.text.contains("USD 40.00"), "the balance and what was paid: {}", page.text);
+    assert!(
+        page.text.contains("USD 60.00") && page.text.contains("USD 40.00"),
+        "the balance and what was paid: {}",
+        page.text
+    );
     let rest = choose(&server, &token, &[("amount", "6000")]).await;
     let rest_session = session_of(&rest.location.unwrap());
     assert_ne!(rest_session, session);
@@ -120,7 +127,8 @@ async fn two_parts_racing_for_the_last_of_the_balance_are_both_recorded_and_the_
     // Two customers on the last 40.00: one chose it all, the other changed the amount after;
     // Stripe completes both (the first was closed too late).
     let a = session_of(&choose(&server, &token, &[("amount", "4000")]).await.location.unwrap());
-    let b = session_of(&choose(&server, &token, &[("amount", "other"), ("other_amount", "35")]).await.location.unwrap());
+    let b =
+        session_of(&choose(&server, &token, &[("amount", "other"), ("other_amount", "35")]).await.location.unwrap());
     assert_ne!(a, b);
     let bodies: Vec<String> = [&a, &b]
         .iter()
@@ -132,7 +140,12 @@ async fn two_parts_racing_for_the_last_of_the_balance_are_both_recorded_and_the_
     });
     for race in races {
         let reply = race.await.unwrap();
-        assert_eq!((reply.status, reply.json()["result"].clone()), (StatusCode::OK, json!("recorded")), "{}", reply.text);
+        assert_eq!(
+            (reply.status, reply.json()["result"].clone()),
+            (StatusCode::OK, json!("recorded")),
+            "{}",
+            reply.text
+        );
     }
     let shown = detail(&server, &merchant, &link).await;
     let payments = shown["payments"].as_array().unwrap();
@@ -213,7 +226,9 @@ async fn a_reusable_link_with_a_limit_takes_exactly_that_many_payments_however_t
     assert_eq!(late.status, StatusCode::GONE);
     assert!(late.text.contains("Sold out: thank you!"), "the merchant's message: {}", late.text);
     assert_eq!(server.stripe().sessions_created(), 7, "no session once completed");
-    let voided = server.call(&merchant, "PATCH", &format!("/links/{}", link["id"].as_str().unwrap()), Some(json!({"active": false}))).await;
+    let voided = server
+        .call(&merchant, "PATCH", &format!("/links/{}", link["id"].as_str().unwrap()), Some(json!({"active": false})))
+        .await;
     assert_eq!((voided.status, voided.error_code()), (StatusCode::CONFLICT, "link_completed".to_string()));
     let listed = server.call(&merchant, "GET", "/links?status=completed", None).await.json();
     assert_eq!(listed["data"][0]["id"], link["id"]);
@@ -230,9 +245,15 @@ async fn ways_to_pay_are_refused_where_they_do_not_belong() {
         (json!({"partial_payments": {"minimum_amount": 0}}), "partial_payments.minimum_amount"),
         (json!({"partial_payments": {}}), "partial_payments.minimum_amount"),
         (json!({"restrictions": {"completed_payments_limit": 3}}), "restrictions"),
-        (json!({"products": product, "order": null, "name": "P", "partial_payments": {"minimum_amount": 100}}), "partial_payments"),
+        (
+            json!({"products": product, "order": null, "name": "P", "partial_payments": {"minimum_amount": 100}}),
+            "partial_payments",
+        ),
         (json!({"products": product, "order": null, "name": "P", "options": {"allow_tip": true}}), "options.allow_tip"),
-        (json!({"products": product, "order": null, "name": "P", "restrictions": {"completed_payments_limit": 0}}), "restrictions.completed_payments_limit"),
+        (
+            json!({"products": product, "order": null, "name": "P", "restrictions": {"completed_payments_limit": 0}}),
+            "restrictions.completed_payments_limit",
+        ),
     ];
     for (extra, field) in cases {
         let mut body = order_link(&unique("SO"));
@@ -252,4 +273,64 @@ async fn ways_to_pay_are_refused_where_they_do_not_belong() {
     assert!(posted.location.unwrap().contains("/pay?payment_link_token="));
     let no_token = server.raw(server.http.post(server.url("/pay")).form(&[("amount", "100")])).await;
     assert_eq!(no_token.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pay_what_you_want_takes_the_price_the_customer_names_within_its_bounds() {
+    let server = on_real_adapters().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let product = json!({"name": "Support the podcast", "currency": "usd",
+                         "custom_amount": {"minimum": 500, "maximum": 10000, "preset": 2000}});
+    for (products, field) in [
+        (
+            json!([{"name": "x", "currency": "usd", "unit_amount": 100, "custom_amount": {"minimum": 500, "maximum": 900}}]),
+            "products.0.unit_amount",
+        ),
+        (
+            json!([{"name": "x", "currency": "usd", "custom_amount": {"minimum": 500, "maximum": 900, "preset": 901}}]),
+            "products.0.custom_amount.preset",
+        ),
+        (
+            json!([{"name": "x", "currency": "usd", "custom_amount": {"minimum": 900, "maximum": 500}}]),
+            "products.0.custom_amount.maximum",
+        ),
+        (
+            json!([{"name": "x", "currency": "usd", "custom_amount": {"maximum": 500}}]),
+            "products.0.custom_amount.minimum",
+        ),
+        (json!([product.clone(), {"name": "y", "currency": "usd", "unit_amount": 100}]), "products"),
+    ] {
+        let reply = server.call(&merchant, "POST", "/links", Some(json!({"name": "P", "products": products}))).await;
+        assert_eq!(
+            (reply.status, reply.json()["error"]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+            "{}",
+            reply.text
+        );
+    }
+    let link = server.call(&merchant, "POST", "/links", Some(json!({"name": "Tip jar", "products": [product]}))).await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.text);
+    let link = link.json();
+    let token = token_of(&link);
+    let page = server.open(link["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains(r#"value="20.00""#) && page.text.contains("USD 5.00") && page.text.contains("USD 100.00"),
+        "{}",
+        page.text
+    );
+    let low = choose(&server, &token, &[("amount", "other"), ("other_amount", "4.99")]).await;
+    assert_eq!(low.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let named = choose(&server, &token, &[("amount", "other"), ("other_amount", "35")]).await;
+    assert_eq!(named.status, StatusCode::SEE_OTHER, "{}", named.text);
+    let session = session_of(&named.location.unwrap());
+    let create = server.stripe().requests().into_iter().rfind(|r| r.path == "/v1/checkout/sessions").unwrap();
+    assert_eq!(create.param("line_items[0][price_data][unit_amount]"), Some("3500"));
+    assert_eq!(pay(&server, &session).await["result"], "recorded");
+    let other =
+        session_of(&choose(&server, &token, &[("amount", "other"), ("other_amount", "35")]).await.location.unwrap());
+    assert_ne!(other, session, "every customer of a reusable link gets a session of their own");
+    let shown = detail(&server, &merchant, &link).await;
+    assert_eq!((&shown["status"], &shown["payments"][0]["amount"]), (&json!("active"), &json!(3500)));
 }

@@ -191,7 +191,10 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
 async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Response<Body>, RedeemError> {
     let (token, input) = ChoiceInput::parse(http::body_bytes(request));
     let Some(token) = token else {
-        return Ok(http::html(StatusCode::BAD_REQUEST, pages::not_found(&Brand::neutral().speaking(seen.language(None)))));
+        return Ok(http::html(
+            StatusCode::BAD_REQUEST,
+            pages::not_found(&Brand::neutral().speaking(seen.language(None))),
+        ));
     };
     let now = deps.clock.now();
     let redeemer = deps.redeemer();

@@ -30,8 +30,8 @@ pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
 pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
 pub use language::{Language, parse_locale};
 pub use link::{
-    AdjustableQuantity, CollectAddress, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions, LinkStatus,
-    OpenSession, PartialPayments, PaymentChoice, RecurringInterval, Restrictions, ShortCodeTarget,
+    AdjustableQuantity, CollectAddress, CustomAmount, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions,
+    LinkStatus, OpenSession, PartialPayments, PaymentChoice, RecurringInterval, Restrictions, ShortCodeTarget,
 };
 pub use link_lifecycle::{LinkError, Openable, RENEWAL_REQUEST_EVERY_SECONDS, Refusal, RenewalRequest};
 pub use merchant_webhooks::{

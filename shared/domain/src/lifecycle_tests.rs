@@ -268,7 +268,10 @@ fn an_expired_link_takes_a_renewal_request_once_an_hour() {
 
 /// A link of 25.00 that takes parts of at least 10.00.
 fn partial_link() -> Link {
-    Link { partial_payments: Some(PartialPayments { minimum_amount: Amount::parse(1000).unwrap() }), ..link(LinkKind::Order) }
+    Link {
+        partial_payments: Some(PartialPayments { minimum_amount: Amount::parse(1000).unwrap() }),
+        ..link(LinkKind::Order)
+    }
 }
 
 fn part(link: &Link, minor: i64, session: &str) -> Payment {
@@ -362,7 +365,8 @@ fn a_reusable_link_with_a_limit_completes_at_it_and_flags_what_comes_later() {
     let mut l = link(LinkKind::Product);
     l.restrictions.completed_payments_limit = Some(2);
     for (i, status) in [LinkStatus::Active, LinkStatus::Completed].into_iter().enumerate() {
-        let p = Payment { session_id: SessionId::parse(&format!("cs_{i}")).unwrap(), ..payment(&l, PaymentState::Paid) };
+        let p =
+            Payment { session_id: SessionId::parse(&format!("cs_{i}")).unwrap(), ..payment(&l, PaymentState::Paid) };
         l.take_payment(&p, false, 90);
         assert_eq!(l.status, status);
     }

@@ -81,6 +81,19 @@ pub struct LineItem {
     pub adjustable_quantity: Option<AdjustableQuantity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<RecurringInterval>,
+    /// Pay what you want: the customer names the price, within these bounds (`unit_amount` is
+    /// then the preset, or the minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_amount: Option<CustomAmount>,
+}
+
+/// The bounds of a price the customer names, and the one suggested to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomAmount {
+    pub minimum: Amount,
+    pub maximum: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Amount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,11 +167,14 @@ pub struct PaymentChoice {
     pub part: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tip: Option<Amount>,
+    /// The price a customer named for a pay-what-you-want product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Amount>,
 }
 
 impl PaymentChoice {
     pub fn is_whole(&self) -> bool {
-        self.part.is_none() && self.tip.is_none()
+        self.part.is_none() && self.tip.is_none() && self.price.is_none()
     }
 }
 

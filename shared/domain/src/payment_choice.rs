@@ -2,7 +2,7 @@
 //! link takes partial payments) and a tip (when it offers one). The rules live here; the page and
 //! Checkout only carry the choice.
 
-use super::{Amount, Currency, Link, LinkKind, PaymentChoice};
+use super::{Amount, Currency, CustomAmount, Link, LinkKind, PaymentChoice};
 
 /// The tip a customer picked: none, a share of what they pay, or an amount of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +55,32 @@ impl Link {
         self.kind == LinkKind::Order && self.options.allow_tip
     }
 
+    /// The bounds of the price a customer names, on a pay-what-you-want link (its one product).
+    pub fn custom_amount(&self) -> Option<CustomAmount> {
+        self.line_items.iter().find_map(|item| item.custom_amount)
+    }
+
     /// Whether the customer chooses on our page before going to Checkout.
     pub fn asks_for_choice(&self) -> bool {
-        self.partial_payments.is_some() || self.offers_tip()
+        self.partial_payments.is_some() || self.offers_tip() || self.custom_amount().is_some()
     }
 
     /// The customer's choice, checked: `part` only on a link that takes parts (else the balance is
     /// paid), between the minimum and the balance; a tip only where offered, at most what is paid.
+    /// On a pay-what-you-want link `part` is the price named, between its minimum and maximum
+    /// (absent: the preset).
     pub fn choose(&self, part: Option<i64>, tip: Tip) -> Result<PaymentChoice, ChoiceError> {
+        if let Some(custom) = self.custom_amount() {
+            let (minimum, maximum) = (custom.minimum.minor(), custom.maximum.minor());
+            let price = part.or(custom.preset.map(Amount::minor)).unwrap_or(minimum);
+            if !(minimum..=maximum).contains(&price) {
+                return Err(ChoiceError::PartOutOfRange { minimum, balance: maximum });
+            }
+            if tip != Tip::None {
+                return Err(ChoiceError::TipNotOffered);
+            }
+            return Ok(PaymentChoice { price: Amount::parse(price).ok(), ..PaymentChoice::default() });
+        }
         let balance = self.balance();
         if balance == 0 {
             return Err(ChoiceError::NothingDue);
@@ -90,7 +108,7 @@ impl Link {
             return Err(ChoiceError::TipTooLarge { maximum: paid });
         }
         let amount = |minor: i64| Amount::parse(minor).ok();
-        Ok(PaymentChoice { part: part.and_then(amount), tip: amount(tip) })
+        Ok(PaymentChoice { part: part.and_then(amount), tip: amount(tip), price: None })
     }
 }
 

@@ -79,6 +79,13 @@ struct PartForm {
     range: String,
 }
 
+/// Pay what you want: the bounds, and the suggested price as the field takes it.
+#[derive(Debug, Serialize)]
+struct CustomForm {
+    range: String,
+    preset: String,
+}
+
 #[derive(Debug, Serialize)]
 struct TipOption {
     value: String,
@@ -115,9 +122,21 @@ pub fn page(brand: &Brand, link: &Link, token: &str, input: &ChoiceInput, proble
     } else {
         Vec::new()
     };
+    let custom = link.custom_amount().map(|custom| CustomForm {
+        range: w
+            .amount_range
+            .replace("{minimum}", &money(custom.minimum.minor()))
+            .replace("{balance}", &money(custom.maximum.minor())),
+        preset: custom.preset.map(|p| typed_form(p, link.currency)).unwrap_or_default(),
+    });
     let error = problem.map(|p| message(p, language, link.currency, balance));
     let mut summary = Summary::of(link, language);
     summary.amount = money(balance);
+    if custom.is_some() {
+        // The customer names the price: no amount to show but the bounds.
+        summary.amount = String::new();
+        summary.items.clear();
+    }
     render(
         "choose.html",
         brand,
@@ -125,6 +144,7 @@ pub fn page(brand: &Brand, link: &Link, token: &str, input: &ChoiceInput, proble
             summary => summary,
             token => token,
             part => part,
+            custom => custom,
             tips => tips,
             offers_tip => link.offers_tip(),
             chosen_amount => if input.amount.is_empty() { balance.to_string() } else { input.amount.clone() },
@@ -136,6 +156,12 @@ pub fn page(brand: &Brand, link: &Link, token: &str, input: &ChoiceInput, proble
     )
 }
 
+/// An amount as the typed fields take it: "25.00".
+fn typed_form(amount: Amount, currency: Currency) -> String {
+    let shown = currency.display(amount);
+    shown.split_once(' ').map_or(shown.as_str(), |(_, number)| number).to_string()
+}
+
 /// What was wrong, in the customer's words.
 fn message(problem: ChoiceProblem, language: Language, currency: Currency, balance: i64) -> String {
     let w = words(language);
@@ -143,14 +169,15 @@ fn message(problem: ChoiceProblem, language: Language, currency: Currency, balan
     match problem {
         ChoiceProblem::NotAnAmount => {
             // "25.00": the balance as the field takes it.
-            let example = Amount::charged(balance).map(|a| currency.display(a)).unwrap_or_default();
-            let example = example.split_once(' ').map_or(example.as_str(), |(_, n)| n).to_string();
+            let example = Amount::charged(balance).map(|a| typed_form(a, currency)).unwrap_or_default();
             w.error_amount.replace("{example}", &example)
         }
         ChoiceProblem::Refused(ChoiceError::PartOutOfRange { minimum, balance }) => {
             w.error_range.replace("{minimum}", &money(minimum)).replace("{balance}", &money(balance))
         }
-        ChoiceProblem::Refused(ChoiceError::TipTooLarge { maximum }) => w.error_tip.replace("{maximum}", &money(maximum)),
+        ChoiceProblem::Refused(ChoiceError::TipTooLarge { maximum }) => {
+            w.error_tip.replace("{maximum}", &money(maximum))
+        }
         // The page offered neither: a form edited by hand, or the balance paid meanwhile.
         ChoiceProblem::Refused(ChoiceError::PartsNotTaken | ChoiceError::TipNotOffered | ChoiceError::NothingDue) => {
             w.error_amount.replace("{example}", "")

@@ -3,11 +3,11 @@
 //! Stripe's signature on the raw bytes.
 
 mod auth;
+pub mod choice;
 mod deadline;
 pub mod dto;
 mod error;
 mod errors;
-pub mod choice;
 pub mod pages;
 mod request;
 pub mod resolver;

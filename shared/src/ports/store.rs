@@ -76,6 +76,9 @@ pub struct Found {
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was
 /// read at (version 0: only if it does not exist), and then as the next version.
+// A commit holds a handful of writes for the length of one call: boxing the link (the largest)
+// would cost an allocation on every write for no memory anyone would notice.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Write {
     Link(Versioned<Link>),

@@ -240,7 +240,8 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
             let fresh = retained(self.store.read(&wanted).await?.link, now);
             let payable = fresh.as_ref().filter(|f| f.openable(now) == Openable::Payable);
-            let theirs = payable.and_then(|f| f.usable_session(now)).filter(|s| s.choice == choice).map(|s| s.id.clone());
+            let theirs =
+                payable.and_then(|f| f.usable_session(now)).filter(|s| s.choice == choice).map(|s| s.id.clone());
             if let Some(ours) = &created
                 && theirs.as_ref() != Some(&ours.id)
             {
@@ -282,7 +283,8 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 .iter()
                 .map(|item| CheckoutLine {
                     name: item.name.clone(),
-                    unit_amount: item.unit_amount,
+                    // Pay what you want: the price the customer named on our page.
+                    unit_amount: choice.price.filter(|_| item.custom_amount.is_some()).unwrap_or(item.unit_amount),
                     quantity: item.quantity,
                     adjustable_quantity: item.adjustable_quantity.map(|a| (a.minimum, a.maximum)),
                     recurring: item.recurring.map(RecurringInterval::as_str),
@@ -292,7 +294,13 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         if let Some(tip) = choice.tip {
             // A line of its own: the customer sees it, and the payment records it apart.
             let name = crate::words::words(language).tip.to_string();
-            lines.push(CheckoutLine { name, unit_amount: tip, quantity: 1, adjustable_quantity: None, recurring: None });
+            lines.push(CheckoutLine {
+                name,
+                unit_amount: tip,
+                quantity: 1,
+                adjustable_quantity: None,
+                recurring: None,
+            });
         }
         NewCheckoutSession {
             link_id: link.id.clone(),

@@ -174,6 +174,9 @@ fn products_subject(
         currency = Some(c);
     }
     let items: Vec<LineItem> = parsed.into_iter().map(|(item, _)| item).collect();
+    if items.len() > 1 && items.iter().any(|i| i.custom_amount.is_some()) {
+        return Err(ValidationError::new("products", "with a custom_amount may hold that one product only"));
+    }
     if items.iter().filter(|i| i.recurring.is_some()).count() > 1 {
         return Err(ValidationError::new("products", "may hold at most one recurring product"));
     }

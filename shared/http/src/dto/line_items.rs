@@ -1,6 +1,8 @@
 //! Line items, of an order or of a reusable link's products.
 
-use paylinks::domain::{AdjustableQuantity, Amount, Currency, LineItem, RecurringInterval, ValidationError};
+use paylinks::domain::{
+    AdjustableQuantity, Amount, Currency, CustomAmount, LineItem, RecurringInterval, ValidationError,
+};
 use serde::Deserialize;
 
 use super::Object;
@@ -17,6 +19,14 @@ pub struct LineItemBody {
     currency: Option<String>,
     adjustable_quantity: Option<Object<AdjustableQuantityBody>>,
     recurring: Option<Object<RecurringBody>>,
+    custom_amount: Option<Object<CustomAmountBody>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CustomAmountBody {
+    minimum: Option<i64>,
+    maximum: Option<i64>,
+    preset: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,8 +66,22 @@ pub(super) fn line_items(
 fn line_item(item: LineItemBody, path: &str, sold: Sold) -> Result<(LineItem, Option<Currency>), ValidationError> {
     let name = required(text(item.name, &at(path, "name"), 200)?, &at(path, "name"))?;
     let unit_amount_path = at(path, "unit_amount");
-    let unit_amount = Amount::parse(required(item.unit_amount, &unit_amount_path)?)
-        .map_err(|e| ValidationError::new(&unit_amount_path, e.message))?;
+    let custom_amount = match (item.custom_amount, sold) {
+        (None, _) => None,
+        (Some(_), Sold::AsOrdered) => {
+            return Err(ValidationError::new(at(path, "custom_amount"), "is for products (pay what you want)"));
+        }
+        (Some(_), _) if item.unit_amount.is_some() => {
+            return Err(ValidationError::new(unit_amount_path, "cannot be given together with custom_amount"));
+        }
+        (Some(Object(custom)), Sold::AsProducts) => Some(custom_amount(custom, &at(path, "custom_amount"))?),
+    };
+    let unit_amount = match custom_amount {
+        // What the link shows as its price: the suggestion, else the least.
+        Some(custom) => custom.preset.unwrap_or(custom.minimum),
+        None => Amount::parse(required(item.unit_amount, &unit_amount_path)?)
+            .map_err(|e| ValidationError::new(&unit_amount_path, e.message))?,
+    };
     let quantity = item.quantity.unwrap_or(1);
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(ValidationError::new(at(path, "quantity"), format!("must be from 1 to {MAX_QUANTITY}")));
@@ -70,8 +94,31 @@ fn line_item(item: LineItemBody, path: &str, sold: Sold) -> Result<(LineItem, Op
             item.recurring.map(|Object(r)| interval(r, &at(path, "recurring"))).transpose()?,
         ),
     };
+    if custom_amount.is_some() && (quantity != 1 || adjustable_quantity.is_some() || recurring.is_some()) {
+        return Err(ValidationError::new(
+            at(path, "custom_amount"),
+            "is for one of a product, paid once: no quantity above 1, adjustable quantity or recurring",
+        ));
+    }
     let quantity = quantity as u32;
-    Ok((LineItem { name, unit_amount, quantity, adjustable_quantity, recurring }, currency))
+    Ok((LineItem { name, unit_amount, quantity, adjustable_quantity, recurring, custom_amount }, currency))
+}
+
+/// Stripe's `custom_unit_amount`: a minimum, a maximum, and a preset between them.
+fn custom_amount(body: CustomAmountBody, path: &str) -> Result<CustomAmount, ValidationError> {
+    let amount = |value: Option<i64>, name: &str| -> Result<Option<Amount>, ValidationError> {
+        value.map(|v| Amount::parse(v).map_err(|e| ValidationError::new(at(path, name), e.message))).transpose()
+    };
+    let minimum = required(amount(body.minimum, "minimum")?, &at(path, "minimum"))?;
+    let maximum = required(amount(body.maximum, "maximum")?, &at(path, "maximum"))?;
+    if minimum > maximum {
+        return Err(ValidationError::new(at(path, "maximum"), "must not be less than the minimum"));
+    }
+    let preset = amount(body.preset, "preset")?;
+    if preset.is_some_and(|p| p < minimum || p > maximum) {
+        return Err(ValidationError::new(at(path, "preset"), "must be between the minimum and the maximum"));
+    }
+    Ok(CustomAmount { minimum, maximum, preset })
 }
 
 fn adjustable(body: AdjustableQuantityBody, item: &str, quantity: i64) -> Result<AdjustableQuantity, ValidationError> {

@@ -49,6 +49,7 @@ impl TextToPay {
             quantity: 1,
             adjustable_quantity: None,
             recurring: None,
+            custom_amount: None,
         };
         let order = OrderRequest {
             id: order_id,

@@ -22,9 +22,13 @@ const MAX_COMPLETED_PAYMENTS: i64 = 10_000;
 const MAX_INACTIVE_MESSAGE_CHARS: usize = 500;
 
 /// A minimum first payment, within the order's amount.
-pub(super) fn partial_payments(body: PartialPaymentsBody, order_amount: Amount) -> Result<PartialPayments, ValidationError> {
+pub(super) fn partial_payments(
+    body: PartialPaymentsBody,
+    order_amount: Amount,
+) -> Result<PartialPayments, ValidationError> {
     let path = "partial_payments.minimum_amount";
-    let minimum = Amount::parse(required(body.minimum_amount, path)?).map_err(|e| ValidationError::new(path, e.message))?;
+    let minimum =
+        Amount::parse(required(body.minimum_amount, path)?).map_err(|e| ValidationError::new(path, e.message))?;
     if minimum > order_amount {
         return Err(ValidationError::new(path, "must not be more than the order's amount"));
     }

@@ -172,9 +172,8 @@ fn decide(
                 purge_at: ended.then(|| now.plus_days(retention_days)),
             });
         }
-        writes.extend(
-            crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))),
-        );
+        writes
+            .extend(crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))));
         writes.push(Write::Order(order));
     }
     finish(writes, link, endpoints, payment, stored, now)
