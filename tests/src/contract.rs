@@ -98,7 +98,7 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
         refunded: 0,
         purge_at: None,
         delivery_id: None,
-        partial: false,
+        part_amount: None,
         tip_amount: None,
     }
 }

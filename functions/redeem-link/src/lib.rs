@@ -139,6 +139,11 @@ fn refusal_response(
     }
     let brand = settings.map(Brand::of).unwrap_or_else(Brand::neutral).speaking(seen.language(link));
     match refusal {
+        // A reusable link that stopped at its date says what its merchant wrote for late customers.
+        Refusal::Expired if link.and_then(|l| l.inactive_message.as_deref()).is_some() => {
+            let message = link.and_then(|l| l.inactive_message.as_deref());
+            http::html(StatusCode::GONE, pages::completed(&brand, message))
+        }
         Refusal::Expired => {
             // The link's own token (whatever the customer came through): the page's "ask for a
             // new link" form carries it.
@@ -279,7 +284,7 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
             "amount": link.amount,
             "currency": link.currency,
             "line_items": link.line_items,
-            "amount_paid": link.order_paid,
+            "amount_paid": link.paid_of_order(),
             "amount_due": link.balance(),
             "partial_payments": link.partial_payments,
             "allow_tip": link.offers_tip(),

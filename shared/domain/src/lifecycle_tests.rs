@@ -60,7 +60,7 @@ fn payment(link: &Link, state: PaymentState) -> Payment {
         refunded: 0,
         purge_at: None,
         delivery_id: None,
-        partial: false,
+        part_amount: None,
         tip_amount: None,
     }
 }
@@ -278,7 +278,7 @@ fn part(link: &Link, minor: i64, session: &str) -> Payment {
     Payment {
         session_id: SessionId::parse(session).unwrap(),
         amount: Amount::parse(minor).unwrap(),
-        partial: true,
+        part_amount: Some(Amount::parse(minor).unwrap()),
         ..payment(link, PaymentState::Paid)
     }
 }
@@ -320,7 +320,11 @@ fn parts_make_an_order_partially_paid_until_the_balance_is_paid() {
     let mut o = order();
     assert!(o.after_payment(&part(&l, 1000, "cs_a"), 90));
     assert_eq!((o.payment_status, o.amount_paid, o.amount_due()), (OrderPaymentStatus::PartiallyPaid, 1000, 1500));
-    let with_tip = Payment { tip_amount: Some(Amount::parse(200).unwrap()), ..part(&l, 1200, "cs_b") };
+    let with_tip = Payment {
+        amount: Amount::parse(1200).unwrap(),
+        tip_amount: Some(Amount::parse(200).unwrap()),
+        ..part(&l, 1000, "cs_b")
+    };
     assert!(o.after_payment(&with_tip, 90));
     assert_eq!((o.amount_paid, o.amount_due()), (2000, 500), "the tip is not owed on the order");
     assert!(o.after_payment(&part(&l, 500, "cs_c"), 90));
@@ -376,4 +380,16 @@ fn a_reusable_link_with_a_limit_completes_at_it_and_flags_what_comes_later() {
     l.take_payment(&late, false, 90);
     assert_eq!((l.completed_payments, l.collected), (2, 7500), "counted as money, not against the limit");
     assert_eq!(l.void(NOW, 90), Err(LinkError::Completed));
+}
+
+#[test]
+fn a_part_paid_while_a_debit_clears_keeps_the_order_in_flight_and_a_settled_order_owes_nothing() {
+    let l = partial_link();
+    let mut o = order();
+    o.after_payment(&Payment { state: PaymentState::Processing, ..part(&l, 1500, "cs_debit") }, 90);
+    assert!(o.after_payment(&part(&l, 1000, "cs_card"), 90));
+    assert_eq!((o.payment_status, o.amount_paid), (OrderPaymentStatus::Processing, 1000));
+    let mut paid_before_parts = order();
+    paid_before_parts.payment_status = OrderPaymentStatus::Paid;
+    assert_eq!(paid_before_parts.amount_due(), 0);
 }

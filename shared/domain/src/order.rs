@@ -69,6 +69,8 @@ impl OrderPaymentStatus {
         match payment {
             _ if self.is_settled() || self.ends_links() => None,
             PaymentState::Paid if covers => Some(Self::Paid),
+            // A part landing while a debit clears: the order stays in flight (its links wait).
+            PaymentState::Paid if self == Self::Processing => Some(Self::Processing),
             PaymentState::Paid => Some(Self::PartiallyPaid),
             PaymentState::Processing => Some(Self::Processing),
             PaymentState::Failed if self == Self::Processing => Some(open),
@@ -184,9 +186,10 @@ impl Order {
         current
     }
 
-    /// What is still to be paid.
+    /// What is still to be paid: nothing once settled (orders paid before parts were recorded
+    /// hold no `amount_paid`).
     pub fn amount_due(&self) -> i64 {
-        (self.amount.minor() - self.amount_paid).max(0)
+        if self.payment_status.is_settled() { 0 } else { (self.amount.minor() - self.amount_paid).max(0) }
     }
 
     /// Moves the order after a session's payment, crediting what it paid. Returns whether it moved

@@ -54,19 +54,21 @@ pub struct Payment {
     /// link's Checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<DeliveryId>,
-    /// A part of its order's balance the customer chose (partial payments), not the whole of it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub partial: bool,
+    /// The part of its order's balance the session was made for (a part the customer chose, or
+    /// the balance left after parts); `None`: the whole order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_amount: Option<Amount>,
     /// The customer's tip, within `amount` and not owed on the order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tip_amount: Option<Amount>,
 }
 
 impl Payment {
-    /// What it pays of its order: the part it was for, or (the whole amount chosen) the balance,
-    /// whatever a promotion code took off; never its tip.
+    /// What it pays of its order: the part its session was made for, or (a whole-order session)
+    /// the balance — whatever a promotion code took off, as a whole payment always did; never its
+    /// tip.
     pub fn credited(&self, balance: i64) -> i64 {
-        if self.partial { self.amount.minor() - self.tip_amount.map_or(0, Amount::minor) } else { balance }
+        self.part_amount.map_or(balance, Amount::minor)
     }
 
     /// Oldest first; payments recorded in the same second keep a stable order.

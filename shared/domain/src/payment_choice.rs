@@ -104,8 +104,10 @@ impl Link {
             Tip::Percent(percent) => (paid * i64::from(percent) + 50) / 100,
             Tip::Amount(amount) => amount,
         };
-        if !(0..=paid).contains(&tip) {
-            return Err(ChoiceError::TipTooLarge { maximum: paid });
+        // At most what is paid, and never past what Stripe takes in one charge.
+        let maximum = paid.min(Amount::MAX - paid);
+        if !(0..=maximum).contains(&tip) {
+            return Err(ChoiceError::TipTooLarge { maximum });
         }
         let amount = |minor: i64| Amount::parse(minor).ok();
         Ok(PaymentChoice { part: part.and_then(amount), tip: amount(tip), price: None })

@@ -52,12 +52,16 @@ pub enum ChoiceProblem {
 /// The customer's choice, read and checked against the link's rules.
 pub fn read(link: &Link, input: &ChoiceInput) -> Result<PaymentChoice, ChoiceProblem> {
     let typed = |text: &str| typed_amount(text, link.currency).ok_or(ChoiceProblem::NotAnAmount);
+    // What was typed counts, whichever radio stayed checked: a customer who wrote an amount meant it.
+    let typed_part = !input.other_amount.trim().is_empty();
     let part = match input.amount.trim() {
+        _ if typed_part => Some(typed(&input.other_amount)?),
         "" => None,
         "other" => Some(typed(&input.other_amount)?),
         minor => Some(minor.parse::<i64>().map_err(|_| ChoiceProblem::NotAnAmount)?),
     };
     let tip = match input.tip.trim() {
+        _ if !input.tip_amount.trim().is_empty() => Tip::Amount(typed(&input.tip_amount)?),
         "" | "none" => Tip::None,
         "other" if input.tip_amount.trim().is_empty() => Tip::None,
         "other" => Tip::Amount(typed(&input.tip_amount)?),

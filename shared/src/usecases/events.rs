@@ -29,7 +29,7 @@ fn payment_json(payment: &Payment) -> serde_json::Value {
         "currency": payment.currency.code(),
         "failure": payment.failure,
         "recorded_at": payment.recorded_at,
-        "partial": payment.partial,
+        "part_amount": payment.part_amount.map(|p| p.minor()),
         "tip_amount": payment.tip_amount.map(|t| t.minor()),
         "flag": payment.flag,
     })

@@ -68,7 +68,7 @@ impl PaymentView {
             source: p.source,
             flag: p.flag.clone(),
             refunded: p.refunded,
-            partial: p.partial,
+            partial: p.part_amount.is_some(),
             tip_amount: p.tip_amount.map(crate::domain::Amount::minor),
         }
     }

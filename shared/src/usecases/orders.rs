@@ -57,7 +57,7 @@ impl OrderView {
             id: order.id.to_string(),
             payment_status: order.payment_status.as_str(),
             amount: order.amount.minor(),
-            amount_paid: order.amount_paid,
+            amount_paid: order.amount.minor() - order.amount_due(),
             amount_due: order.amount_due(),
             currency: order.currency.code().to_string(),
             customer: CustomerView {
@@ -249,7 +249,7 @@ fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) 
         refunded: 0,
         purge_at: Some(now.plus_days(retention_days)),
         delivery_id: None,
-        partial: false,
+        part_amount: None,
         tip_amount: None,
     })
 }

@@ -201,6 +201,18 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         }
         let mut link = link.clone();
         for _ in attempts() {
+            // Once parts were paid, a whole-amount session is one for the balance: named as a
+            // part, so a session made for the whole before is not handed back, and the webhook
+            // credits (and flags beyond) what it was made for.
+            let choice = match choice.part {
+                None if link.order_paid > 0 => PaymentChoice { part: Amount::parse(link.balance()).ok(), ..choice },
+                _ => choice,
+            };
+            // A part chosen against a balance that shrank since (a part paid meanwhile) is
+            // not charged: the customer chooses again.
+            if choice.part.is_some_and(|p| p.minor() > link.balance()) {
+                return Err(RedeemError::NoLongerPayable);
+            }
             let open = link.usable_session(now);
             if let Some(session) = open.filter(|s| s.choice == choice) {
                 return Ok(session.clone());

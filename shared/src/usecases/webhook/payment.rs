@@ -106,7 +106,11 @@ fn payment_of(
         refunded: 0,
         purge_at: None,
         delivery_id: None,
-        partial: session.metadata.contains_key("part_amount"),
+        part_amount: session
+            .metadata
+            .get("part_amount")
+            .and_then(|p| p.parse().ok())
+            .and_then(|p| Amount::parse(p).ok()),
         tip_amount: session.metadata.get("tip_amount").and_then(|t| t.parse().ok()).and_then(|t| Amount::parse(t).ok()),
     }
 }
