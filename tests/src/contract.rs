@@ -55,6 +55,7 @@ pub fn link(merchant_id: &MerchantId, order: Option<&str>) -> Link {
         invoice: Default::default(),
         partial_payments: None,
         order_paid: 0,
+        order_amount: None,
         restrictions: Default::default(),
         inactive_message: None,
         completed_payments: 0,
@@ -72,6 +73,7 @@ pub fn order(merchant_id: &MerchantId, id: &str) -> Order {
         invoice_number: None,
         invoice_url: None,
         amount_paid: 0,
+        amount_refunded: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -267,6 +269,7 @@ pub async fn an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_lef
         link,
         status: OrderPaymentStatus::Paid,
         amount_paid: 2500,
+        order_amount: Amount::parse(2500).unwrap(),
         purge_at: Some(purge),
     };
     store.commit(vec![follow(read.id.clone()), follow(gone.clone()), Write::Order(Versioned::new(o))]).await.unwrap();

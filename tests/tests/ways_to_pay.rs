@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use paylinks_tests::server::{TestServer, on_real_adapters, order_link, unique};
-use paylinks_tests::stripe_events::{event, session_of};
+use paylinks_tests::stripe_events::{charge, event, session_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -333,4 +333,45 @@ async fn pay_what_you_want_takes_the_price_the_customer_names_within_its_bounds(
     assert_ne!(other, session, "every customer of a reusable link gets a session of their own");
     let shown = detail(&server, &merchant, &link).await;
     assert_eq!((&shown["status"], &shown["payments"][0]["amount"]), (&json!("active"), &json!(3500)));
+}
+
+/// Pays `session` with its own PaymentIntent, for refunds to find it.
+async fn pay_with_intent(server: &TestServer, session: &str, intent: &str) {
+    let mut paid = server.stripe().complete(session, "paid", "ada@example.com", "Ada Lovelace");
+    paid["payment_intent"] = json!(intent);
+    assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parts_are_refunded_one_by_one() {
+    let server = on_real_adapters().await;
+    let (merchant, link) = partial_link(&server).await;
+    let token = token_of(&link);
+    let first = session_of(&choose(&server, &token, &[("amount", "4000")]).await.location.unwrap());
+    let intent = unique("pi");
+    pay_with_intent(&server, &first, &intent).await;
+    server.deliver(&event("charge.refunded", charge(&intent, 4000, 4000))).await;
+    let order = order_of(&server, &merchant, &link).await;
+    assert_eq!(
+        (&order["payment_status"], &order["amount_due"]),
+        (&json!("outstanding"), &json!(10000)),
+        "a part given back before the order was paid is owed again"
+    );
+    let page = server.open(link["url"].as_str().unwrap()).await;
+    assert!(page.text.contains("USD 100.00"), "the customer is asked for all of it again");
+
+    let (a, b) = (unique("pi"), unique("pi"));
+    let part = session_of(&choose(&server, &token, &[("amount", "3000")]).await.location.unwrap());
+    pay_with_intent(&server, &part, &a).await;
+    let rest = session_of(&choose(&server, &token, &[("amount", "7000")]).await.location.unwrap());
+    pay_with_intent(&server, &rest, &b).await;
+    assert_eq!(order_of(&server, &merchant, &link).await["payment_status"], "paid");
+    server.deliver(&event("charge.refunded", charge(&a, 3000, 3000))).await;
+    assert_eq!(
+        order_of(&server, &merchant, &link).await["payment_status"],
+        "partially_refunded",
+        "one of two parts back"
+    );
+    server.deliver(&event("charge.refunded", charge(&b, 7000, 7000))).await;
+    assert_eq!(order_of(&server, &merchant, &link).await["payment_status"], "refunded");
 }

@@ -35,6 +35,7 @@ fn link(kind: LinkKind) -> Link {
         invoice: Invoice::default(),
         partial_payments: None,
         order_paid: 0,
+        order_amount: None,
         restrictions: Restrictions::default(),
         inactive_message: None,
         completed_payments: 0,
@@ -77,6 +78,7 @@ fn order() -> Order {
         invoice_number: None,
         invoice_url: None,
         amount_paid: 0,
+        amount_refunded: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -392,4 +394,20 @@ fn a_part_paid_while_a_debit_clears_keeps_the_order_in_flight_and_a_settled_orde
     let mut paid_before_parts = order();
     paid_before_parts.payment_status = OrderPaymentStatus::Paid;
     assert_eq!(paid_before_parts.amount_due(), 0);
+}
+
+#[test]
+fn a_part_given_back_is_owed_again_and_a_paid_order_is_refunded_only_when_all_of_it_came_back() {
+    let l = partial_link();
+    let mut o = order();
+    o.after_payment(&part(&l, 1000, "cs_a"), 90);
+    assert!(o.after_part_refund(1000, 1000, NOW));
+    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Outstanding, 2500));
+    o.after_payment(&part(&l, 1000, "cs_b"), 90);
+    o.after_payment(&part(&l, 1500, "cs_c"), 90);
+    assert_eq!(o.payment_status, OrderPaymentStatus::Paid);
+    o.after_part_refund(1000, 1000, NOW);
+    assert_eq!(o.payment_status, OrderPaymentStatus::PartiallyRefunded, "one part of two came back");
+    o.after_part_refund(1500, 1500, NOW);
+    assert_eq!(o.payment_status, OrderPaymentStatus::Refunded);
 }

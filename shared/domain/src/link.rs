@@ -246,6 +246,10 @@ pub struct Link {
     /// like `order_status`: the balance a customer is asked for comes from the link alone.
     #[serde(default)]
     pub order_paid: i64,
+    /// The order's amount as the order holds it now (a later create may change it): the balance
+    /// is the order's, whichever of its links the customer came through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_amount: Option<Amount>,
     /// A reusable link's limits, and the message a customer sees once it reached them.
     #[serde(default, skip_serializing_if = "is_default")]
     pub restrictions: Restrictions,

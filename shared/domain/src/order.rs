@@ -118,6 +118,9 @@ pub struct Order {
     /// What its payments through its links paid of `amount` so far (parts, or the whole).
     #[serde(default)]
     pub amount_paid: i64,
+    /// What was given back of its parts once it was paid (parts are refunded one by one).
+    #[serde(default)]
+    pub amount_refunded: i64,
     #[serde(default)]
     pub link_ids: Vec<LinkId>,
     /// The newest link made for the order: reused while it is active and inside the resend window.
@@ -246,6 +249,26 @@ impl Order {
             self.move_to(next, at);
         }
         moves
+    }
+
+    /// A refund of a part: `credited` of what the part paid of the order, `given_back` in all
+    /// (its tip included). A partly paid order owes it again (nothing paid: outstanding); a
+    /// settled one turns refunded once all it was paid came back, else partially refunded.
+    /// Returns whether the order changed.
+    pub fn after_part_refund(&mut self, credited: i64, given_back: i64, at: Timestamp) -> bool {
+        if self.payment_status.is_settled() {
+            self.amount_refunded += given_back;
+            let fully = self.amount_refunded >= self.amount_paid;
+            self.after_refund(fully, at);
+            return true;
+        }
+        if self.payment_status.ends_links() || credited == 0 {
+            return false;
+        }
+        self.amount_paid = (self.amount_paid - credited).max(0);
+        let open = self.payment_status == OrderPaymentStatus::PartiallyPaid && self.amount_paid == 0;
+        self.move_to(if open { OrderPaymentStatus::Outstanding } else { self.payment_status }, at);
+        true
     }
 
     fn move_to(&mut self, status: OrderPaymentStatus, at: Timestamp) {

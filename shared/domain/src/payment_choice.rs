@@ -36,14 +36,19 @@ impl Link {
     /// settled (however it was: links made before parts were recorded say only that).
     pub fn paid_of_order(&self) -> i64 {
         match self.order_status {
-            Some(status) if status.is_settled() => self.amount.minor().max(self.order_paid),
+            Some(status) if status.is_settled() => self.owed().max(self.order_paid),
             _ => self.order_paid,
         }
     }
 
-    /// What is left to pay: the link's amount less what its order was paid so far.
+    /// What the order asks for in all: its amount now, else (a reusable link) the link's.
+    fn owed(&self) -> i64 {
+        self.order_amount.unwrap_or(self.amount).minor()
+    }
+
+    /// What is left to pay: the order's amount less what it was paid so far.
     pub fn balance(&self) -> i64 {
-        (self.amount.minor() - self.paid_of_order()).max(0)
+        (self.owed() - self.paid_of_order()).max(0)
     }
 
     /// The least a part may be: the link's minimum, or the balance when less is left.

@@ -110,12 +110,13 @@ impl DynamoStore {
     fn transact_item(&self, write: &Write) -> Result<TransactWriteItem, StoreError> {
         match write {
             Write::Link(link) => self.put(link),
-            Write::LinkFollowsOrder { link, status, amount_paid, purge_at } => {
+            Write::LinkFollowsOrder { link, status, amount_paid, order_amount, purge_at } => {
                 let mut update = Update::default()
-                    .set("order_status = :status, order_paid = :paid, #version = #version + :one")
+                    .set("order_status = :status, order_paid = :paid, order_amount = :owed, #version = #version + :one")
                     .name("#version", VERSION)
                     .value(":status", s(status.as_str()))
                     .value(":paid", n(*amount_paid))
+                    .value(":owed", n(order_amount.minor()))
                     .value(":one", n(1));
                 if let Some(at) = purge_at {
                     update = update.keep_until(*at);

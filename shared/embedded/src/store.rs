@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use paylinks::domain::{
-    Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
-    Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
-    ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
+    Amount, Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId,
+    MessageTarget, Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings,
+    ShortCode, ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
@@ -170,8 +170,8 @@ impl State {
     fn apply(&mut self, write: Write) {
         match write {
             Write::Link(link) => self.links.put(link.id.clone(), &link),
-            Write::LinkFollowsOrder { link, status, amount_paid, purge_at } => {
-                self.follow_order(&link, status, amount_paid, purge_at)
+            Write::LinkFollowsOrder { link, status, amount_paid, order_amount, purge_at } => {
+                self.follow_order(&link, status, (amount_paid, order_amount), purge_at)
             }
             Write::Order(order) => self.orders.put(order_key(&order), &order),
             Write::Payment(p) => self.payments.put(payment_key(&p), &p),
@@ -207,11 +207,18 @@ impl State {
         }
     }
 
-    fn follow_order(&mut self, link: &LinkId, status: OrderPaymentStatus, paid: i64, purge_at: Option<Timestamp>) {
+    /// `paid`: what the order was paid so far, and its amount.
+    fn follow_order(
+        &mut self,
+        link: &LinkId,
+        status: OrderPaymentStatus,
+        paid: (i64, Amount),
+        purge_at: Option<Timestamp>,
+    ) {
         if let Some((version, stored)) = self.links.0.get_mut(link) {
             *version += 1;
             stored.order_status = Some(status);
-            stored.order_paid = paid;
+            (stored.order_paid, stored.order_amount) = (paid.0, Some(paid.1));
             if purge_at.is_some() {
                 stored.purge_at = purge_at;
             }

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Activity, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order,
-    OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
+    Activity, Amount, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
+    Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
     ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use crate::domain::{EventId, MerchantEvent};
@@ -87,8 +87,9 @@ pub enum Write {
     LinkFollowsOrder {
         link: LinkId,
         status: OrderPaymentStatus,
-        /// What the order was paid so far (the balance its links ask for).
+        /// What the order was paid so far, and its amount: the balance its links ask for.
         amount_paid: i64,
+        order_amount: Amount,
         purge_at: Option<Timestamp>,
     },
     Order(Versioned<Order>),

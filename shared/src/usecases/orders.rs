@@ -210,6 +210,7 @@ async fn settle<S: OrderStore + ?Sized>(
         for link in &mut links {
             link.follow_order(order.payment_status, now, retention_days);
             link.order_paid = order.amount_paid;
+            link.order_amount = Some(order.amount);
             if let Some(payment) = manual.as_ref().filter(|p| p.link_id == link.id) {
                 link.collected_manual += payment.amount.minor();
             }

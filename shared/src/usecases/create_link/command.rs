@@ -135,6 +135,7 @@ impl CreateLink {
             },
             partial_payments: self.partial_payments,
             order_paid: 0,
+            order_amount: None,
             restrictions: match &self.subject {
                 LinkSubject::Products { restrictions, .. } => *restrictions,
                 LinkSubject::Order(_) => Restrictions::default(),

@@ -208,6 +208,7 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
         }
         link.order_status = Some(order.payment_status);
         link.order_paid = order.amount_paid;
+        link.order_amount = Some(order.amount);
         Decision::Mint { link: Box::new(link), order: Some(Box::new(order)) }
     }
 }
@@ -258,6 +259,7 @@ fn new_order(merchant: &MerchantId, ordered: &OrderRequest, now: Timestamp) -> O
         invoice_number: None,
         invoice_url: None,
         amount_paid: 0,
+        amount_refunded: 0,
         link_ids: Vec::new(),
         current_link: None,
         updated_at: now,

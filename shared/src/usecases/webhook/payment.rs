@@ -161,6 +161,7 @@ fn decide(
     link.take_payment(&payment, order.payment_status.is_settled(), retention_days);
     link.follow_order(order.payment_status, now, retention_days);
     link.order_paid = order.amount_paid;
+    link.order_amount = Some(order.amount);
     if payment.state == PaymentState::Paid && payment.flag.is_none() && payment.credited(due_before) > due_before {
         // Two parts raced for the last of the balance: the money is kept, for a person to refund.
         tracing::warn!(event = %event.id, link = %link.id, "a part paid more than was due; recorded and flagged");
@@ -173,6 +174,7 @@ fn decide(
                 link: sibling.clone(),
                 status: order.payment_status,
                 amount_paid: order.amount_paid,
+                order_amount: order.amount,
                 purge_at: ended.then(|| now.plus_days(retention_days)),
             });
         }

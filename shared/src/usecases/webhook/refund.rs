@@ -54,6 +54,7 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
     };
     let found = store.read(&wanted).await?;
     let (Some(link), Some(mut payment)) = (found.link, found.payment) else { return Ok(None) };
+    let before = payment.refunded;
     if !from_links_account(event, &link) || !payment.raise_refunded(charge.amount_refunded) {
         return Ok(None);
     }
@@ -61,15 +62,28 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
     // A flagged payment (a second one for a settled order, one after a void) being given back
     // says nothing about the order's own payment.
     let counts_for_order = payment.flag.is_none();
+    let (part, refunded) = (payment.part_amount, payment.refunded);
     let mut writes = vec![Write::Payment(payment)];
     if let Some(mut order) = found.order
         && counts_for_order
-        && order.after_refund(fully, now)
     {
-        let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
-        let told = crate::usecases::events::of_order(&endpoints, &order, now);
-        writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
-        writes.push(Write::Order(order));
+        let status_before = order.payment_status;
+        let moved = match part {
+            None => order.after_refund(fully, now),
+            // A part is given back before its tip: what it paid of the order comes back first.
+            Some(part) => {
+                let credited = part.minor().min(refunded) - part.minor().min(before);
+                order.after_part_refund(credited, refunded - before, now)
+            }
+        };
+        if moved {
+            if order.payment_status != status_before {
+                let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
+                let told = crate::usecases::events::of_order(&endpoints, &order, now);
+                writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
+            }
+            writes.push(Write::Order(order));
+        }
     }
     Ok(Some(writes))
 }
