@@ -60,6 +60,11 @@ pub struct LinkConfig {
 }
 
 impl LinkConfig {
+    /// A short code's URL: `{PUBLIC_BASE_URL}/p/{code}`.
+    pub fn short_url(&self, code: &crate::domain::ShortCode) -> String {
+        format!("{}/p/{}", self.public_base_url, code.as_str())
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_env_or_base(None)
     }

@@ -119,7 +119,7 @@ fn values(
     };
     context! {
         reminder => reminder,
-        expires => link.expires_at.map(|at| zone.local_text(at)),
+        expires => link.expires_at.map(|at| zone.local_text_in(at, language)),
         url => urls.pay,
         short_url => urls.short,
         amount => amount(link.amount.minor()),

@@ -67,6 +67,9 @@ async fn asking_for_a_new_link_tells_the_merchant_once_an_hour(server: &TestServ
     assert_eq!(told(server, &merchant).await, 2, "an hour on: told again");
 
     assert_eq!(ask(server, "not-a-token").await.status, StatusCode::NOT_FOUND);
+    let german = server.http.post(server.url("/pay/renewal-request")).header("accept-language", "de-DE,de;q=0.9");
+    let german = server.raw(german.form(&[("payment_link_token", "not-a-token")])).await;
+    assert!(german.text.contains("Zahlungslink nicht gefunden"), "in the browser's language: {}", german.text);
     let empty = server.raw(server.http.post(server.url("/pay/renewal-request")).form(&[("other", "x")])).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
 }

@@ -12,8 +12,6 @@ use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
 use paylinks::ports::{Clock, Read};
-use paylinks::tokens::LinkTokens;
-use paylinks::usecases::link_view::LinkUrls;
 use paylinks::usecases::manage::owned_link;
 use paylinks_http::{self as http, ApiError};
 
@@ -21,7 +19,7 @@ pub use qr::{png, svg};
 
 pub struct Deps {
     pub store: Arc<dyn Read>,
-    pub tokens: Arc<LinkTokens>,
+    /// The public base URL, for the short URL (no token: the function holds no signing secret).
     pub config: LinkConfig,
     pub clock: Arc<dyn Clock>,
 }
@@ -54,7 +52,7 @@ async fn serve(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     }
     let merchant = http::merchant_of(request)?;
     let link = owned_link(deps.store.as_ref(), &merchant, id, deps.clock.now()).await?;
-    let url = LinkUrls { config: &deps.config, tokens: &deps.tokens }.short_url(&link);
+    let url = deps.config.short_url(&link.short_code);
     let (content_type, body) = match format {
         Format::Svg => ("image/svg+xml", qr::svg(&url).map(Body::from)),
         Format::Png => ("image/png", qr::png(&url).map(Body::from)),

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use lambda_http::{run, service_fn};
-use paylinks::config::{self, LinkConfig, or_exit};
+use paylinks::config::{LinkConfig, or_exit};
 use paylinks::ports::SystemClock;
 use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 
@@ -11,7 +11,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     let deps = link_qr::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
-        tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };

@@ -353,18 +353,19 @@ async fn cancel(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Bod
 async fn renewal_request(deps: &Deps, request: &Request) -> Response<Body> {
     let body = http::body_bytes(request);
     let token = form_urlencoded::parse(body).find(|(k, _)| k == "payment_link_token").map(|(_, v)| v.into_owned());
+    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
+    // Before the link is known: the browser's language.
+    let neutral = Brand::neutral().speaking(Language::negotiate(None, accept));
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        let page = pages::not_found(&Brand::neutral());
-        return http::html(StatusCode::BAD_REQUEST, page);
+        return http::html(StatusCode::BAD_REQUEST, pages::not_found(&neutral));
     };
     let now = deps.clock.now();
-    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
     match paylinks::usecases::renewal::request_renewal(deps.store.as_ref(), &deps.tokens, &token, accept, now).await {
         Ok(Renewal::Asked { settings, language }) => {
             http::html(StatusCode::OK, pages::renewal_requested(&Brand::of(&settings).speaking(language)))
         }
         Ok(Renewal::NotExpired) => http::redirect(&deps.redeemer().urls().pay_url_for_token(&token)),
-        Ok(Renewal::Unknown) => http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral())),
+        Ok(Renewal::Unknown) => http::html(StatusCode::NOT_FOUND, pages::not_found(&neutral)),
         Err(err) => {
             tracing::error!(error = %err, "a renewal request failed on the store");
             not_available_now()

@@ -181,12 +181,7 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
             // A merchant developing against the local server may point its events at itself.
             destinations: paylinks::domain::Destination::AlsoLocalhost,
         },
-        qr: link_qr::Deps {
-            store: store.clone(),
-            tokens: tokens.clone(),
-            config: config.clone(),
-            clock: clock.clone(),
-        },
+        qr: link_qr::Deps { store: store.clone(), config: config.clone(), clock: clock.clone() },
         simulated,
         auth: options.merchant_auth.clone(),
         webhook_secret,

@@ -21,6 +21,17 @@ impl Language {
     pub const ALL: [Self; 5] = [Self::En, Self::De, Self::Fr, Self::Es, Self::Ja];
 
     /// The code Stripe Checkout and `<html lang>` take.
+    /// How the language writes a moment (strftime, with the time zone's abbreviation).
+    pub fn date_time_pattern(self) -> &'static str {
+        match self {
+            Self::En => "%-d %b %Y %H:%M %Z",
+            Self::De => "%-d.%-m.%Y, %H:%M %Z",
+            Self::Fr => "%d/%m/%Y %H:%M %Z",
+            Self::Es => "%-d/%-m/%Y %H:%M %Z",
+            Self::Ja => "%Y年%-m月%-d日 %H:%M %Z",
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::En => "en",

@@ -41,8 +41,14 @@ impl TimeZoneName {
 
     /// A moment as people here read it: `3 Dec 2026 10:00 CET`.
     pub fn local_text(&self, at: Timestamp) -> String {
+        self.local_text_in(at, super::Language::En)
+    }
+
+    /// The same, as `language` writes a date (numbers only outside English: no month names to
+    /// translate).
+    pub fn local_text_in(&self, at: Timestamp, language: super::Language) -> String {
         jiff::Timestamp::from_second(at.unix())
-            .map(|t| t.to_zoned(self.zone()).strftime("%-d %b %Y %H:%M %Z").to_string())
+            .map(|t| t.to_zoned(self.zone()).strftime(language.date_time_pattern()).to_string())
             .unwrap_or_else(|_| at.rfc3339())
     }
 }
@@ -277,6 +283,7 @@ impl<'de> Deserialize<'de> for LinkReminders {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Language;
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
@@ -314,6 +321,12 @@ mod tests {
         let berlin = TimeZoneName::parse("Europe/Berlin").unwrap();
         assert_eq!(berlin.local_text(at("2026-12-03T09:00:00Z")), "3 Dec 2026 10:00 CET");
         assert_eq!(TimeZoneName::utc().local_text(at("2026-07-03T09:05:00Z")), "3 Jul 2026 09:05 UTC");
+        let texts = [Language::De, Language::Fr, Language::Es, Language::Ja]
+            .map(|language| berlin.local_text_in(at("2026-12-03T09:00:00Z"), language));
+        assert_eq!(
+            texts,
+            ["3.12.2026, 10:00 CET", "03/12/2026 10:00 CET", "3/12/2026 10:00 CET", "2026年12月3日 10:00 CET"]
+        );
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl LinkUrls<'_> {
     }
 
     pub fn short_url_of(&self, code: &ShortCode) -> String {
-        format!("{}/p/{}", self.config.public_base_url, code.as_str())
+        self.config.short_url(code)
     }
 }
 
