@@ -105,7 +105,9 @@ fn values(
     wording: Wording,
     language: Language,
 ) -> minijinja::Value {
-    let amount = |minor: i64| Amount::parse(minor).map(|a| language.amount(link.currency, a)).unwrap_or_default();
+    let locale = link.customer.as_ref().and_then(|c| c.locale.as_deref());
+    let amount =
+        |minor: i64| Amount::parse(minor).map(|a| language.money(locale, link.currency, a)).unwrap_or_default();
     let w = words(language);
     let merchant =
         if settings.display_name.is_empty() { "Your seller".to_string() } else { settings.display_name.clone() };

@@ -20,7 +20,6 @@ pub enum Language {
 impl Language {
     pub const ALL: [Self; 5] = [Self::En, Self::De, Self::Fr, Self::Es, Self::Ja];
 
-    /// The code Stripe Checkout and `<html lang>` take.
     /// How the language writes a moment (strftime, with the time zone's abbreviation).
     pub fn date_time_pattern(self) -> &'static str {
         match self {
@@ -32,6 +31,7 @@ impl Language {
         }
     }
 
+    /// The code Stripe Checkout and `<html lang>` take.
     pub fn code(self) -> &'static str {
         match self {
             Self::En => "en",
@@ -71,14 +71,29 @@ impl Language {
 
     /// `1,234.56 USD` as this language writes it: separators, and where the currency goes.
     pub fn amount(self, currency: Currency, amount: Amount) -> String {
+        self.money(None, currency, amount)
+    }
+
+    /// The same, as the region of `locale` writes it when `locale` is in this language: Mexico
+    /// and most of Latin America write `USD 1,234.50`, Switzerland `USD 1’234.50`.
+    pub fn money(self, locale: Option<&str>, currency: Currency, amount: Amount) -> String {
+        let region = locale
+            .filter(|tag| Self::of_tag(tag) == Some(self))
+            .and_then(|tag| tag.split(['-', '_']).skip(1).find(|s| s.len() == 2 || s.len() == 3))
+            .map(str::to_ascii_uppercase);
+        let region = region.as_deref();
         let decimals = currency.decimals();
         let unit = 10i64.pow(decimals);
         let (whole, fraction) = (amount.minor() / unit, amount.minor() % unit);
-        let (group, point) = match self {
-            Self::En | Self::Ja => (",", "."),
-            Self::De | Self::Es => (".", ","),
+        // Regions whose numbers differ from their language's (CLDR).
+        let point_regions = ["MX", "US", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE", "419"];
+        let (group, point, code_first) = match (self, region) {
+            (Self::Es, Some(r)) if point_regions.contains(&r) => (",", ".", true),
+            (Self::De, Some("CH" | "LI")) => ("’", ".", true),
+            (Self::En | Self::Ja, _) => (",", ".", true),
+            (Self::De | Self::Es, _) => (".", ",", false),
             // French groups with a narrow no-break space.
-            Self::Fr => ("\u{202f}", ","),
+            (Self::Fr, _) => ("\u{202f}", ",", false),
         };
         let digits = whole.to_string();
         let mut grouped = String::new();
@@ -94,10 +109,7 @@ impl Language {
             format!("{grouped}{point}{fraction:0width$}", width = decimals as usize)
         };
         let code = currency.code().to_ascii_uppercase();
-        match self {
-            Self::En | Self::Ja => format!("{code} {number}"),
-            Self::De | Self::Fr | Self::Es => format!("{number}\u{a0}{code}"),
-        }
+        if code_first { format!("{code} {number}") } else { format!("{number}\u{a0}{code}") }
     }
 }
 
@@ -138,6 +150,16 @@ mod tests {
         assert_eq!(Language::En.amount(usd, Amount::parse(5).unwrap()), "USD 0.05");
         assert_eq!(Language::Ja.amount(jpy, Amount::parse(12_100).unwrap()), "JPY 12,100");
         assert_eq!(Language::Es.amount(jpy, Amount::parse(500).unwrap()), "500\u{a0}JPY");
+        let price = Amount::parse(123_450).unwrap();
+        assert_eq!(Language::Es.money(Some("es-MX"), usd, price), "USD 1,234.50");
+        assert_eq!(Language::Es.money(Some("es-ES"), usd, price), "1.234,50\u{a0}USD");
+        assert_eq!(Language::De.money(Some("de-CH"), usd, price), "USD 1’234.50");
+        assert_eq!(Language::De.money(Some("de-AT"), usd, price), "1.234,50\u{a0}USD");
+        assert_eq!(
+            Language::En.money(Some("es-MX"), usd, price),
+            "USD 1,234.50",
+            "another language's region is not ours"
+        );
     }
 
     #[test]

@@ -101,7 +101,9 @@ struct TipOption {
 pub fn page(brand: &Brand, link: &Link, token: &str, input: &ChoiceInput, problem: Option<ChoiceProblem>) -> String {
     let language = brand.language;
     let w = words(language);
-    let money = |minor: i64| Amount::charged(minor).map(|a| language.amount(link.currency, a)).unwrap_or_default();
+    let locale = link.customer.as_ref().and_then(|c| c.locale.as_deref());
+    let money =
+        |minor: i64| Amount::charged(minor).map(|a| language.money(locale, link.currency, a)).unwrap_or_default();
     let balance = link.balance();
     let part = link.minimum_part().map(|minimum| PartForm {
         balance: money(balance),
@@ -133,7 +135,7 @@ pub fn page(brand: &Brand, link: &Link, token: &str, input: &ChoiceInput, proble
             .replace("{balance}", &money(custom.maximum.minor())),
         preset: custom.preset.map(|p| typed_form(p, link.currency)).unwrap_or_default(),
     });
-    let error = problem.map(|p| message(p, language, link.currency, balance));
+    let error = problem.map(|p| message(p, language, locale, link.currency, balance));
     let mut summary = Summary::of(link, language);
     summary.amount = money(balance);
     if custom.is_some() {
@@ -167,9 +169,15 @@ fn typed_form(amount: Amount, currency: Currency) -> String {
 }
 
 /// What was wrong, in the customer's words.
-fn message(problem: ChoiceProblem, language: Language, currency: Currency, balance: i64) -> String {
+fn message(
+    problem: ChoiceProblem,
+    language: Language,
+    locale: Option<&str>,
+    currency: Currency,
+    balance: i64,
+) -> String {
     let w = words(language);
-    let money = |minor: i64| Amount::charged(minor).map(|a| language.amount(currency, a)).unwrap_or_default();
+    let money = |minor: i64| Amount::charged(minor).map(|a| language.money(locale, currency, a)).unwrap_or_default();
     match problem {
         ChoiceProblem::NotAnAmount => {
             // "25.00": the balance as the field takes it.

@@ -83,7 +83,9 @@ pub struct SummaryItem {
 impl Summary {
     /// The link as `language` writes its amounts and names its invoice.
     pub fn of(link: &Link, language: Language) -> Self {
-        let amount = |minor: i64| Amount::parse(minor).map(|a| language.amount(link.currency, a)).unwrap_or_default();
+        let locale = link.customer.as_ref().and_then(|c| c.locale.as_deref());
+        let amount =
+            |minor: i64| Amount::parse(minor).map(|a| language.money(locale, link.currency, a)).unwrap_or_default();
         let line = |item: &paylinks::domain::LineItem| SummaryItem {
             name: item.name.clone(),
             quantity: item.quantity,
