@@ -1,10 +1,17 @@
 //! Link tokens: HS256 JWTs naming a link (and the delivery that carried it). The algorithm is
-//! pinned, the secret must be at least 32 bytes, and expiry is ours to judge so that an expired
+//! pinned, every secret must be at least 32 bytes, and expiry is ours to judge so that an expired
 //! token says "expired" rather than "invalid".
+//!
+//! Rotation: `TOKEN_SIGNING_SECRET` holds one secret or several, comma-separated, newest first.
+//! The newest signs; every one verifies, so links sent before a rotation keep opening until their
+//! secret is removed from the list. A token names its key (`kid`, a fingerprint of the secret:
+//! nothing to configure, nothing secret in it); one issued before tokens named keys is tried
+//! against each.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{DeliveryId, LinkId, MerchantId, Timestamp};
 
@@ -40,12 +47,21 @@ pub enum TokenError {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("TOKEN_SIGNING_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+#[error("TOKEN_SIGNING_SECRET must be at least {MIN_SECRET_BYTES} bytes (each secret, when several)")]
 pub struct WeakSecret;
 
-pub struct LinkTokens {
+/// At most this many secrets verify at once: a rotation needs two; a few more cover a slow roll.
+const MAX_SECRETS: usize = 4;
+
+struct SigningKey {
+    kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+}
+
+pub struct LinkTokens {
+    /// Newest first: the first signs.
+    keys: Vec<SigningKey>,
     validation: Validation,
 }
 
@@ -56,16 +72,25 @@ impl std::fmt::Debug for LinkTokens {
 }
 
 impl LinkTokens {
+    /// One secret, or several comma-separated, newest first.
     pub fn new(secret: &SecretString) -> Result<Self, WeakSecret> {
-        let bytes = secret.expose_secret().as_bytes();
-        if bytes.len() < MIN_SECRET_BYTES {
+        let secrets: Vec<&str> = secret.expose_secret().split(',').map(str::trim).collect();
+        if secrets.len() > MAX_SECRETS || secrets.iter().any(|s| s.len() < MIN_SECRET_BYTES) {
             return Err(WeakSecret);
         }
+        let keys = secrets
+            .iter()
+            .map(|s| SigningKey {
+                kid: key_id(s),
+                encoding: EncodingKey::from_secret(s.as_bytes()),
+                decoding: DecodingKey::from_secret(s.as_bytes()),
+            })
+            .collect();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        Ok(Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation })
+        Ok(Self { keys, validation })
     }
 
     pub fn issue(&self, token: &LinkToken, now: Timestamp) -> String {
@@ -76,7 +101,9 @@ impl LinkTokens {
             iat: now.unix(),
             exp: token.expires_at.map(Timestamp::unix),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let newest = &self.keys[0];
+        let header = Header { kid: Some(newest.kid.clone()), ..Header::new(Algorithm::HS256) };
+        jsonwebtoken::encode(&header, &claims, &newest.encoding)
             .expect("HS256 signing with an in-memory key cannot fail")
     }
 
@@ -89,9 +116,14 @@ impl LinkTokens {
         if token.len() > 2048 {
             return Err(TokenError::Invalid);
         }
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?;
-        let claims = data.claims;
+        let kid = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?.kid;
+        // The key the token names; one that names none (issued before keys were named) may be any.
+        let candidates = self.keys.iter().filter(|k| kid.as_ref().is_none_or(|kid| *kid == k.kid));
+        let claims = candidates
+            .filter_map(|key| jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation).ok())
+            .map(|data| data.claims)
+            .next()
+            .ok_or(TokenError::Invalid)?;
         let link_id = LinkId::parse(&claims.lid).ok_or(TokenError::Invalid)?;
         let delivery_id = match claims.did {
             Some(did) => Some(DeliveryId::parse(&did).ok_or(TokenError::Invalid)?),
@@ -107,6 +139,12 @@ impl LinkTokens {
         }
         Ok(LinkToken { link_id, merchant_id, delivery_id, expires_at })
     }
+}
+
+/// A secret's name in tokens: the first 8 bytes of its SHA-256, hex. It tells which key signed,
+/// and gives nothing of a 32-byte secret away.
+fn key_id(secret: &str) -> String {
+    hex::encode(&Sha256::digest(secret.as_bytes())[..8])
 }
 
 #[cfg(test)]
@@ -166,6 +204,39 @@ mod tests {
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"lid":"{}","iat":1}}"#, LinkId::generate()));
         assert_eq!(t.verify(&format!("{header}.{claims}."), NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_rotated_key_set_opens_old_tokens_until_their_secret_is_removed() {
+        const NEW: &str = "a-brand-new-secret-of-32-bytes-or-more";
+        let before = tokens(SECRET);
+        let old = before.issue(&sample(), NOW);
+        let during = tokens(&format!("{NEW},{SECRET}"));
+        assert!(during.verify(&old, NOW).is_ok(), "a link sent before the rotation still opens");
+        let new = during.issue(&sample(), NOW);
+        assert!(before.verify(&new, NOW).is_err(), "the newest secret signs");
+        let after = tokens(NEW);
+        assert!(after.verify(&new, NOW).is_ok());
+        assert_eq!(after.verify(&old, NOW), Err(TokenError::Invalid), "a removed secret opens nothing");
+        let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
+        assert_ne!(kid(&old), kid(&new));
+        assert!(!kid(&new).contains(&NEW[..8]), "the key's name is no part of it");
+    }
+
+    #[test]
+    fn a_token_issued_before_keys_were_named_is_tried_against_each() {
+        let claims = Claims { lid: LinkId::generate().to_string(), mid: None, did: None, iat: 1, exp: None };
+        let unnamed =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET.as_bytes()))
+                .unwrap();
+        let rotated = tokens(&format!("a-brand-new-secret-of-32-bytes-or-more,{SECRET}"));
+        assert!(rotated.verify(&unnamed, NOW).is_ok());
+    }
+
+    #[test]
+    fn every_secret_of_a_rotation_must_be_long_enough() {
+        assert!(LinkTokens::new(&SecretString::from(format!("{SECRET},short"))).is_err());
+        assert!(LinkTokens::new(&SecretString::from([SECRET; 5].join(","))).is_err(), "at most four");
     }
 
     #[test]
