@@ -16,6 +16,16 @@ pub fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
 
 /// The header value for `body` signed at `timestamp`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let signature = hex::encode(mac(secret, timestamp, body).finalize().into_bytes());
-    format!("t={timestamp},v1={signature}")
+    sign_with_each(&[secret], timestamp, body)
+}
+
+/// Signed with each secret, one `v1` apiece (during a roll, as Stripe does): a verifier that
+/// accepts any `v1` keeps working with either secret.
+pub fn sign_with_each(secrets: &[&str], timestamp: i64, body: &[u8]) -> String {
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        header.push_str(",v1=");
+        header.push_str(&hex::encode(mac(secret, timestamp, body).finalize().into_bytes()));
+    }
+    header
 }

@@ -258,3 +258,54 @@ async fn a_link_whose_order_was_paid_leaves_the_expiry_index() {
     assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
     assert_eq!(index_key().await, None, "nothing to tell of a paid order's link");
 }
+
+/// The v1 signatures of a `Paylinks-Signature` header that `secret` makes for `body`.
+fn signed_by(header: &str, secret: &str, body: &str) -> bool {
+    let t: i64 = header.split(',').next().unwrap().trim_start_matches("t=").parse().unwrap();
+    let ours = paylinks::signature::sign(secret, t, body.as_bytes());
+    let ours = ours.split_once(",v1=").unwrap().1;
+    header.split(',').filter_map(|p| p.strip_prefix("v1=")).any(|v1| v1 == ours)
+}
+
+/// Rolling an endpoint's secret, as Stripe does: both sign until the old one's expiry, then only
+/// the new one; another merchant's endpoint is not found, and the hours are bounded.
+#[tokio::test]
+async fn a_rolled_secret_signs_beside_the_new_one_until_it_expires() {
+    let endpoint = paylinks_tests::endpoint::Endpoint::start(&[]).await;
+    let server = embedded().await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let made = server
+        .call(&merchant, "POST", "/webhook-endpoints", Some(json!({"url": endpoint.url, "events": ["order.paid"]})))
+        .await
+        .json();
+    let (id, old) = (made["id"].as_str().unwrap(), made["secret"].as_str().unwrap().to_string());
+    let path = format!("/webhook-endpoints/{id}/roll-secret");
+    let too_long = server.call(&merchant, "POST", &path, Some(json!({"previous_secret_expires_in_hours": 169}))).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.call(&unique("stranger"), "POST", &path, None).await.status, StatusCode::NOT_FOUND);
+    let rolled = server.call(&merchant, "POST", &path, Some(json!({"previous_secret_expires_in_hours": 2}))).await;
+    assert_eq!(rolled.status, StatusCode::OK, "{}", rolled.text);
+    let rolled = rolled.json();
+    let new = rolled["secret"].as_str().unwrap().to_string();
+    assert!(new != old && new.starts_with("whsec_") && rolled["previous_secret_expires_at"].is_string());
+    let listed = server.call(&merchant, "GET", "/webhook-endpoints", None).await.json();
+    assert!(listed["data"][0].get("secret").is_none(), "listed without secrets: {listed}");
+
+    let pay = || async {
+        let mut body = order_link(&unique("SO"));
+        body.as_object_mut().unwrap().remove("landing_page_url");
+        let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+        let checkout = server.open(link["url"].as_str().unwrap()).await.location.unwrap();
+        server.raw(server.http.post(&checkout).form(&[("outcome", "paid")])).await;
+        server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": 0}))).await;
+    };
+    pay().await;
+    let during = endpoint.received().pop().expect("the event went out");
+    assert!(signed_by(&during.signature, &new, &during.body) && signed_by(&during.signature, &old, &during.body));
+    server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": 2 * 3600}))).await;
+    pay().await;
+    let after = endpoint.received().pop().unwrap();
+    assert!(signed_by(&after.signature, &new, &after.body), "{}", after.signature);
+    assert!(!signed_by(&after.signature, &old, &after.body), "the old secret expired");
+}

@@ -1,6 +1,7 @@
 //! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET /funnel`, `GET /links`,
 //! `GET`/`PATCH`/`DELETE /links/{id}`, `GET /orders`, `POST /orders/{id}/mark-paid`,
-//! `POST /orders/{id}/reject`, `POST`/`GET /webhook-endpoints`, `DELETE /webhook-endpoints/{id}`.
+//! `POST /orders/{id}/reject`, `POST`/`GET /webhook-endpoints`, `DELETE /webhook-endpoints/{id}`,
+//! `POST /webhook-endpoints/{id}/roll-secret`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             | ["orders", _, "mark-paid" | "reject"]
             | ["webhook-endpoints"]
             | ["webhook-endpoints", _]
+            | ["webhook-endpoints", _, "roll-secret"]
             | ["events"]
             | ["events", _, "redeliver"]
     );
@@ -168,6 +170,11 @@ async fn endpoints_route(
         (Method::DELETE, [id]) => {
             webhook_endpoints::delete(store, merchant, id).await?;
             Ok(http::empty(StatusCode::NO_CONTENT))
+        }
+        (Method::POST, [id, "roll-secret"]) => {
+            let roll = http::command::<http::dto::RollSecretBody, http::dto::RollSecret>(request)?;
+            let rolled = webhook_endpoints::roll_secret(store, merchant, id, roll.hours, deps.clock.now()).await?;
+            Ok(http::json(StatusCode::OK, &rolled))
         }
         _ => Err(method_not_allowed()),
     }

@@ -35,8 +35,8 @@ pub use link::{
 };
 pub use link_lifecycle::{LinkError, Openable, RENEWAL_REQUEST_EVERY_SECONDS, Refusal, RenewalRequest};
 pub use merchant_webhooks::{
-    Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventType, MAX_ENDPOINTS, MerchantEvent,
-    QUEUE_LEASE_SECONDS, WebhookEndpoint, WebhookEndpoints,
+    Destination, EVENT_KEEP_DAYS, EventDelivery, EventDeliveryStatus, EventType, MAX_ENDPOINTS,
+    MAX_PREVIOUS_SECRET_HOURS, MerchantEvent, PreviousSecret, QUEUE_LEASE_SECONDS, WebhookEndpoint, WebhookEndpoints,
 };
 pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};

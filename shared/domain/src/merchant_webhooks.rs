@@ -144,7 +144,20 @@ pub struct WebhookEndpoint {
     pub events: Vec<EventType>,
     pub secret: String,
     pub created_at: Timestamp,
+    /// The secret before the last roll, still signing until it expires (as Stripe rolls its own):
+    /// a merchant switches their verifier over without missing an event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousSecret {
+    pub secret: String,
+    pub expires_at: Timestamp,
+}
+
+/// The longest a rolled secret may keep signing: a week, as Stripe allows.
+pub const MAX_PREVIOUS_SECRET_HOURS: u32 = 168;
 
 impl WebhookEndpoint {
     pub fn new(url: &url::Url, events: Vec<EventType>, now: Timestamp) -> Self {
@@ -152,10 +165,30 @@ impl WebhookEndpoint {
             id: EndpointId::generate(),
             url: url.to_string(),
             events,
-            secret: format!("whsec_{}", random_base62(32)),
+            secret: new_secret(),
             created_at: now,
+            previous_secret: None,
         }
     }
+
+    /// A new secret; the current one keeps signing for `hours` more (0: stops now).
+    pub fn roll_secret(&mut self, hours: u32, now: Timestamp) {
+        let previous = std::mem::replace(&mut self.secret, new_secret());
+        self.previous_secret = (hours > 0).then(|| PreviousSecret {
+            secret: previous,
+            expires_at: now.plus_seconds(i64::from(hours.min(MAX_PREVIOUS_SECRET_HOURS)) * 3600),
+        });
+    }
+
+    /// The secrets an event is signed with now: the current one, and the rolled one until it expires.
+    pub fn signing_secrets(&self, now: Timestamp) -> Vec<&str> {
+        let previous = self.previous_secret.as_ref().filter(|p| p.expires_at > now).map(|p| p.secret.as_str());
+        std::iter::once(self.secret.as_str()).chain(previous).collect()
+    }
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", random_base62(32))
 }
 
 /// A merchant's endpoints, kept together (one item, at most `MAX_ENDPOINTS`): read with the other

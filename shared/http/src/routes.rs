@@ -60,6 +60,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/webhook-endpoints", "manage-links", Merchant),
     route("GET", "/webhook-endpoints", "manage-links", Merchant),
     route("DELETE", "/webhook-endpoints/{id}", "manage-links", Merchant),
+    route("POST", "/webhook-endpoints/{id}/roll-secret", "manage-links", Merchant),
     route("GET", "/settings", "manage-links", Merchant),
     route("PUT", "/settings", "manage-links", Merchant),
     route("GET", "/simulated-checkout/{session}", "local-server", LocalOnly),

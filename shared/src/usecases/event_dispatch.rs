@@ -153,7 +153,7 @@ fn pending_index(event: &MerchantEvent, message: &QueuedDelivery) -> Option<usiz
 
 async fn post(poster: &dyn PostEvent, endpoint: &WebhookEndpoint, event: &MerchantEvent, now: Timestamp) -> Posted {
     let body = body_of(event);
-    let signature = crate::signature::sign(&endpoint.secret, now.unix(), body.as_bytes());
+    let signature = crate::signature::sign_with_each(&endpoint.signing_secrets(now), now.unix(), body.as_bytes());
     let headers = [
         ("content-type", "application/json".to_string()),
         ("paylinks-signature", signature),

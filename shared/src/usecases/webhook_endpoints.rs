@@ -35,6 +35,8 @@ pub struct EndpointView {
     pub url: String,
     pub events: Vec<&'static str>,
     pub created_at: Timestamp,
+    /// Until when the secret before the last roll still signs (both sign meanwhile).
+    pub previous_secret_expires_at: Option<Timestamp>,
 }
 
 impl EndpointView {
@@ -44,6 +46,7 @@ impl EndpointView {
             url: endpoint.url.clone(),
             events: endpoint.events.iter().map(|e| e.as_str()).collect(),
             created_at: endpoint.created_at,
+            previous_secret_expires_at: endpoint.previous_secret.as_ref().map(|p| p.expires_at),
         }
     }
 }
@@ -113,6 +116,37 @@ pub async fn create<S: Read + Commit + ?Sized>(
             Ok(()) => {
                 return Ok(CreatedEndpoint { endpoint: EndpointView::of(&endpoint), secret: endpoint.secret.clone() });
             }
+            Err(StoreError::Conflict) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// What a roll answers: the endpoint, its new secret (this once), and until when the old one signs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolledSecret {
+    #[serde(flatten)]
+    pub endpoint: EndpointView,
+    pub secret: String,
+}
+
+/// A new secret for the endpoint; the old one keeps signing for `hours` (both sign meanwhile).
+pub async fn roll_secret<S: Read + Commit + ?Sized>(
+    store: &S,
+    merchant: &MerchantId,
+    id: &str,
+    hours: u32,
+    now: Timestamp,
+) -> Result<RolledSecret, EndpointError> {
+    let id = EndpointId::parse(id).ok_or(EndpointError::NotFound)?;
+    for _ in attempts() {
+        let mut all = stored(store, merchant).await?;
+        let endpoint = all.endpoints.iter_mut().find(|e| e.id == id).ok_or(EndpointError::NotFound)?;
+        endpoint.roll_secret(hours, now);
+        let rolled = RolledSecret { endpoint: EndpointView::of(endpoint), secret: endpoint.secret.clone() };
+        match store.commit(vec![Write::Endpoints(all)]).await {
+            Ok(()) => return Ok(rolled),
             Err(StoreError::Conflict) => continue,
             Err(err) => return Err(err.into()),
         }

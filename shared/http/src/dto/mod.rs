@@ -26,7 +26,7 @@ pub use object::Object;
 pub use send::SendBody;
 pub use settings::SettingsBody;
 pub use text_to_pay::{TextToPay, TextToPayBody};
-pub use webhook_endpoint::WebhookEndpointBody;
+pub use webhook_endpoint::{RollSecret, RollSecretBody, WebhookEndpointBody};
 
 use crate::{ApiError, body_bytes};
 
