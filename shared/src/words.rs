@@ -63,6 +63,7 @@ pub struct Words {
     pub error_tip: &'static str,
     pub completed_heading: &'static str,
     pub completed_text: &'static str,
+    pub preview_text: &'static str,
 }
 
 pub fn words(language: Language) -> &'static Words {
@@ -129,6 +130,7 @@ const EN: Words = Words {
     error_tip: "The tip can be at most {maximum}.",
     completed_heading: "This payment link is no longer available",
     completed_text: "It has taken all the payments it can.",
+    preview_text: "Open this link in your browser to see the payment and pay.",
 };
 
 const DE: Words = Words {
@@ -185,6 +187,7 @@ const DE: Words = Words {
     error_tip: "Das Trinkgeld darf höchstens {maximum} betragen.",
     completed_heading: "Dieser Zahlungslink ist nicht mehr verfügbar",
     completed_text: "Über diesen Link wurden alle möglichen Zahlungen geleistet.",
+    preview_text: "Öffnen Sie diesen Link im Browser, um die Zahlung zu sehen und zu bezahlen.",
 };
 
 const FR: Words = Words {
@@ -241,6 +244,7 @@ const FR: Words = Words {
     error_tip: "Le pourboire ne peut pas dépasser {maximum}.",
     completed_heading: "Ce lien de paiement n’est plus disponible",
     completed_text: "Il a reçu tous les paiements prévus.",
+    preview_text: "Ouvrez ce lien dans votre navigateur pour voir le paiement et payer.",
 };
 
 const ES: Words = Words {
@@ -297,6 +301,7 @@ const ES: Words = Words {
     error_tip: "La propina puede ser como máximo {maximum}.",
     completed_heading: "Este enlace de pago ya no está disponible",
     completed_text: "Ya ha recibido todos los pagos previstos.",
+    preview_text: "Abra este enlace en su navegador para ver el pago y pagar.",
 };
 
 const JA: Words = Words {
@@ -353,4 +358,5 @@ const JA: Words = Words {
     error_tip: "チップは{maximum}までです。",
     completed_heading: "この支払いリンクは現在ご利用いただけません",
     completed_text: "このリンクで受け付けられる支払いはすべて完了しました。",
+    preview_text: "このリンクをブラウザで開くと、お支払い内容の確認とお支払いができます。",
 };

@@ -89,7 +89,12 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
     let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
     let seen = Seen { accept };
+    // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
+    let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
+    let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
     let result = match route {
+        Route::Pay if looked_at_only => preview(deps, seen, Presented::Token(&token)).await,
+        Route::Short(code) if looked_at_only => preview(deps, seen, Presented::ShortCode(&code)).await,
         Route::Choose => choose(deps, seen, &request).await,
         Route::Pay => pay(deps, seen, Presented::Token(&token)).await,
         Route::Short(code) => pay(deps, seen, Presented::ShortCode(&code)).await,
@@ -186,6 +191,18 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
         Inspection::Payable { link, delivery_id, .. } => {
             let session = redeemer.checkout_session(&link, delivery_id.as_ref(), PaymentChoice::default(), now).await?;
             http::redirect(&session.url)
+        }
+        other => not_payable(deps, seen, other),
+    })
+}
+
+/// A preview fetch or a `HEAD`: a payable link shows what it is for; any other answers as `/pay`
+/// would (those make nothing). No session, no open counted.
+async fn preview(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
+    let inspection = deps.redeemer().inspect(presented, deps.clock.now(), false).await?;
+    Ok(match inspection {
+        Inspection::Payable { link, settings, .. } => {
+            http::html(StatusCode::OK, pages::preview(&seen.brand(&settings, &link), &seen.summary(&link)))
         }
         other => not_payable(deps, seen, other),
     })

@@ -9,6 +9,7 @@ pub mod dto;
 mod error;
 mod errors;
 pub mod pages;
+pub mod preview_agents;
 mod request;
 pub mod resolver;
 mod response;

@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("thank_you.html", include_str!("../templates/thank_you.html")),
     ("cancelled.html", include_str!("../templates/cancelled.html")),
     ("choose.html", include_str!("../templates/choose.html")),
+    ("preview.html", include_str!("../templates/preview.html")),
     ("simulated_checkout.html", include_str!("../templates/simulated_checkout.html")),
 ];
 
@@ -169,6 +170,11 @@ pub fn not_found(brand: &Brand) -> String {
 pub fn not_available_now(brand: &Brand) -> String {
     let w = words(brand.language);
     unavailable(brand, w.unavailable_heading, w.unavailable_text, context! {})
+}
+
+/// What a link-preview bot or a `HEAD` sees of a payable link: what it is for, no Checkout.
+pub fn preview(brand: &Brand, summary: &Summary) -> String {
+    render("preview.html", brand, context! { summary => summary })
 }
 
 pub fn thank_you(brand: &Brand, summary: &Summary) -> String {
