@@ -64,6 +64,8 @@ pub struct Words {
     pub completed_heading: &'static str,
     pub completed_text: &'static str,
     pub preview_text: &'static str,
+    pub throttled_heading: &'static str,
+    pub throttled_text: &'static str,
 }
 
 pub fn words(language: Language) -> &'static Words {
@@ -131,6 +133,8 @@ const EN: Words = Words {
     completed_heading: "This payment link is no longer available",
     completed_text: "It has taken all the payments it can.",
     preview_text: "Open this link in your browser to see the payment and pay.",
+    throttled_heading: "Too many tries just now",
+    throttled_text: "Please wait a minute, then open the link again.",
 };
 
 const DE: Words = Words {
@@ -188,6 +192,8 @@ const DE: Words = Words {
     completed_heading: "Dieser Zahlungslink ist nicht mehr verfügbar",
     completed_text: "Über diesen Link wurden alle möglichen Zahlungen geleistet.",
     preview_text: "Öffnen Sie diesen Link im Browser, um die Zahlung zu sehen und zu bezahlen.",
+    throttled_heading: "Gerade zu viele Versuche",
+    throttled_text: "Bitte warten Sie eine Minute und öffnen Sie den Link dann erneut.",
 };
 
 const FR: Words = Words {
@@ -245,6 +251,8 @@ const FR: Words = Words {
     completed_heading: "Ce lien de paiement n’est plus disponible",
     completed_text: "Il a reçu tous les paiements prévus.",
     preview_text: "Ouvrez ce lien dans votre navigateur pour voir le paiement et payer.",
+    throttled_heading: "Trop de tentatives pour le moment",
+    throttled_text: "Veuillez patienter une minute, puis rouvrir le lien.",
 };
 
 const ES: Words = Words {
@@ -302,6 +310,8 @@ const ES: Words = Words {
     completed_heading: "Este enlace de pago ya no está disponible",
     completed_text: "Ya ha recibido todos los pagos previstos.",
     preview_text: "Abra este enlace en su navegador para ver el pago y pagar.",
+    throttled_heading: "Demasiados intentos ahora mismo",
+    throttled_text: "Espere un minuto y vuelva a abrir el enlace.",
 };
 
 const JA: Words = Words {
@@ -359,4 +369,6 @@ const JA: Words = Words {
     completed_heading: "この支払いリンクは現在ご利用いただけません",
     completed_text: "このリンクで受け付けられる支払いはすべて完了しました。",
     preview_text: "このリンクをブラウザで開くと、お支払い内容の確認とお支払いができます。",
+    throttled_heading: "ただいまアクセスが集中しています",
+    throttled_text: "1分ほど待ってから、もう一度リンクを開いてください。",
 };

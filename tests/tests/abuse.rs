@@ -1,7 +1,11 @@
 //! What strangers and bots may not do to a merchant's links: a `HEAD` or a chat app's link
-//! preview never makes a Checkout Session or counts an open. On DynamoDB (moto) and the fake Stripe.
+//! preview never makes a Checkout Session or counts an open; a burst at a reusable link makes no
+//! more sessions than its limit; one address may open links only so often (`429` with
+//! `Retry-After`, no Stripe call). On DynamoDB (moto) and the fake Stripe, and the embedded store.
 
-use paylinks_tests::server::{on_real_adapters, order_link, unique};
+use std::sync::Arc;
+
+use paylinks_tests::server::{TestServer, embedded, on_real_adapters, order_link, unique};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -38,4 +42,87 @@ async fn a_head_or_a_link_preview_makes_no_session_and_counts_no_open() {
         let person = server.open(url).await;
         assert_eq!(person.status, StatusCode::SEE_OTHER, "a person still goes to Checkout");
     }
+}
+
+/// What the burst test's link allows a minute (`domain::SESSIONS_PER_LINK`).
+const SESSIONS_PER_LINK: usize = 30;
+
+async fn product_link(server: &TestServer, merchant: &str) -> serde_json::Value {
+    let body = json!({"name": "Flash sale", "products": [{"name": "Tee", "unit_amount": 1500, "currency": "usd"}]});
+    server.call(merchant, "POST", "/links", Some(body)).await.json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn a_burst_at_a_reusable_link_makes_no_more_sessions_than_its_limit() {
+    let server = Arc::new(on_real_adapters().await);
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let link = product_link(&server, &merchant).await;
+    let url = link["url"].as_str().unwrap().to_string();
+    at_a_fresh_minute(&server).await;
+    let opens = (0..80).map(|_| {
+        let (server, url) = (server.clone(), url.clone());
+        tokio::spawn(async move { server.open(&url).await })
+    });
+    let (mut sent, mut refused) = (0, 0);
+    for open in opens {
+        let reply = open.await.unwrap();
+        match reply.status {
+            StatusCode::SEE_OTHER => sent += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused += 1;
+                assert!(reply.text.contains("Too many tries"), "a friendly page: {}", reply.text);
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    let made = server.stripe().sessions_of_link(link["id"].as_str().unwrap()).len();
+    assert!(made <= SESSIONS_PER_LINK, "the fake Stripe saw {made} sessions");
+    assert_eq!((sent, refused), (SESSIONS_PER_LINK, 80 - SESSIONS_PER_LINK), "exactly the limit, at once");
+    let retry = server.raw(server.http.get(&url)).await;
+    assert_eq!(retry.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn one_address_may_open_links_only_so_often(server: &TestServer) {
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let link = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await.json();
+    let url = link["url"].as_str().unwrap();
+    let address = "203.0.113.7".to_string();
+    at_a_fresh_minute(server).await;
+    let from = |address: &str| server.http.get(url).header("x-forwarded-for", address.to_string());
+    for _ in 0..60 {
+        assert_eq!(server.raw(from(&address)).await.status, StatusCode::SEE_OTHER);
+    }
+    let refused = server.raw(from(&address)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    let token = url.split("payment_link_token=").nth(1).unwrap();
+    let resolve = server.url(&format!("/pay/resolve?payment_link_token={token}"));
+    let json = server.raw(server.http.get(&resolve).header("x-forwarded-for", address.clone())).await;
+    assert_eq!((json.status, json.error_code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited".to_string()));
+    assert_eq!(
+        server.raw(from("198.51.100.9")).await.status,
+        StatusCode::SEE_OTHER,
+        "another address is not held back"
+    );
+}
+
+/// Moves the server's clock to just past the start of a minute: the limits count fixed minutes,
+/// and a burst that straddled two would see two minutes' worth.
+async fn at_a_fresh_minute(server: &TestServer) {
+    let clock = server.raw(server.http.get(server.url("/local/clock"))).await.json();
+    let now: paylinks::domain::Timestamp = serde_json::from_value(clock["now"].clone()).expect("a time");
+    let now = now.unix();
+    let advance = 60 - now.rem_euclid(60) + 1;
+    server.raw(server.http.post(server.url("/local/clock")).json(&json!({"advance_seconds": advance}))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_may_open_links_only_so_often_on_dynamodb() {
+    one_address_may_open_links_only_so_often(&on_real_adapters().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_may_open_links_only_so_often_on_the_embedded_store() {
+    one_address_may_open_links_only_so_often(&embedded().await).await;
 }

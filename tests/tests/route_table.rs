@@ -118,3 +118,18 @@ async fn the_local_server_and_each_functions_router_serve_every_route_of_the_tab
         assert!(!unrouted, "{} {} is not served: {} {}", route.method, route.path, reply.status, reply.text);
     }
 }
+
+/// The cloud's own brakes, before any function runs: API Gateway throttles every route, and the
+/// public functions have reserved concurrency (a flood of opens cannot starve the webhook, and
+/// the webhook always has room to record a payment).
+#[test]
+fn the_api_is_throttled_and_the_public_functions_have_reserved_concurrency() {
+    let template = paylinks_tests::template::template();
+    let resources = &template["Resources"];
+    let throttle = &resources["HttpApi"]["Properties"]["DefaultRouteSettings"];
+    assert!(!throttle["ThrottlingRateLimit"].is_null() && !throttle["ThrottlingBurstLimit"].is_null(), "{throttle:?}");
+    for function in ["RedeemLinkFunction", "StripeWebhookFunction"] {
+        let reserved = &resources[function]["Properties"]["ReservedConcurrentExecutions"];
+        assert!(!reserved.is_null(), "{function} has no reserved concurrency");
+    }
+}

@@ -9,7 +9,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Language, Link, PaymentChoice, Settings};
+use paylinks::domain::{Language, Link, PER_CLIENT, PaymentChoice, Settings, Spent};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
@@ -83,12 +83,30 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let Some(route) = route(&request) else {
         return http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
+    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
+    let seen = Seen { accept };
+    // One address may open links only so often (coming back from Checkout is not limited).
+    if !matches!(route, Route::Complete | Route::Cancel)
+        && let Some(address) = http::client_address(&request)
+    {
+        match deps.store.spend(&format!("client:{address}"), PER_CLIENT, deps.clock.now()).await {
+            Ok(Spent::Allowed) => {}
+            Ok(Spent::Limited { retry_after }) => {
+                return match route {
+                    Route::Resolve => rate_limited_json(retry_after),
+                    _ => throttled(seen, retry_after),
+                };
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "a customer's open could not be counted against the limits");
+                return not_available_now();
+            }
+        }
+    }
     if let Route::RenewalRequest = route {
         return renewal_request(deps, &request).await;
     }
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
-    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
-    let seen = Seen { accept };
     // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
     let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
     let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
@@ -103,10 +121,30 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         Route::Cancel => cancel(deps, seen, &token).await,
         Route::RenewalRequest => unreachable!("served above"),
     };
-    result.unwrap_or_else(|err| {
-        tracing::error!(error = %err, "a customer page failed on a dependency");
-        not_available_now()
+    result.unwrap_or_else(|err| match err {
+        RedeemError::Throttled { retry_after } => throttled(seen, retry_after),
+        err => {
+            tracing::error!(error = %err, "a customer page failed on a dependency");
+            not_available_now()
+        }
     })
+}
+
+/// `429` with `Retry-After`: a page saying to come back in a minute.
+fn throttled(seen: Seen, retry_after: i64) -> Response<Body> {
+    let brand = Brand::neutral().speaking(seen.language(None));
+    with_retry_after(http::html(StatusCode::TOO_MANY_REQUESTS, pages::throttled(&brand)), retry_after)
+}
+
+/// `429` with `Retry-After`, as JSON, for `/pay/resolve`.
+fn rate_limited_json(retry_after: i64) -> Response<Body> {
+    let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests; try again shortly.");
+    with_retry_after(error.into_response(), retry_after)
+}
+
+fn with_retry_after(mut response: Response<Body>, retry_after: i64) -> Response<Body> {
+    response.headers_mut().insert(lambda_http::http::header::RETRY_AFTER, retry_after.max(1).into());
+    response
 }
 
 /// Who is looking: their browser's languages.
@@ -274,6 +312,8 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
         RedeemError::Store(e) => ApiError::from(e),
         RedeemError::Checkout(e) => ApiError::from(e),
         RedeemError::NoLongerPayable => ApiError::from(paylinks::ports::StoreError::Conflict),
+        // Only a session is limited this way; resolving makes none.
+        RedeemError::Throttled { .. } => ApiError::from(paylinks::ports::StoreError::Conflict),
     })?;
     let (link, settings, status) = match inspection {
         Inspection::Payable { link, settings, .. } => (Box::new(link.value), settings, "active"),

@@ -31,7 +31,15 @@ pub async fn from_hyper(request: hyper::Request<hyper::body::Incoming>) -> Resul
         }
     }
     let path = parts.uri.path().to_string();
-    Ok(Request::from_parts(parts, body).with_query_string_parameters(query).with_raw_http_path(path))
+    // API Gateway gives the caller's address from the connection; the local server takes the first
+    // of `X-Forwarded-For` (a test's, or a proxy's in front of it), and gives none without one.
+    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = forwarded.and_then(|v| v.split(',').next()).map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    let request = Request::from_parts(parts, body).with_query_string_parameters(query).with_raw_http_path(path);
+    Ok(match client {
+        Some(address) => paylinks_http::with_client_address(request, address),
+        None => request,
+    })
 }
 
 pub fn to_hyper(response: Response<Body>) -> hyper::Response<Full<Bytes>> {

@@ -13,6 +13,7 @@ mod order;
 mod payment;
 mod payment_choice;
 mod phone_plan;
+mod rate_limit;
 mod reminder_schedule;
 mod reminders;
 mod settings;
@@ -42,6 +43,7 @@ pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
 pub use payment_choice::{ChoiceError, TIP_PERCENTS, Tip, typed_amount};
+pub use rate_limit::{Limit, PER_CLIENT, SESSIONS_PER_LINK, Spent, Window};
 pub use reminder_schedule::ReminderSchedule;
 pub use reminders::{
     LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,

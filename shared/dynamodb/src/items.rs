@@ -77,6 +77,11 @@ impl Key {
     }
 
     /// The opens of the link, or of one of its deliveries.
+    /// A throttle key's count in the window starting at `start`.
+    pub fn throttle(key: &str, start: i64) -> Self {
+        Self::new(format!("THROTTLE#{key}"), format!("W#{start}"))
+    }
+
     pub fn opens(link: &LinkId, delivery: Option<&DeliveryId>) -> Self {
         let sk = match delivery {
             Some(delivery) => format!("OPENS#{delivery}"),

@@ -35,6 +35,7 @@ mod pages;
 mod reminders;
 mod store;
 mod table;
+mod throttle;
 mod transactions;
 
 pub use cascade::link_of_keys;

@@ -8,14 +8,14 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use paylinks::domain::{
-    Amount, Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId,
+    Amount, Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Limit, Link, LinkId, MerchantId,
     MessageTarget, Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings,
-    ShortCode, ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
+    ShortCode, ShortCodeTarget, Spent, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
     Commit, CountOpens, DueEvents, DueExpiries, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders,
-    Read, ReadLinkRecords, RemoveLinkRecords, StoreError, Wanted, Write,
+    Read, ReadLinkRecords, RemoveLinkRecords, StoreError, Throttle, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -68,6 +68,8 @@ struct State {
     last_checkout: HashMap<LinkId, DeliveryId>,
     endpoints: Table<MerchantId, WebhookEndpoints>,
     events: Table<(MerchantId, EventId), MerchantEvent>,
+    /// Spent per throttle key and window start.
+    throttles: HashMap<(String, i64), u32>,
 }
 
 #[derive(Debug, Default)]
@@ -275,6 +277,22 @@ impl Commit for EmbeddedStore {
             state.apply(write);
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Throttle for EmbeddedStore {
+    async fn spend(&self, key: &str, limit: Limit, now: Timestamp) -> Result<Spent, StoreError> {
+        let mut state = self.lock();
+        let window = limit.window(now);
+        // Windows an hour old are done with (no limit here is longer).
+        state.throttles.retain(|(_, start), _| *start > now.unix() - 3600);
+        let spent = state.throttles.entry((key.to_string(), window.start)).or_default();
+        if *spent >= limit.max {
+            return Ok(limit.refused(now));
+        }
+        *spent += 1;
+        Ok(Spent::Allowed)
     }
 }
 

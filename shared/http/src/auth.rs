@@ -32,7 +32,32 @@ pub fn with_merchant_claims(request: Request, claims: HashMap<String, String>) -
     jwt.claims = claims;
     let mut authorizer = ApiGatewayRequestAuthorizer::default();
     authorizer.jwt = Some(jwt);
-    let mut context = ApiGatewayV2httpRequestContext::default();
+    let mut context = api_gateway_context(&request);
     context.authorizer = Some(authorizer);
+    request.with_request_context(RequestContext::ApiGatewayV2(context))
+}
+
+/// The request's API Gateway (HTTP API) context, or a new one.
+fn api_gateway_context(request: &Request) -> ApiGatewayV2httpRequestContext {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.clone(),
+        _ => ApiGatewayV2httpRequestContext::default(),
+    }
+}
+
+/// The caller's address as API Gateway saw it (`sourceIp`, from the connection: not a header a
+/// caller can set); none when no gateway said.
+pub fn client_address(request: &Request) -> Option<&str> {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    }
+}
+
+/// Puts a caller's address where API Gateway puts it: the local server does, from the
+/// `X-Forwarded-For` a test or a proxy in front of it sends.
+pub fn with_client_address(request: Request, address: String) -> Request {
+    let mut context = api_gateway_context(&request);
+    context.http.source_ip = Some(address);
     request.with_request_context(RequestContext::ApiGatewayV2(context))
 }

@@ -16,7 +16,7 @@ mod response;
 pub mod routes;
 pub mod webhook_signature;
 
-pub use auth::{merchant_of, with_merchant_claims};
+pub use auth::{client_address, merchant_of, with_client_address, with_merchant_claims};
 pub use deadline::within_deadline;
 pub use dto::{body, command};
 pub use error::ApiError;

@@ -167,6 +167,12 @@ pub fn not_found(brand: &Brand) -> String {
     unavailable(brand, w.not_found_heading, w.not_found_text, context! {})
 }
 
+/// Past a limit on the public routes (`429`): come back in a minute.
+pub fn throttled(brand: &Brand) -> String {
+    let w = words(brand.language);
+    unavailable(brand, w.throttled_heading, w.throttled_text, context! { completed => true })
+}
+
 pub fn not_available_now(brand: &Brand) -> String {
     let w = words(brand.language);
     unavailable(brand, w.unavailable_heading, w.unavailable_text, context! {})

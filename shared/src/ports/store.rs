@@ -235,6 +235,19 @@ pub trait ListEvents: Send + Sync {
     ) -> Result<Vec<MerchantEvent>, StoreError>;
 }
 
+/// Fixed-window counters (`domain::Limit`): one conditional write per spend, so a limit holds
+/// across concurrent callers.
+#[async_trait]
+pub trait Throttle: Send + Sync {
+    /// Spends one of `limit` for `key` in the window `now` falls in.
+    async fn spend(
+        &self,
+        key: &str,
+        limit: crate::domain::Limit,
+        now: Timestamp,
+    ) -> Result<crate::domain::Spent, StoreError>;
+}
+
 /// Everything a function may ask of one store; each use case names only the parts it uses.
 pub trait Store:
     Read
@@ -247,6 +260,7 @@ pub trait Store:
     + ListEvents
     + DueEvents
     + DueExpiries
+    + Throttle
 {
 }
 
@@ -261,5 +275,6 @@ impl<T> Store for T where
         + ListEvents
         + DueEvents
         + DueExpiries
+        + Throttle
 {
 }

@@ -7,10 +7,11 @@ use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
     Amount, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice, RecurringInterval,
-    Settings, ShortCode, Timestamp, Versioned,
+    SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp, Versioned,
 };
 use crate::ports::{
-    Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Wanted, Write,
+    Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Throttle, Wanted,
+    Write,
 };
 use crate::tokens::{LinkTokens, TokenError};
 use crate::usecases::link_view::LinkUrls;
@@ -56,12 +57,15 @@ pub enum RedeemError {
     /// is answered for what the link is now, not with a fault.
     #[error("the link stopped taking payments while its session was made")]
     NoLongerPayable,
+    /// Past a limit (`domain::rate_limit`): nothing was asked of Stripe.
+    #[error("too many tries; again in {retry_after} s")]
+    Throttled { retry_after: i64 },
 }
 
 /// What an open may ask of the store.
-pub trait OpenStore: Read + Commit + CountOpens {}
+pub trait OpenStore: Read + Commit + CountOpens + Throttle {}
 
-impl<T: Read + Commit + CountOpens + ?Sized> OpenStore for T {}
+impl<T: Read + Commit + CountOpens + Throttle + ?Sized> OpenStore for T {}
 
 pub struct Redeemer<'a, S: OpenStore + ?Sized> {
     pub store: &'a S,
@@ -193,7 +197,12 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         now: Timestamp,
     ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
-            // Reusable links: every customer gets a session of their own.
+            // Reusable links: every customer gets a session of their own, each a Stripe call on
+            // the platform's key: a link may have only so many made a minute.
+            let spent = self.store.spend(&format!("sessions:{}", link.id), SESSIONS_PER_LINK, now).await?;
+            if let Spent::Limited { retry_after } = spent {
+                return Err(RedeemError::Throttled { retry_after });
+            }
             let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
             let request =
                 NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
