@@ -11,11 +11,12 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("create-link");
     let deps = create_link::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         tokens: Arc::new(or_exit(config::link_tokens_from_env())),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| create_link::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(create_link::handle(&deps, request)))).await
 }

@@ -9,8 +9,13 @@ use paylinks_dynamodb::store as dynamo_store;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("delivery-events");
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = delivery_events::Deps { store: Arc::new(or_exit(dynamo_store(&sdk))), clock: Arc::new(SystemClock) };
-    run(service_fn(|event| async { delivery_events::handle(&deps, event).await.map_err(lambda_runtime::Error::from) }))
-        .await
+    run(service_fn(|event| {
+        paylinks::metrics::flushed(async {
+            delivery_events::handle(&deps, event).await.map_err(lambda_runtime::Error::from)
+        })
+    }))
+    .await
 }

@@ -9,6 +9,7 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("link-cleanup");
     let deps = link_cleanup::Deps { store: Arc::new(or_exit(dynamo_store_from_env().await)) };
-    run(service_fn(|event| link_cleanup::handle(&deps, event))).await
+    run(service_fn(|event| paylinks::metrics::flushed(link_cleanup::handle(&deps, event)))).await
 }

@@ -9,10 +9,11 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("link-qr");
     let deps = link_qr::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| link_qr::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(link_qr::handle(&deps, request)))).await
 }

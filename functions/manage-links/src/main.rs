@@ -11,6 +11,7 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("manage-links");
     let deps = manage_links::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         checkout: Arc::new(or_exit(paylinks_stripe::StripeCheckout::from_env())),
@@ -20,5 +21,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         resolver: Arc::new(paylinks_http::resolver::SystemResolver),
         destinations: paylinks::domain::Destination::PublicOnly,
     };
-    run(service_fn(|request| manage_links::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(manage_links::handle(&deps, request)))).await
 }

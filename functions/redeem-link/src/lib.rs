@@ -92,6 +92,7 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         match deps.store.spend(&format!("client:{address}"), PER_CLIENT, deps.clock.now()).await {
             Ok(Spent::Allowed) => {}
             Ok(Spent::Limited { retry_after }) => {
+                paylinks::metrics::throttled("client");
                 return match route {
                     Route::Resolve => rate_limited_json(retry_after),
                     _ => throttled(seen, retry_after),

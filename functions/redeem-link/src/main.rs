@@ -11,6 +11,7 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("redeem-link");
     let deps = redeem_link::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         checkout: Arc::new(or_exit(paylinks_stripe::StripeCheckout::from_env())),
@@ -18,5 +19,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| redeem_link::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(redeem_link::handle(&deps, request)))).await
 }

@@ -12,6 +12,7 @@ use paylinks_ses::SesMailer;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("send-email");
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_email::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
@@ -23,5 +24,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| send_email::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(send_email::handle(&deps, request)))).await
 }

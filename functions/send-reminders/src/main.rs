@@ -12,6 +12,7 @@ use paylinks_sns::SnsSms;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("send-reminders");
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_reminders::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
@@ -24,5 +25,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|event| send_reminders::handle(&deps, event))).await
+    run(service_fn(|event| paylinks::metrics::flushed(send_reminders::handle(&deps, event)))).await
 }

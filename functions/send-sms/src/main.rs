@@ -12,6 +12,7 @@ use paylinks_sns::SnsSms;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("send-sms");
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let deps = send_sms::Deps {
         store: Arc::new(or_exit(dynamo_store(&sdk))),
@@ -20,5 +21,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| send_sms::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(send_sms::handle(&deps, request)))).await
 }

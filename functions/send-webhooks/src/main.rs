@@ -12,6 +12,7 @@ use paylinks_webhooks::WebhookPoster;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("send-webhooks");
     let sdk = or_exit(paylinks_aws::sdk_config().await);
     let queue = SqsQueue::new(paylinks_sqs::client(&sdk), or_exit(required("WEBHOOK_QUEUE_URL")));
     let deps = send_webhooks::Deps {
@@ -20,5 +21,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clock: Arc::new(SystemClock),
         queue: Arc::new(queue),
     };
-    run(service_fn(|event| send_webhooks::handle(&deps, event))).await
+    run(service_fn(|event| paylinks::metrics::flushed(send_webhooks::handle(&deps, event)))).await
 }

@@ -28,7 +28,11 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
     if request.method() != Method::POST || !path_ok {
         return Ok(ApiError::not_found("route").into_response());
     }
-    let receive = async { receive(deps, &request).await.unwrap_or_else(ApiError::into_response) };
+    let receive = async {
+        let response = receive(deps, &request).await.unwrap_or_else(ApiError::into_response);
+        paylinks::metrics::webhook_answered(response.status().as_u16());
+        response
+    };
     let late = || ApiError::out_of_time().into_response();
     Ok(paylinks_http::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await)
 }
@@ -39,13 +43,17 @@ async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiEr
     let now = deps.clock.now();
     if let Err(err) = deps.secrets.verify(&signature, body, now.unix()) {
         tracing::warn!(reason = %err, "webhook signature rejected");
+        paylinks::metrics::webhook_rejected("signature");
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_signature",
             "The Stripe-Signature header does not verify.",
         ));
     }
-    let event: Event = serde_json::from_slice(body).map_err(ApiError::invalid_json)?;
+    let event: Event = serde_json::from_slice(body).map_err(|err| {
+        paylinks::metrics::webhook_rejected("payload");
+        ApiError::invalid_json(err)
+    })?;
     let handled = match handle_event(deps.store.as_ref(), &event, now, deps.config.retention_days).await {
         Ok(handled) => handled,
         Err(WebhookError::Malformed(detail)) => {

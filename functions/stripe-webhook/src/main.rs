@@ -11,11 +11,12 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
+    paylinks::metrics::init("stripe-webhook");
     let deps = stripe_webhook::Deps {
         store: Arc::new(or_exit(dynamo_store_from_env().await)),
         secrets: or_exit(paylinks_http::webhook_signature::WebhookSecrets::from_env()),
         config: or_exit(LinkConfig::from_env()),
         clock: Arc::new(SystemClock),
     };
-    run(service_fn(|request| stripe_webhook::handle(&deps, request))).await
+    run(service_fn(|request| paylinks::metrics::flushed(stripe_webhook::handle(&deps, request)))).await
 }

@@ -93,6 +93,9 @@ pub async fn dispatch<S: Read + Commit + ?Sized>(
         Some(endpoint) => post(poster, endpoint, &event, now).await,
         None => Posted::Refused,
     };
+    if !matches!(outcome, Posted::Status(200..=299)) {
+        crate::metrics::merchant_webhook_failed();
+    }
     let last = receives >= ATTEMPTS;
     let mut event = event;
     for _ in attempts() {

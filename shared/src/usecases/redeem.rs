@@ -171,6 +171,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         if count_open && openable != Openable::Refused(Refusal::Invalid) {
             let to_checkout = openable == Openable::Payable && !named.token_expired;
             self.store.count_open(&link.id, named.delivery_id.as_ref(), now, to_checkout).await?;
+            crate::metrics::link_opened();
         }
         let shown = Box::new(link.value.clone());
         Ok(match openable {
@@ -201,12 +202,15 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             // the platform's key: a link may have only so many made a minute.
             let spent = self.store.spend(&format!("sessions:{}", link.id), SESSIONS_PER_LINK, now).await?;
             if let Spent::Limited { retry_after } = spent {
+                crate::metrics::throttled("link");
                 return Err(RedeemError::Throttled { retry_after });
             }
             let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
             let request =
                 NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
-            return Ok(self.checkout.create_session(&request).await?);
+            let session = self.checkout.create_session(&request).await?;
+            crate::metrics::session_created();
+            return Ok(session);
         }
         let mut link = link.clone();
         for _ in attempts() {
@@ -246,6 +250,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 if next.attach_session(session.clone(), now).is_ok() {
                     match self.store.commit(vec![Write::Link(next)]).await {
                         Ok(()) => {
+                            crate::metrics::session_created();
                             if let Some(replaced) = replaced {
                                 // Best effort: a payment through it is still recorded (and
                                 // flagged if it pays more than was due).

@@ -111,7 +111,10 @@ async fn remind_one<S: SendStore + ?Sized>(
     crate::logging::record_link(&link.id);
     let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
     match sender.remind(&link, &settings, &endpoints, schedule, found.windows.pop(), now).await {
-        Ok(Reminded::Delivered(result)) if result.status == "sent" => report.sent += 1,
+        Ok(Reminded::Delivered(result)) if result.status == "sent" => {
+            crate::metrics::reminder_sent();
+            report.sent += 1
+        }
         Ok(Reminded::Delivered(_)) => report.failed += 1,
         Ok(Reminded::Skipped(_)) => report.skipped += 1,
         Ok(Reminded::Ended(_)) => report.ended += 1,

@@ -147,7 +147,12 @@ impl<S: Read + Commit + ?Sized> Creator<'_, S> {
                 return Ok(Outcome::Done(outcome));
             }
             match self.store.commit(writes).await {
-                Ok(()) => return Ok(Outcome::Done(outcome)),
+                Ok(()) => {
+                    if matches!(outcome, Ok(Created::New(_))) {
+                        crate::metrics::link_created();
+                    }
+                    return Ok(Outcome::Done(outcome));
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(err) => return Err(err),
             }

@@ -414,6 +414,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                     writes.push(Write::Window(sent.window.clone()));
                     writes.extend(message_sent(&sent.delivery).map(Write::MessageSent));
                     if sent.delivery.status == DeliveryStatus::Failed {
+                        crate::metrics::delivery_failed(sent.delivery.channel.as_str());
                         let told = crate::usecases::events::delivery_failed(endpoints, &sent.delivery, now);
                         writes.push(Write::Event(Versioned::new(told)));
                     }

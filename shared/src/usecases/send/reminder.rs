@@ -113,6 +113,7 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
                 writes.push(Write::Reminder(Versioned::at(next.ended(), claimed)));
             }
             if sent.delivery.status == DeliveryStatus::Failed {
+                crate::metrics::delivery_failed(sent.delivery.channel.as_str());
                 let told = crate::usecases::events::delivery_failed(endpoints, &sent.delivery, now);
                 writes.push(Write::Event(Versioned::new(told)));
             }

@@ -56,8 +56,17 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
         let second = store.read(&wanted).await?;
         let endpoints = second.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
         let writes = decide(found.clone(), second.order, &endpoints, incoming, event, now, retention_days);
+        let paid = writes.iter().find_map(|w| match w {
+            Write::Payment(p) if p.state == PaymentState::Paid => Some(p.flag.is_some()),
+            _ => None,
+        });
         match store.commit(writes).await {
-            Ok(()) => return Ok(Handled::Recorded),
+            Ok(()) => {
+                if let Some(flagged) = paid {
+                    crate::metrics::payment_recorded(flagged);
+                }
+                return Ok(Handled::Recorded);
+            }
             Err(StoreError::Conflict) => continue,
             Err(err) => return Err(err.into()),
         }
