@@ -57,6 +57,8 @@ pub struct LinkConfig {
     pub error_query_param: String,
     pub resend_window_seconds: i64,
     pub retention_days: i64,
+    /// How many requests a merchant may make a minute (`MERCHANT_REQUESTS_PER_MINUTE`, 600).
+    pub merchant_requests_per_minute: u32,
 }
 
 impl LinkConfig {
@@ -88,6 +90,7 @@ impl LinkConfig {
             error_query_param: query_param_name("ERROR_QUERY_PARAM", "payment_link_error")?,
             resend_window_seconds: number("RESEND_WINDOW_SECONDS", 1800, 0..=86_400)?,
             retention_days: number("LINK_RETENTION_DAYS", 90, 1..=3650)?,
+            merchant_requests_per_minute: number("MERCHANT_REQUESTS_PER_MINUTE", 600, 1..=1_000_000)? as u32,
         })
     }
 
@@ -99,6 +102,7 @@ impl LinkConfig {
             error_query_param: "payment_link_error".into(),
             resend_window_seconds: 1800,
             retention_days: 90,
+            merchant_requests_per_minute: 600,
         }
     }
 }

@@ -38,6 +38,13 @@ pub async fn embedded() -> TestServer {
     launch(test_options(), None).await
 }
 
+/// The embedded server, a merchant allowed `per_minute` requests a minute.
+pub async fn embedded_with_merchant_limit(per_minute: u32) -> TestServer {
+    let mut options = test_options();
+    options.link_config.merchant_requests_per_minute = per_minute;
+    launch(options, None).await
+}
+
 /// What the server's AWS clients talk to: every call recorded, any fault injectable.
 pub struct AwsProxies {
     pub dynamodb: AwsProxy,

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use paylinks_tests::server::{TestServer, embedded, on_real_adapters, order_link, unique};
+use paylinks_tests::server::{
+    TestServer, embedded, embedded_with_merchant_limit, on_real_adapters, order_link, unique,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -125,4 +127,21 @@ async fn one_address_may_open_links_only_so_often_on_dynamodb() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_address_may_open_links_only_so_often_on_the_embedded_store() {
     one_address_may_open_links_only_so_often(&embedded().await).await;
+}
+
+/// A merchant's own requests are limited per merchant (a dashboard in a loop): `429` JSON with
+/// `Retry-After`; another merchant is not held back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merchant_in_a_loop_is_limited_and_others_are_not() {
+    let server = embedded_with_merchant_limit(5).await;
+    at_a_fresh_minute(&server).await;
+    let merchant = unique("merchant");
+    for _ in 0..5 {
+        assert_eq!(server.call(&merchant, "GET", "/links", None).await.status, StatusCode::OK);
+    }
+    let refused = server.call(&merchant, "GET", "/links", None).await;
+    assert_eq!((refused.status, refused.error_code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited".to_string()));
+    let posted = server.call(&merchant, "POST", "/links", Some(order_link(&unique("SO")))).await;
+    assert_eq!(posted.status, StatusCode::TOO_MANY_REQUESTS, "every merchant route counts");
+    assert_eq!(server.call(&unique("other"), "GET", "/links", None).await.status, StatusCode::OK);
 }

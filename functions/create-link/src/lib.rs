@@ -56,6 +56,8 @@ fn respond(
 /// of the same request gets the first response, and a request that died holds nothing.
 async fn create(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let key = http::idempotency_key(request)?;
     let command: CreateLink = http::command::<http::dto::CreateLinkBody, _>(request)?;
     let now = deps.clock.now();

@@ -11,14 +11,14 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::ports::{Clock, Read};
+use paylinks::ports::{Clock, Store};
 use paylinks::usecases::manage::owned_link;
 use paylinks_http::{self as http, ApiError};
 
 pub use qr::{png, svg};
 
 pub struct Deps {
-    pub store: Arc<dyn Read>,
+    pub store: Arc<dyn Store>,
     /// The public base URL, for the short URL (no token: the function holds no signing secret).
     pub config: LinkConfig,
     pub clock: Arc<dyn Clock>,
@@ -51,6 +51,8 @@ async fn serve(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
         ));
     }
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let link = owned_link(deps.store.as_ref(), &merchant, id, deps.clock.now()).await?;
     let url = deps.config.short_url(&link.short_code);
     let (content_type, body) = match format {

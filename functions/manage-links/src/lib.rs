@@ -64,6 +64,8 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
     }
     // Authenticate before anything else, so an unknown id tells a stranger nothing.
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     match segments.as_slice() {
         ["settings"] => settings_route(deps, request, &method, &merchant).await,
         ["funnel"] => funnel_route(deps, request, &method, &merchant).await,

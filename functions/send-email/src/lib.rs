@@ -39,6 +39,8 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let recipients = http::body::<http::dto::SendBody>(request)?.recipients(Channel::Email)?;
     let sender = Sender {
         store: deps.store.as_ref(),

@@ -59,6 +59,8 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let recipients = http::body::<http::dto::SendBody>(request)?.recipients(Channel::Sms)?;
     let sent = deps.sender().send_link(&merchant, id, recipients, deps.clock.now()).await?;
     Ok(http::json(StatusCode::OK, &sent))
@@ -67,6 +69,8 @@ async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>
 /// A one-off order link for a phone number and its SMS, in one call.
 async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
+    let limit = deps.config.merchant_requests_per_minute;
+    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let asked: TextToPay = http::command::<http::dto::TextToPayBody, _>(request)?;
     let order = asked.link(text_to_pay_order_id(request, &merchant)?);
     let now = deps.clock.now();

@@ -12,11 +12,21 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// Seconds until a limited caller may try again (`Retry-After`).
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, cause: None }
+        Self { status, code, message: message.into(), field: None, cause: None, retry_after: None }
+    }
+
+    /// `429 rate_limited`, with `Retry-After`.
+    pub fn rate_limited(retry_after: i64) -> Self {
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests; try again shortly.")
+        }
     }
 
     pub fn validation(err: ValidationError) -> Self {
@@ -84,7 +94,11 @@ impl ApiError {
         if let Some(cause) = &self.cause {
             tracing::error!(code = self.code, cause = %chain(cause.as_ref()), "request failed");
         }
-        super::json(self.status, &self.body())
+        let mut response = super::json(self.status, &self.body());
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(lambda_http::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

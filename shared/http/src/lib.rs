@@ -8,6 +8,7 @@ mod deadline;
 pub mod dto;
 mod error;
 mod errors;
+pub mod limits;
 pub mod pages;
 pub mod preview_agents;
 mod request;
