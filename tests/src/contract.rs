@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use paylinks::domain::{
     Amount, Channel, Currency, Delivery, DeliveryId, DeliveryStatus, IdempotencyRecord, IntentRecord, LineItem, Link,
-    LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, Order, OrderId, OrderPaymentStatus, Payment, PaymentSource,
-    PaymentState, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
+    LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, OpenSession, Order, OrderId, OrderPaymentStatus, Payment,
+    PaymentSource, PaymentState, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
 };
 use paylinks::ports::{Store, StoreError, Wanted, Write};
 
@@ -197,8 +197,21 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
         last_checkout: None,
         endpoints: None,
         event: None,
+        client_session: Some((l.id.clone(), "client-a".to_string())),
     };
+    let kept = paylinks::domain::ClientSession::new(
+        l.id.clone(),
+        "client-a".to_string(),
+        OpenSession {
+            id: SessionId::parse("cs_test_client_a").unwrap(),
+            url: "https://checkout.example/cs_test_client_a".into(),
+            expires_at: Timestamp::from_unix(1_900_000_000),
+            choice: Default::default(),
+        },
+        Timestamp::from_unix(1_800_000_000),
+    );
     let nothing = store.read(&wanted).await.unwrap();
+    assert!(nothing.client_session.is_none());
     assert!(nothing.link.is_none() && nothing.settings.is_none() && nothing.order.is_none());
     assert!(nothing.links.is_empty() && nothing.windows.is_empty() && nothing.short_code.is_none());
     store
@@ -212,10 +225,12 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
             Write::Settings(m.clone(), Versioned::new(settings.clone())),
             Write::Idempotency(Versioned::new(record.clone())),
             Write::ShortCode(l.short_code.clone(), target.clone()),
+            Write::ClientSession(kept.clone()),
         ])
         .await
         .unwrap();
     let found = store.read(&wanted).await.unwrap();
+    assert_eq!(found.client_session, Some(kept));
     assert_eq!(found.link, Some(Versioned::at(l.clone(), 1)));
     assert_eq!(found.settings, Some(Versioned::at(settings, 1)));
     assert_eq!(found.order, Some(Versioned::at(o, 1)));

@@ -145,3 +145,36 @@ async fn a_merchant_in_a_loop_is_limited_and_others_are_not() {
     assert_eq!(posted.status, StatusCode::TOO_MANY_REQUESTS, "every merchant route counts");
     assert_eq!(server.call(&unique("other"), "GET", "/links", None).await.status, StatusCode::OK);
 }
+
+/// A customer reloading a reusable link goes back to the session they had minutes ago; another
+/// customer gets their own.
+async fn a_browser_reopening_a_reusable_link_gets_its_session_back(server: &TestServer) {
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({})).await;
+    let link = product_link(server, &merchant).await;
+    let url = link["url"].as_str().unwrap();
+    let from = |address: &str, agent: &str| {
+        server.http.get(url).header("x-forwarded-for", address.to_string()).header("user-agent", agent.to_string())
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..5 {
+        let reply = server.raw(from("198.51.100.20", "Mozilla/5.0 (Phone) Safari")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        seen.insert(reply.location.unwrap());
+    }
+    assert_eq!(seen.len(), 1, "the same browser, the same session");
+    let other = server.raw(from("198.51.100.21", "Mozilla/5.0 (Desktop) Firefox")).await.location.unwrap();
+    assert!(!seen.contains(&other), "another customer, a session of their own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_browser_reopening_a_reusable_link_gets_its_session_back_on_dynamodb() {
+    let server = on_real_adapters().await;
+    a_browser_reopening_a_reusable_link_gets_its_session_back(&server).await;
+    assert_eq!(server.stripe().sessions_created(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_browser_reopening_a_reusable_link_gets_its_session_back_on_the_embedded_store() {
+    a_browser_reopening_a_reusable_link_gets_its_session_back(&embedded().await).await;
+}

@@ -9,7 +9,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{Language, Link, PER_CLIENT, PaymentChoice, Settings, Spent};
+use paylinks::domain::{ClientSession, Language, Link, PER_CLIENT, PaymentChoice, Settings, Spent};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
@@ -84,7 +84,11 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         return http::html(StatusCode::NOT_FOUND, pages::not_found(&Brand::neutral()));
     };
     let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
-    let seen = Seen { accept };
+    let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
+    // The browser, as a key (address and user agent, hashed): a product link hands it back the
+    // session it had minutes ago.
+    let client = http::client_address(&request).map(|a| ClientSession::client_key(a, agent.unwrap_or_default()));
+    let seen = Seen { accept, client: client.as_deref() };
     // One address may open links only so often (coming back from Checkout is not limited).
     if !matches!(route, Route::Complete | Route::Cancel)
         && let Some(address) = http::client_address(&request)
@@ -109,7 +113,6 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     }
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
     // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
-    let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
     let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
     let result = match route {
         Route::Pay if looked_at_only => preview(deps, seen, Presented::Token(&token)).await,
@@ -152,6 +155,7 @@ fn with_retry_after(mut response: Response<Body>, retry_after: i64) -> Response<
 #[derive(Clone, Copy)]
 struct Seen<'a> {
     accept: Option<&'a str>,
+    client: Option<&'a str>,
 }
 
 impl Seen<'_> {
@@ -213,7 +217,7 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
             let page = choice::page(&seen.brand(settings, link), link, &token, &ChoiceInput::default(), None);
             return Ok(http::html(StatusCode::OK, page));
         }
-        match redeemer.checkout_session(link, delivery_id.as_ref(), PaymentChoice::default(), now).await {
+        match redeemer.checkout_session(link, delivery_id.as_ref(), PaymentChoice::default(), seen.client, now).await {
             Ok(session) => return Ok(http::redirect(&session.url)),
             // Voided, paid or expired while the session was made: say what the link is now
             // (the open is already counted).
@@ -228,7 +232,8 @@ async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Re
             http::html(StatusCode::OK, page)
         }
         Inspection::Payable { link, delivery_id, .. } => {
-            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), PaymentChoice::default(), now).await?;
+            let whole = PaymentChoice::default();
+            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), whole, seen.client, now).await?;
             http::redirect(&session.url)
         }
         other => not_payable(deps, seen, other),
@@ -275,7 +280,7 @@ async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Respon
             return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };
-    match redeemer.checkout_session(&link, delivery_id.as_ref(), chosen, now).await {
+    match redeemer.checkout_session(&link, delivery_id.as_ref(), chosen, seen.client, now).await {
         Ok(session) => Ok(http::redirect(&session.url)),
         // Paid, voided or expired meanwhile: the link's page says what it is now.
         Err(RedeemError::NoLongerPayable) => Ok(http::redirect(&redeemer.urls().pay_url_for_token(&token))),

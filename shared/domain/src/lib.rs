@@ -1,5 +1,6 @@
 //! Values that cannot be built invalid, and the state machines of links, orders and payments.
 
+mod client_session;
 mod contact;
 mod delivery;
 mod idempotency;
@@ -23,6 +24,7 @@ mod timestamp;
 mod validation;
 mod versioned;
 
+pub use client_session::{CLIENT_SESSION_REUSE_SECONDS, ClientSession};
 pub use contact::{Email, PhoneE164};
 pub use delivery::{
     Activity, Channel, Delivery, DeliveryActivity, DeliveryKind, DeliveryStatus, Recipient, SendWindow,

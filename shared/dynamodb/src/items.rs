@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 
 use super::expressions::{Item, n, s};
 use paylinks::domain::{
-    Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget, Order, OrderId,
-    Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Suppression, Timestamp, Versioned,
-    WebhookEndpoints,
+    ClientSession, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
+    Order, OrderId, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode, Suppression, Timestamp,
+    Versioned, WebhookEndpoints,
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::StoreError;
@@ -77,6 +77,11 @@ impl Key {
     }
 
     /// The opens of the link, or of one of its deliveries.
+    /// A reusable link's session kept for one client: under the link, so it goes with it.
+    pub fn client_session(link: &LinkId, client: &str) -> Self {
+        Self::new(Self::link_partition(link), format!("CLIENT#{client}"))
+    }
+
     /// A throttle key's count in the window starting at `start`.
     pub fn throttle(key: &str, start: i64) -> Self {
         Self::new(format!("THROTTLE#{key}"), format!("W#{start}"))
@@ -293,6 +298,17 @@ impl Layout for IdempotencyRecord {
 impl Layout for Suppression {
     fn key(&self) -> Key {
         Key::suppression(&self.merchant_id, &self.key)
+    }
+}
+
+/// Kept minutes, gone within the hour after.
+impl Layout for ClientSession {
+    fn key(&self) -> Key {
+        Key::client_session(&self.link_id, &self.client)
+    }
+
+    fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        ttl(Some(self.purge_at))
     }
 }
 

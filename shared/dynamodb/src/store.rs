@@ -154,6 +154,7 @@ impl DynamoStore {
             Write::DropWindow(w) => self.delete(Key::window(&w.link_id, &w.key), Some(w.version)),
             Write::DropShortCode(code) => self.delete(Key::short_code(code), None),
             Write::Suppress(suppression) => self.put_whole(suppression),
+            Write::ClientSession(kept) => self.put_whole(kept),
             Write::Endpoints(endpoints) => self.put(endpoints),
             Write::Event(event) => self.put(event),
             Write::MessageSent(target) => self.put_whole(target),
@@ -185,6 +186,7 @@ fn wanted_keys(wanted: &Wanted) -> Vec<Key> {
     keys.extend(wanted.last_checkout.iter().map(|l| Key::opens(l, None)));
     keys.extend(wanted.endpoints.iter().map(Key::endpoints));
     keys.extend(wanted.event.iter().map(|(m, e)| Key::event(m, e)));
+    keys.extend(wanted.client_session.iter().map(|(l, c)| Key::client_session(l, c)));
     keys
 }
 
@@ -232,6 +234,12 @@ impl Read for DynamoStore {
             }),
             endpoints: one(wanted.endpoints.as_ref().map(Key::endpoints).and_then(take))?,
             event: one(wanted.event.as_ref().map(|(m, e)| Key::event(m, e)).and_then(take))?,
+            client_session: wanted
+                .client_session
+                .as_ref()
+                .and_then(|(l, c)| take(Key::client_session(l, c)))
+                .map(from_item)
+                .transpose()?,
         })
     }
 }

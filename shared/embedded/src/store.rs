@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use paylinks::domain::{
-    Amount, Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Limit, Link, LinkId, MerchantId,
-    MessageTarget, Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings,
-    ShortCode, ShortCodeTarget, Spent, Suppression, Timestamp, Versioned, WebhookEndpoints,
+    Amount, ClientSession, Delivery, DeliveryActivity, DeliveryId, IdempotencyRecord, IntentRecord, Limit, Link,
+    LinkId, MerchantId, MessageTarget, Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow,
+    SessionId, Settings, ShortCode, ShortCodeTarget, Spent, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
@@ -70,6 +70,7 @@ struct State {
     events: Table<(MerchantId, EventId), MerchantEvent>,
     /// Spent per throttle key and window start.
     throttles: HashMap<(String, i64), u32>,
+    client_sessions: HashMap<(LinkId, String), ClientSession>,
 }
 
 #[derive(Debug, Default)]
@@ -132,6 +133,7 @@ fn item_name(write: &Write) -> String {
         Write::Activity { delivery, .. } => format!("activity {delivery}"),
         Write::Endpoints(e) => format!("endpoints {}", e.merchant_id),
         Write::Event(e) => format!("event {}", e.id),
+        Write::ClientSession(c) => format!("client session {}/{}", c.link_id, c.client),
     }
 }
 
@@ -153,6 +155,7 @@ impl State {
             Write::LinkFollowsOrder { .. }
             | Write::DropShortCode(_)
             | Write::Suppress(_)
+            | Write::ClientSession(_)
             | Write::MessageSent(_)
             | Write::Activity { .. } => true,
             Write::Order(order) => self.orders.is_at(&order_key(order), order.version),
@@ -196,6 +199,9 @@ impl State {
             }
             Write::DropShortCode(code) => {
                 self.short_codes.remove(&code);
+            }
+            Write::ClientSession(kept) => {
+                self.client_sessions.insert((kept.link_id.clone(), kept.client.clone()), kept);
             }
             Write::Suppress(suppression) => {
                 self.suppressions.insert((suppression.merchant_id.clone(), suppression.key.clone()), suppression);
@@ -252,6 +258,7 @@ impl Read for EmbeddedStore {
             last_checkout: wanted.last_checkout.as_ref().and_then(|l| state.last_checkout.get(l).cloned()),
             endpoints: wanted.endpoints.as_ref().and_then(|m| state.endpoints.get(m)),
             event: wanted.event.as_ref().and_then(|key| state.events.get(key)),
+            client_session: wanted.client_session.as_ref().and_then(|key| state.client_sessions.get(key).cloned()),
         })
     }
 }
@@ -430,6 +437,7 @@ impl RemoveLinkRecords for EmbeddedStore {
         state.reminders.0.retain(|(l, _), _| l != link);
         state.short_codes.retain(|code, target| &target.link_id != link && Some(code) != short_code);
         state.opens.retain(|name, _| name != link.as_str());
+        state.client_sessions.retain(|(l, _), _| l != link);
         let after = count(&state);
         Ok(before - after + removed_intents)
     }

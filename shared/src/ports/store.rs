@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Activity, Amount, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId, MessageTarget,
-    Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings, ShortCode,
-    ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
+    Activity, Amount, ClientSession, Delivery, DeliveryId, IdempotencyRecord, IntentRecord, Link, LinkId, MerchantId,
+    MessageTarget, Order, OrderId, OrderPaymentStatus, Payment, ReminderSchedule, SendWindow, SessionId, Settings,
+    ShortCode, ShortCodeTarget, Suppression, Timestamp, Versioned, WebhookEndpoints,
 };
 use crate::domain::{EventId, MerchantEvent};
 
@@ -51,6 +51,8 @@ pub struct Wanted {
     pub endpoints: Option<MerchantId>,
     /// One of the merchant\'s events.
     pub event: Option<(MerchantId, EventId)>,
+    /// A reusable link's session kept for one client (link, client key).
+    pub client_session: Option<(LinkId, String)>,
 }
 
 /// What a read found, each with the version it was read at. Retention is the reader's to judge
@@ -72,6 +74,7 @@ pub struct Found {
     pub last_checkout: Option<DeliveryId>,
     pub endpoints: Option<Versioned<WebhookEndpoints>>,
     pub event: Option<Versioned<MerchantEvent>>,
+    pub client_session: Option<ClientSession>,
 }
 
 /// One item of a commit. A versioned item is written only if it is still at the version it was
@@ -121,6 +124,8 @@ pub enum Write {
     Endpoints(Versioned<WebhookEndpoints>),
     /// A merchant\'s event, written with the change it tells of.
     Event(Versioned<MerchantEvent>),
+    /// A reusable link's session for one client (written whole: the newest wins).
+    ClientSession(ClientSession),
 }
 
 #[async_trait]

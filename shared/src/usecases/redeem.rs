@@ -6,8 +6,8 @@
 use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    Amount, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice, RecurringInterval,
-    SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp, Versioned,
+    Amount, ClientSession, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice,
+    RecurringInterval, SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp, Versioned,
 };
 use crate::ports::{
     Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Throttle, Wanted,
@@ -189,15 +189,27 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
     /// The Checkout Session the customer should be sent to, for what they chose on our page
     /// (`choice`, checked by `Link::choose`; the whole amount when the link asks for nothing).
     /// `delivery`: whose URL the customer came through, named on a product link's session (its
-    /// own customer's); an order link's session is shared by every recipient.
+    /// own customer's); an order link's session is shared by every recipient. `client`: the
+    /// browser (`ClientSession::client_key`), when known: a product link hands it back the session
+    /// it had minutes ago instead of making another.
     pub async fn checkout_session(
         &self,
         link: &Versioned<Link>,
         delivery: Option<&DeliveryId>,
         choice: PaymentChoice,
+        client: Option<&str>,
         now: Timestamp,
     ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
+            if let Some(client) = client {
+                let wanted =
+                    Wanted { client_session: Some((link.id.clone(), client.to_string())), ..Wanted::default() };
+                if let Some(kept) = self.store.read(&wanted).await?.client_session
+                    && let Some(session) = kept.reusable(choice, now)
+                {
+                    return Ok(session.clone());
+                }
+            }
             // Reusable links: every customer gets a session of their own, each a Stripe call on
             // the platform's key: a link may have only so many made a minute.
             let spent = self.store.spend(&format!("sessions:{}", link.id), SESSIONS_PER_LINK, now).await?;
@@ -210,6 +222,13 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
             let session = self.checkout.create_session(&request).await?;
             crate::metrics::session_created();
+            if let Some(client) = client {
+                let kept = ClientSession::new(link.id.clone(), client.to_string(), session.clone(), now);
+                // Best effort: without it the next open makes another session, as before.
+                if let Err(err) = self.store.commit(vec![Write::ClientSession(kept)]).await {
+                    tracing::warn!(error = %err, "a client's session could not be kept for reuse");
+                }
+            }
             return Ok(session);
         }
         let mut link = link.clone();

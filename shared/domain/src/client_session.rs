@@ -1,0 +1,68 @@
+//! A reusable link's Checkout Session, kept for the customer who opened it: the same browser
+//! opening the same product link again within a few minutes goes back to its session instead of
+//! having Stripe mint another (a reload, a back button, a double tap). The client is a hash of
+//! their address and browser: nothing that names a person is kept.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{LinkId, OpenSession, PaymentChoice, Timestamp};
+
+/// How long a customer's session is handed back to them.
+pub const CLIENT_SESSION_REUSE_SECONDS: i64 = 600;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSession {
+    pub link_id: LinkId,
+    /// `ClientSession::client_key` of the browser that opened it.
+    pub client: String,
+    pub session: OpenSession,
+    pub made_at: Timestamp,
+    /// When the store may forget it (DynamoDB TTL).
+    pub purge_at: Timestamp,
+}
+
+impl ClientSession {
+    /// A browser, as a key: its address and user agent, hashed.
+    pub fn client_key(address: &str, user_agent: &str) -> String {
+        let digest = Sha256::digest(format!("{address}\n{user_agent}").as_bytes());
+        hex::encode(&digest[..16])
+    }
+
+    pub fn new(link_id: LinkId, client: String, session: OpenSession, now: Timestamp) -> Self {
+        let purge_at = now.plus_seconds(CLIENT_SESSION_REUSE_SECONDS + 3600);
+        Self { link_id, client, session, made_at: now, purge_at }
+    }
+
+    /// The session, while it is the one to hand back for `choice`: made within the reuse window,
+    /// for the same choice, and not about to close.
+    pub fn reusable(&self, choice: PaymentChoice, now: Timestamp) -> Option<&OpenSession> {
+        let fresh = self.made_at.plus_seconds(CLIENT_SESSION_REUSE_SECONDS) > now;
+        let open = self.session.expires_at > now.plus_seconds(60);
+        (fresh && open && self.session.choice == choice).then_some(&self.session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SessionId;
+
+    #[test]
+    fn a_clients_session_is_handed_back_only_within_the_window_and_for_the_same_choice() {
+        let now = Timestamp::from_unix(1_800_000_000);
+        let session = OpenSession {
+            id: SessionId::parse("cs_test_client").unwrap(),
+            url: "https://checkout/cs_test_client".into(),
+            expires_at: now.plus_seconds(3600),
+            choice: PaymentChoice::default(),
+        };
+        let client = ClientSession::client_key("203.0.113.7", "Safari");
+        assert_ne!(client, ClientSession::client_key("203.0.113.7", "Firefox"));
+        let kept = ClientSession::new(LinkId::generate(), client, session, now);
+        assert!(kept.reusable(PaymentChoice::default(), now.plus_seconds(599)).is_some());
+        assert!(kept.reusable(PaymentChoice::default(), now.plus_seconds(600)).is_none());
+        let other = PaymentChoice { price: crate::Amount::parse(500).ok(), ..PaymentChoice::default() };
+        assert!(kept.reusable(other, now).is_none());
+    }
+}
