@@ -36,12 +36,16 @@ pub mod names {
 
 static COLLECTOR: OnceLock<&'static Collector> = OnceLock::new();
 
-/// Starts counting for `function` (the binary's name). A second call changes nothing.
+/// Starts counting for `function` (the binary's name), in the stack `STACK_NAME` names (`local`
+/// without): two stacks in one account never mix their metrics, nor roll back each other's
+/// deploys. A second call changes nothing.
 pub fn init(function: &'static str) {
     if COLLECTOR.get().is_some() {
         return;
     }
-    match Builder::new().cloudwatch_namespace(NAMESPACE).with_dimension("Function", function).init() {
+    let stack = std::env::var("STACK_NAME").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "local".to_string());
+    let builder = Builder::new().cloudwatch_namespace(NAMESPACE).with_dimension("Stack", stack);
+    match builder.with_dimension("Function", function).init() {
         Ok(collector) => _ = COLLECTOR.set(collector),
         Err(err) => tracing::warn!(error = %err, "metrics are off"),
     }

@@ -208,6 +208,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
             expires_at: Timestamp::from_unix(1_900_000_000),
             choice: Default::default(),
         },
+        1,
         Timestamp::from_unix(1_800_000_000),
     );
     let nothing = store.read(&wanted).await.unwrap();

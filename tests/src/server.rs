@@ -113,6 +113,10 @@ pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub text: String,
+    /// `Set-Cookie`, when the answer gave one.
+    pub set_cookie: Option<String>,
+    /// `Retry-After`, when the answer said when to come back.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -153,9 +157,10 @@ impl TestServer {
 
     async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status();
-        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (location, set_cookie, retry_after) = (header("location"), header("set-cookie"), header("retry-after"));
         let text = response.text().await.unwrap_or_default();
-        Reply { status, location, text }
+        Reply { status, location, text, set_cookie, retry_after }
     }
 
     /// A merchant call: `method path` with a JSON body, as `merchant`.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use paylinks_tests::server::{
     TestServer, embedded, embedded_with_merchant_limit, on_real_adapters, order_link, unique,
 };
+use paylinks_tests::stripe_events::{event, session_of};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -98,6 +99,8 @@ async fn one_address_may_open_links_only_so_often(server: &TestServer) {
     }
     let refused = server.raw(from(&address)).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    let wait: i64 = refused.retry_after.as_deref().expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
     let token = url.split("payment_link_token=").nth(1).unwrap();
     let resolve = server.url(&format!("/pay/resolve?payment_link_token={token}"));
     let json = server.raw(server.http.get(&resolve).header("x-forwarded-for", address.clone())).await;
@@ -146,32 +149,50 @@ async fn a_merchant_in_a_loop_is_limited_and_others_are_not() {
     assert_eq!(server.call(&unique("other"), "GET", "/links", None).await.status, StatusCode::OK);
 }
 
-/// A customer reloading a reusable link goes back to the session they had minutes ago; another
-/// customer gets their own.
+/// Pays a Checkout URL: at the fake Stripe (and its event to the webhook), or the simulated page.
+async fn pay_through(server: &TestServer, checkout: &str) {
+    if server.on_fake_stripe() {
+        let paid = server.stripe().complete(&session_of(checkout), "paid", "a@example.com", "A");
+        assert_eq!(server.deliver(&event("checkout.session.completed", paid)).await.json()["result"], "recorded");
+    } else {
+        server.raw(server.http.post(checkout).form(&[("outcome", "paid")])).await;
+    }
+}
+
+/// A customer reloading a reusable link goes back to the session they had minutes ago (our cookie
+/// names their browser); another browser, even at the same address with the same user agent (an
+/// office, a carrier's NAT), gets its own; a payment through the link ends the reuse.
 async fn a_browser_reopening_a_reusable_link_gets_its_session_back(server: &TestServer) {
     let merchant = unique("merchant");
     server.enable_payments(&merchant, json!({})).await;
     let link = product_link(server, &merchant).await;
     let url = link["url"].as_str().unwrap();
-    let from = |address: &str, agent: &str| {
-        server.http.get(url).header("x-forwarded-for", address.to_string()).header("user-agent", agent.to_string())
-    };
-    let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..5 {
-        let reply = server.raw(from("198.51.100.20", "Mozilla/5.0 (Phone) Safari")).await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        seen.insert(reply.location.unwrap());
+    let first = server.open(url).await;
+    let cookie = first.set_cookie.clone().expect("a browser is given our cookie");
+    assert!(cookie.starts_with("paylinks_client=") && cookie.contains("HttpOnly"), "{cookie}");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let with_cookie = || server.http.get(url).header("cookie", cookie.clone());
+    for _ in 0..4 {
+        let again = server.raw(with_cookie()).await;
+        assert_eq!(again.location, first.location, "the same browser, the same session");
+        assert!(again.set_cookie.is_none(), "a returning browser keeps its cookie");
     }
-    assert_eq!(seen.len(), 1, "the same browser, the same session");
-    let other = server.raw(from("198.51.100.21", "Mozilla/5.0 (Desktop) Firefox")).await.location.unwrap();
-    assert!(!seen.contains(&other), "another customer, a session of their own");
+    let stranger = server.open(url).await;
+    assert_ne!(stranger.location, first.location, "another browser, a session of its own");
+    pay_through(server, first.location.as_deref().unwrap()).await;
+    let after = server.raw(with_cookie()).await;
+    assert_ne!(after.location, first.location, "a paid session is never handed back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_browser_reopening_a_reusable_link_gets_its_session_back_on_dynamodb() {
     let server = on_real_adapters().await;
     a_browser_reopening_a_reusable_link_gets_its_session_back(&server).await;
-    assert_eq!(server.stripe().sessions_created(), 2);
+    assert_eq!(
+        server.stripe().sessions_created(),
+        3,
+        "the first browser's twice (before and after paying), the other's"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -9,10 +9,10 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::domain::{ClientSession, Language, Link, PER_CLIENT, PaymentChoice, Settings, Spent};
+use paylinks::domain::{Language, Link, PER_CLIENT, PaymentChoice, Settings, Spent, address_key};
 use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
-use paylinks::usecases::redeem::{Inspection, Presented, RedeemError, Redeemer, Refusal};
+use paylinks::usecases::redeem::{Client, Inspection, Presented, RedeemError, Redeemer, Refusal};
 use paylinks::usecases::renewal::Renewal;
 use paylinks_http::choice::{self, ChoiceInput};
 use paylinks_http::pages::{self, Brand, Summary};
@@ -85,15 +85,13 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     };
     let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok());
     let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
-    // The browser, as a key (address and user agent, hashed): a product link hands it back the
-    // session it had minutes ago.
-    let client = http::client_address(&request).map(|a| ClientSession::client_key(a, agent.unwrap_or_default()));
-    let seen = Seen { accept, client: client.as_deref() };
+    let client = client_of(&request);
+    let seen = Seen { accept, client: &client };
     // One address may open links only so often (coming back from Checkout is not limited).
     if !matches!(route, Route::Complete | Route::Cancel)
         && let Some(address) = http::client_address(&request)
     {
-        match deps.store.spend(&format!("client:{address}"), PER_CLIENT, deps.clock.now()).await {
+        match deps.store.spend(&format!("client:{}", address_key(address)), PER_CLIENT, deps.clock.now()).await {
             Ok(Spent::Allowed) => {}
             Ok(Spent::Limited { retry_after }) => {
                 paylinks::metrics::throttled("client");
@@ -114,6 +112,7 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
     // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
     let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
+    let gives_cookie = !client.returning && matches!(route, Route::Pay | Route::Short(_) | Route::Choose);
     let result = match route {
         Route::Pay if looked_at_only => preview(deps, seen, Presented::Token(&token)).await,
         Route::Short(code) if looked_at_only => preview(deps, seen, Presented::ShortCode(&code)).await,
@@ -125,13 +124,49 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         Route::Cancel => cancel(deps, seen, &token).await,
         Route::RenewalRequest => unreachable!("served above"),
     };
-    result.unwrap_or_else(|err| match err {
+    let response = result.unwrap_or_else(|err| match err {
         RedeemError::Throttled { retry_after } => throttled(seen, retry_after),
         err => {
             tracing::error!(error = %err, "a customer page failed on a dependency");
             not_available_now()
         }
-    })
+    });
+    match (&client.browser, gives_cookie) {
+        (Some(browser), true) => with_client_cookie(response, browser, &deps.config.public_base_url),
+        _ => response,
+    }
+}
+
+/// Our cookie naming a browser across opens (random; nothing else in it).
+const CLIENT_COOKIE: &str = "paylinks_client";
+
+/// Who is opening: our cookie if the browser sent one (else a new one, given with the answer),
+/// and its address behind API Gateway, hashed.
+fn client_of(request: &Request) -> Client {
+    let sent = request
+        .headers()
+        .get_all(lambda_http::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == CLIENT_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| v.len() == 22 && v.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let returning = sent.is_some();
+    let browser = sent.unwrap_or_else(|| paylinks::domain::random_base62(22));
+    Client { browser: Some(browser), returning, address: http::client_address(request).map(address_key) }
+}
+
+/// Gives the browser its cookie: for as long as a session is handed back, on our paths only.
+fn with_client_cookie(mut response: Response<Body>, browser: &str, base_url: &str) -> Response<Body> {
+    let secure = if base_url.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = paylinks::domain::CLIENT_SESSION_REUSE_SECONDS;
+    let cookie = format!("{CLIENT_COOKIE}={browser}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append(lambda_http::http::header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// `429` with `Retry-After`: a page saying to come back in a minute.
@@ -155,7 +190,7 @@ fn with_retry_after(mut response: Response<Body>, retry_after: i64) -> Response<
 #[derive(Clone, Copy)]
 struct Seen<'a> {
     accept: Option<&'a str>,
-    client: Option<&'a str>,
+    client: &'a Client,
 }
 
 impl Seen<'_> {

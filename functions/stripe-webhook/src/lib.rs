@@ -28,13 +28,12 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response<Body>, Inf
     if request.method() != Method::POST || !path_ok {
         return Ok(ApiError::not_found("route").into_response());
     }
-    let receive = async {
-        let response = receive(deps, &request).await.unwrap_or_else(ApiError::into_response);
-        paylinks::metrics::webhook_answered(response.status().as_u16());
-        response
-    };
+    let receive = async { receive(deps, &request).await.unwrap_or_else(ApiError::into_response) };
     let late = || ApiError::out_of_time().into_response();
-    Ok(paylinks_http::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await)
+    let response = paylinks_http::within_deadline(&budgets::STRIPE_WEBHOOK, receive, late).await;
+    // Counted on what Stripe gets, a timeout's 503 included.
+    paylinks::metrics::webhook_answered(response.status().as_u16());
+    Ok(response)
 }
 
 async fn receive(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -45,7 +45,7 @@ pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
 pub use payment_choice::{ChoiceError, TIP_PERCENTS, Tip, typed_amount};
-pub use rate_limit::{Limit, PER_CLIENT, SESSIONS_PER_LINK, Spent, Window};
+pub use rate_limit::{Limit, PER_CLIENT, SESSIONS_PER_ADDRESS_AND_LINK, SESSIONS_PER_LINK, Spent, Window, address_key};
 pub use reminder_schedule::ReminderSchedule;
 pub use reminders::{
     LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,

@@ -2,7 +2,14 @@
 //! fixed window. The store counts a window with one conditional write, so the limit holds across
 //! every concurrent Lambda; the window's end tells a refused caller when to come back.
 
+use sha2::{Digest, Sha256};
+
 use super::Timestamp;
+
+/// A client address as a throttle key: hashed, so the table never holds the address itself.
+pub fn address_key(address: &str) -> String {
+    hex::encode(&Sha256::digest(address.as_bytes())[..12])
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -48,6 +55,9 @@ pub const PER_CLIENT: Limit = Limit::per_minute(60);
 /// Checkout Sessions one reusable link may have made for it: every open of a product link is a
 /// new session, each a Stripe call on the platform's key (whose rate limit all merchants share).
 pub const SESSIONS_PER_LINK: Limit = Limit::per_minute(30);
+/// Sessions one address may have made on one reusable link: a customer needs one or two; more
+/// from one address is someone spending the link's allowance for everyone else.
+pub const SESSIONS_PER_ADDRESS_AND_LINK: Limit = Limit::per_minute(5);
 
 #[cfg(test)]
 mod tests {

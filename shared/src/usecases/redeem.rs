@@ -7,7 +7,8 @@ use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
     Amount, ClientSession, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice,
-    RecurringInterval, SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp, Versioned,
+    RecurringInterval, SESSIONS_PER_ADDRESS_AND_LINK, SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp,
+    Versioned,
 };
 use crate::ports::{
     Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Throttle, Wanted,
@@ -72,6 +73,18 @@ pub struct Redeemer<'a, S: OpenStore + ?Sized> {
     pub checkout: &'a dyn Checkout,
     pub tokens: &'a LinkTokens,
     pub config: &'a LinkConfig,
+}
+
+/// Who is opening a link, as far as the request tells.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// Our cookie's value: the browser across opens.
+    pub browser: Option<String>,
+    /// The cookie came with the request (else it was just given): only then can there be a
+    /// session of theirs to hand back.
+    pub returning: bool,
+    /// Their address behind API Gateway, hashed (`domain::address_key`).
+    pub address: Option<String>,
 }
 
 /// How a customer names a link.
@@ -189,25 +202,34 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
     /// The Checkout Session the customer should be sent to, for what they chose on our page
     /// (`choice`, checked by `Link::choose`; the whole amount when the link asks for nothing).
     /// `delivery`: whose URL the customer came through, named on a product link's session (its
-    /// own customer's); an order link's session is shared by every recipient. `client`: the
-    /// browser (`ClientSession::client_key`), when known: a product link hands it back the session
-    /// it had minutes ago instead of making another.
+    /// own customer's); an order link's session is shared by every recipient. `client`: who is
+    /// opening (a product link hands a returning browser the session it had minutes ago, and
+    /// limits how many one address may have made).
     pub async fn checkout_session(
         &self,
         link: &Versioned<Link>,
         delivery: Option<&DeliveryId>,
         choice: PaymentChoice,
-        client: Option<&str>,
+        client: &Client,
         now: Timestamp,
     ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
-            if let Some(client) = client {
-                let wanted =
-                    Wanted { client_session: Some((link.id.clone(), client.to_string())), ..Wanted::default() };
+            let kept_as = client.browser.as_deref().map(|cookie| ClientSession::client_key(cookie, delivery));
+            if let (Some(kept_as), true) = (&kept_as, client.returning) {
+                let wanted = Wanted { client_session: Some((link.id.clone(), kept_as.clone())), ..Wanted::default() };
                 if let Some(kept) = self.store.read(&wanted).await?.client_session
-                    && let Some(session) = kept.reusable(choice, now)
+                    && let Some(session) = kept.reusable(choice, link.version, now)
                 {
                     return Ok(session.clone());
+                }
+            }
+            if let Some(address) = &client.address {
+                let key = format!("sessions:{}:{address}", link.id);
+                if let Spent::Limited { retry_after } =
+                    self.store.spend(&key, SESSIONS_PER_ADDRESS_AND_LINK, now).await?
+                {
+                    crate::metrics::throttled("link");
+                    return Err(RedeemError::Throttled { retry_after });
                 }
             }
             // Reusable links: every customer gets a session of their own, each a Stripe call on
@@ -222,8 +244,8 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
             let session = self.checkout.create_session(&request).await?;
             crate::metrics::session_created();
-            if let Some(client) = client {
-                let kept = ClientSession::new(link.id.clone(), client.to_string(), session.clone(), now);
+            if let Some(kept_as) = kept_as {
+                let kept = ClientSession::new(link.id.clone(), kept_as, session.clone(), link.version, now);
                 // Best effort: without it the next open makes another session, as before.
                 if let Err(err) = self.store.commit(vec![Write::ClientSession(kept)]).await {
                     tracing::warn!(error = %err, "a client's session could not be kept for reuse");
