@@ -137,11 +137,12 @@ async fn the_embedded_store_keeps_the_same_log() {
     assert_eq!(order_paid["deliveries"], json!([]), "logged, to no endpoint: none subscribed to it");
 }
 
-/// On the local server: events go out signed with the endpoint's secret, verifiable with the
-/// Stripe recipe; a 500 is retried after the backoff (the clock moved, no sleep), then succeeds.
-#[tokio::test]
-async fn events_go_out_signed_and_a_failed_one_is_retried_with_backoff() {
-    let endpoint = paylinks_tests::endpoint::Endpoint::start(&[500]).await;
+/// The embedded server and a merchant whose endpoint (on this machine, answering `answers` first)
+/// is told of `order.paid`; the endpoint as made (with its secret).
+async fn told_of_order_paid_at_a_local_endpoint(
+    answers: &[u16],
+) -> (paylinks_tests::endpoint::Endpoint, TestServer, String, Value) {
+    let endpoint = paylinks_tests::endpoint::Endpoint::start(answers).await;
     let server = embedded().await;
     let merchant = unique("merchant");
     server.enable_payments(&merchant, json!({})).await;
@@ -149,6 +150,14 @@ async fn events_go_out_signed_and_a_failed_one_is_retried_with_backoff() {
         .call(&merchant, "POST", "/webhook-endpoints", Some(json!({"url": endpoint.url, "events": ["order.paid"]})))
         .await
         .json();
+    (endpoint, server, merchant, made)
+}
+
+/// On the local server: events go out signed with the endpoint's secret, verifiable with the
+/// Stripe recipe; a 500 is retried after the backoff (the clock moved, no sleep), then succeeds.
+#[tokio::test]
+async fn events_go_out_signed_and_a_failed_one_is_retried_with_backoff() {
+    let (endpoint, server, merchant, made) = told_of_order_paid_at_a_local_endpoint(&[500]).await;
     let secret = made["secret"].as_str().unwrap().to_string();
     let mut body = order_link(&unique("SO"));
     body.as_object_mut().unwrap().remove("landing_page_url");
@@ -271,14 +280,7 @@ fn signed_by(header: &str, secret: &str, body: &str) -> bool {
 /// the new one; another merchant's endpoint is not found, and the hours are bounded.
 #[tokio::test]
 async fn a_rolled_secret_signs_beside_the_new_one_until_it_expires() {
-    let endpoint = paylinks_tests::endpoint::Endpoint::start(&[]).await;
-    let server = embedded().await;
-    let merchant = unique("merchant");
-    server.enable_payments(&merchant, json!({})).await;
-    let made = server
-        .call(&merchant, "POST", "/webhook-endpoints", Some(json!({"url": endpoint.url, "events": ["order.paid"]})))
-        .await
-        .json();
+    let (endpoint, server, merchant, made) = told_of_order_paid_at_a_local_endpoint(&[]).await;
     let (id, old) = (made["id"].as_str().unwrap(), made["secret"].as_str().unwrap().to_string());
     let path = format!("/webhook-endpoints/{id}/roll-secret");
     let too_long = server.call(&merchant, "POST", &path, Some(json!({"previous_secret_expires_in_hours": 169}))).await;
