@@ -48,7 +48,9 @@ async fn handlers() -> Handlers {
         .await
         .unwrap();
     let tokens = Arc::new(LinkTokens::new(&SecretString::from("b".repeat(32))).unwrap());
-    let config = LinkConfig::with_base_url("https://pay.example.com");
+    // Thousands of creates by one merchant: its per-minute limit would answer them 429.
+    let config =
+        LinkConfig { merchant_requests_per_minute: u32::MAX, ..LinkConfig::with_base_url("https://pay.example.com") };
     Handlers {
         create: create_link::Deps {
             store: store.clone(),
