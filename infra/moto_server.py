@@ -6,8 +6,9 @@ two TransactWriteItems in different threads can both pass their conditions befor
 guarantee the real service gives, while connections are still accepted on many threads.
 
 moto backs up a table before each item of a transaction (a deep copy of the whole table, once per
-item): a transaction of ten items on a table of a few hundred costs seconds. Here each table is
-copied once per transaction, which keeps the same rollback.
+item): a transaction of ten items on a table of a few hundred costs seconds, and on a loaded CI
+machine a create answered 503 after its attempts timed out. Here only the items a transaction
+names are kept, which gives the same rollback.
 
 Usage: python infra/moto_server.py HOST PORT
 """
@@ -19,6 +20,8 @@ import threading
 import types
 
 import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -35,21 +38,57 @@ class OneRequestAtATime:
             return list(self.app(environ, start_response))
 
 
-def copy_each_table_once():
+def undo_only_what_a_transaction_touched():
+    """moto keeps a deep copy of each table a transaction names, to put back if it is cancelled.
+    Requests run one at a time here, so keeping the few items it names is enough: the copy is
+    skipped and, on cancellation, those items (and the table's stream) are put back as they were."""
     original = dynamodb_models.DynamoDBBackend.transact_write_items
+    # Only the whole-table backups are skipped; an updated item is still copied for its old image.
+    no_copy = types.SimpleNamespace(
+        deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo)
+    )
+
+    def touched(backend, transact_items):
+        kept = []
+        for item in transact_items:
+            op_type, op = next(iter(item.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op["Item"] if op_type == "Put" else op.get("Key", {})
+            if table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = None
+            if table.range_key_attr is not None:
+                if table.range_key_attr not in key:
+                    continue
+                range_value = DynamoType(key[table.range_key_attr])
+            before = table.get_item(hash_value, range_value)
+            kept.append((table, hash_value, range_value, copy.deepcopy(before)))
+        return kept
+
+    def put_back(kept, streams):
+        for table, hash_value, range_value, before in reversed(kept):
+            if before is None:
+                table.delete_item(hash_value, range_value)
+            elif range_value is not None:
+                table.items[hash_value][range_value] = before
+            else:
+                table.items[hash_value] = before
+        for shard, length in streams:
+            del shard.items[length:]
 
     def transact_write_items(self, transact_items):
-        copies = {}
-
-        def deepcopy_once(value, memo=None):
-            if id(value) not in copies:
-                copies[id(value)] = copy.deepcopy(value, memo)
-            return copies[id(value)]
-
-        # Requests run one at a time (above), so swapping the module's `copy` for one call is safe.
-        dynamodb_models.copy = types.SimpleNamespace(deepcopy=deepcopy_once)
+        kept = touched(self, transact_items)
+        shards = {id(t.stream_shard): t.stream_shard for t, *_ in kept if t.stream_shard is not None}
+        streams = [(shard, len(shard.items)) for shard in shards.values()]
+        dynamodb_models.copy = no_copy
         try:
             return original(self, transact_items)
+        except Exception:
+            put_back(kept, streams)
+            raise
         finally:
             dynamodb_models.copy = copy
 
@@ -57,7 +96,7 @@ def copy_each_table_once():
 
 
 def main():
-    copy_each_table_once()
+    undo_only_what_a_transaction_touched()
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
     app = DomainDispatcherApplication(create_backend_app)

@@ -69,6 +69,16 @@ if [ -n "$packages" ]; then
     > target/apt-browser.log
 fi
 
+# The fake Stripe checks every request against Stripe's own typed parameters, taken from the
+# pinned `stripe` package: the committed copy must be what that package says.
+echo "== Stripe's typed parameters"
+"$venv/bin/python" infra/stripe_params.py target/stripe-params.json
+if ! cmp -s target/stripe-params.json tests/fixtures/stripe/params.json; then
+  echo "tests/fixtures/stripe/params.json differs from what the pinned stripe package says; regenerate it:" >&2
+  echo "  $venv/bin/python infra/stripe_params.py tests/fixtures/stripe/params.json" >&2
+  exit 1
+fi
+
 echo "== template and API description"
 "$venv/bin/cfn-lint" template.yaml
 "$venv/bin/sam" validate --lint --template template.yaml --region us-east-1

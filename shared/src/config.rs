@@ -59,6 +59,10 @@ pub struct LinkConfig {
     pub retention_days: i64,
     /// How many requests a merchant may make a minute (`MERCHANT_REQUESTS_PER_MINUTE`, 600).
     pub merchant_requests_per_minute: u32,
+    /// How many Checkout Sessions one Stripe account may have made a second, every link of it
+    /// together (`STRIPE_SESSIONS_PER_SECOND`, 25: Stripe's default limit on one endpoint, and
+    /// its sandbox's limit on all of them; live mode allows 100 requests a second in all).
+    pub stripe_sessions_per_second: u32,
 }
 
 impl LinkConfig {
@@ -91,6 +95,7 @@ impl LinkConfig {
             resend_window_seconds: number("RESEND_WINDOW_SECONDS", 1800, 0..=86_400)?,
             retention_days: number("LINK_RETENTION_DAYS", 90, 1..=3650)?,
             merchant_requests_per_minute: number("MERCHANT_REQUESTS_PER_MINUTE", 600, 1..=1_000_000)? as u32,
+            stripe_sessions_per_second: number("STRIPE_SESSIONS_PER_SECOND", 25, 1..=100)? as u32,
         })
     }
 
@@ -103,6 +108,7 @@ impl LinkConfig {
             resend_window_seconds: 1800,
             retention_days: 90,
             merchant_requests_per_minute: 600,
+            stripe_sessions_per_second: 25,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod budgets;
 pub mod config;
 pub mod logging;
 pub mod messages;
+pub mod metadata;
 pub mod metrics;
 pub mod ports;
 pub mod signature;

@@ -30,7 +30,9 @@ pub mod names {
     pub const REMINDERS_SENT: &str = "RemindersSent";
     /// Attempts at a merchant's endpoint that failed (non-2xx, silence).
     pub const MERCHANT_WEBHOOK_FAILURES: &str = "MerchantWebhookFailures";
-    /// Requests past a limit (`429`), by `Scope` (`client`, `link`).
+    /// Requests past a limit (`429`), by `Scope`: `client`, `link` (one client on one reusable
+    /// link), `merchant`; and `pace`, customers held on the waiting page (`200`) because their
+    /// Stripe account's pace of new sessions was spent.
     pub const THROTTLED: &str = "Throttled";
 }
 

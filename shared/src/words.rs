@@ -66,6 +66,10 @@ pub struct Words {
     pub preview_text: &'static str,
     pub throttled_heading: &'static str,
     pub throttled_text: &'static str,
+    /// The waiting page: many customers at once, this one's checkout follows in seconds.
+    pub waiting_heading: &'static str,
+    pub waiting_text: &'static str,
+    pub waiting_button: &'static str,
 }
 
 pub fn words(language: Language) -> &'static Words {
@@ -135,6 +139,9 @@ const EN: Words = Words {
     preview_text: "Open this link in your browser to see the payment and pay.",
     throttled_heading: "Too many tries just now",
     throttled_text: "Please wait a minute, then open the link again.",
+    waiting_heading: "Preparing your checkout…",
+    waiting_text: "Many people are paying right now. This page moves on to the payment by itself in a few seconds.",
+    waiting_button: "Continue now",
 };
 
 const DE: Words = Words {
@@ -194,6 +201,9 @@ const DE: Words = Words {
     preview_text: "Öffnen Sie diesen Link im Browser, um die Zahlung zu sehen und zu bezahlen.",
     throttled_heading: "Gerade zu viele Versuche",
     throttled_text: "Bitte warten Sie eine Minute und öffnen Sie den Link dann erneut.",
+    waiting_heading: "Ihre Bezahlung wird vorbereitet…",
+    waiting_text: "Gerade bezahlen viele Menschen gleichzeitig. Diese Seite geht in wenigen Sekunden von selbst zur Bezahlung weiter.",
+    waiting_button: "Jetzt weiter",
 };
 
 const FR: Words = Words {
@@ -253,6 +263,9 @@ const FR: Words = Words {
     preview_text: "Ouvrez ce lien dans votre navigateur pour voir le paiement et payer.",
     throttled_heading: "Trop de tentatives pour le moment",
     throttled_text: "Veuillez patienter une minute, puis rouvrir le lien.",
+    waiting_heading: "Préparation de votre paiement…",
+    waiting_text: "Beaucoup de personnes paient en ce moment. Cette page passe d’elle-même au paiement dans quelques secondes.",
+    waiting_button: "Continuer maintenant",
 };
 
 const ES: Words = Words {
@@ -312,6 +325,9 @@ const ES: Words = Words {
     preview_text: "Abra este enlace en su navegador para ver el pago y pagar.",
     throttled_heading: "Demasiados intentos ahora mismo",
     throttled_text: "Espere un minuto y vuelva a abrir el enlace.",
+    waiting_heading: "Preparando su pago…",
+    waiting_text: "Muchas personas están pagando ahora mismo. Esta página pasará sola al pago en unos segundos.",
+    waiting_button: "Continuar ahora",
 };
 
 const JA: Words = Words {
@@ -371,4 +387,7 @@ const JA: Words = Words {
     preview_text: "このリンクをブラウザで開くと、お支払い内容の確認とお支払いができます。",
     throttled_heading: "ただいまアクセスが集中しています",
     throttled_text: "1分ほど待ってから、もう一度リンクを開いてください。",
+    waiting_heading: "お支払いの準備をしています…",
+    waiting_text: "ただいま多くの方がお支払い中です。このページは数秒後に自動的にお支払いへ進みます。",
+    waiting_button: "今すぐ進む",
 };

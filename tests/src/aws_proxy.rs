@@ -37,6 +37,32 @@ pub struct Call {
     pub input: Value,
     /// Answered with an injected fault instead of reaching AWS.
     pub faulted: bool,
+    /// When the proxy took the call, and when it answered it (unset while in flight): calls
+    /// whose spans overlap were sent side by side.
+    pub started: std::time::Instant,
+    pub ended: Option<std::time::Instant>,
+}
+
+impl Call {
+    fn taken(service: Service, operation: String, input: Value) -> Self {
+        Self { service, operation, input, faulted: false, started: std::time::Instant::now(), ended: None }
+    }
+}
+
+/// Round trips waited on one after another: the longest chain of calls each sent after the one
+/// before it was answered (calls sent side by side count once).
+pub fn in_sequence(calls: &[Call]) -> usize {
+    let mut calls: Vec<&Call> = calls.iter().collect();
+    calls.sort_by_key(|c| c.started);
+    let mut chain = vec![1; calls.len()];
+    for j in 0..calls.len() {
+        for i in 0..j {
+            if calls[i].ended.is_some_and(|end| end <= calls[j].started) {
+                chain[j] = chain[j].max(chain[i] + 1);
+            }
+        }
+    }
+    chain.into_iter().max().unwrap_or(0)
 }
 
 /// How AWS fails an operation.
@@ -74,6 +100,9 @@ struct State {
     calls: Vec<Call>,
     /// When set, each call is authorised as IAM would before it reaches moto.
     policy: Option<crate::iam::Policy>,
+    /// Held before each call goes on, as a network would: calls sent side by side then overlap
+    /// however fast moto answers (`in_sequence`).
+    latency: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -147,6 +176,11 @@ impl AwsProxy {
     }
 
     /// Forgets the calls so far, to count a step on its own.
+    /// Every call waits `latency` before it goes on (zero: none).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state.lock().unwrap().latency = latency;
+    }
+
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut self.state.lock().unwrap().calls)
     }
@@ -218,9 +252,32 @@ async fn relay(
     let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let path = parts.uri.path().to_string();
     let (service, operation, input) = identify(&parts.headers, &parts.method, &path, &bytes);
-    if let Some(fault) = take_fault(state, Call { service, operation, input, faulted: false }) {
-        return failure(service, &fault).await;
+    let (fault, started) = {
+        let call = Call::taken(service, operation, input);
+        let started = call.started;
+        (take_fault(state, call), started)
+    };
+    let latency = state.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
+    let answer = match fault {
+        Some(fault) => failure(service, &fault).await,
+        None => forward(client, upstream, parts, bytes).await,
+    };
+    // Found again by when it started (unique enough: the calls of one test, microseconds apart).
+    if let Some(call) = state.lock().unwrap().calls.iter_mut().rev().find(|c| c.started == started) {
+        call.ended = Some(std::time::Instant::now());
+    }
+    answer
+}
+
+async fn forward(
+    client: &reqwest::Client,
+    upstream: &str,
+    parts: hyper::http::request::Parts,
+    bytes: Bytes,
+) -> Response<Full<Bytes>> {
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).expect("a method");
     let mut forward = client.request(method, format!("{upstream}{path_and_query}")).body(bytes);

@@ -9,7 +9,7 @@ use paylinks::domain::{
     LinkId, LinkKind, LinkOptions, LinkStatus, MerchantId, OpenSession, Order, OrderId, OrderPaymentStatus, Payment,
     PaymentSource, PaymentState, SendWindow, SessionId, Settings, ShortCode, ShortCodeTarget, Timestamp, Versioned,
 };
-use paylinks::ports::{Store, StoreError, Wanted, Write};
+use paylinks::ports::{Store, StoreError, Visit, Wanted, Write};
 
 pub const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
 
@@ -72,8 +72,8 @@ pub fn order(merchant_id: &MerchantId, id: &str) -> Order {
         customer: None,
         invoice_number: None,
         invoice_url: None,
-        amount_paid: 0,
-        amount_refunded: 0,
+        entries: Vec::new(),
+        processing: Vec::new(),
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -101,6 +101,7 @@ pub fn payment(link: &Link, session: &str, state: PaymentState) -> Payment {
         purge_at: None,
         delivery_id: None,
         part_amount: None,
+        made_for: None,
         tip_amount: None,
     }
 }
@@ -207,6 +208,7 @@ pub async fn everything_committed_reads_back_in_one_read_at_version_one(store: &
             url: "https://checkout.example/cs_test_client_a".into(),
             expires_at: Timestamp::from_unix(1_900_000_000),
             choice: Default::default(),
+            made_for: None,
         },
         1,
         Timestamp::from_unix(1_800_000_000),
@@ -296,23 +298,28 @@ pub async fn an_orders_status_follows_onto_links_not_read_and_a_gone_link_is_lef
     assert!(read_link(store, &gone).await.is_none(), "no link made up");
 }
 
+const OPENED: Visit = Visit { opened: true, checkout: false, shared_session: false };
+
 pub async fn opens_are_counted_apart_from_versions(store: &dyn Store) {
     let m = merchant("m-opens");
     let l = stored_link(store, &m).await;
     let d = delivery(&l);
     store.commit(vec![Write::Delivery(Versioned::new(d.clone()))]).await.unwrap();
-    for _ in 0..3 {
-        store.count_open(&l.id, None, NOW, false).await.unwrap();
+    // Enough opens that a sharded count has several shards to add up.
+    for _ in 0..20 {
+        store.count_visit(&l.id, None, NOW, OPENED).await.unwrap();
     }
-    store.count_open(&l.id, Some(&d.id), NOW, false).await.unwrap();
+    store.count_visit(&l.id, Some(&d.id), NOW, OPENED).await.unwrap();
+    // A choice posted from our page is a checkout start, not another open.
+    store.count_visit(&l.id, None, NOW, Visit { checkout: true, ..Visit::default() }).await.unwrap();
     let records = store.link_records(&l.id).await.unwrap();
     let stored = records.link.unwrap();
-    assert_eq!((stored.opens, stored.version), (4, 1), "a counted open is not a change of state");
+    assert_eq!((stored.opens, stored.version), (21, 1), "a counted open is not a change of state");
     assert_eq!(records.deliveries[0].opens, 1);
     store.commit(vec![Write::Link(l)]).await.unwrap();
     assert_eq!(
         store.link_records(&stored.id).await.unwrap().link.unwrap().opens,
-        4,
+        21,
         "writing the link keeps its opens"
     );
 }
@@ -457,7 +464,7 @@ pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &d
         .await
         .unwrap();
     store.commit(vec![step(Activity::Bounced, NOW.plus_seconds(9))]).await.unwrap();
-    store.count_open(&l.id, Some(&d.id), NOW, false).await.unwrap();
+    store.count_visit(&l.id, Some(&d.id), NOW, OPENED).await.unwrap();
     let wanted = Wanted {
         message: Some(message_id),
         suppressions: vec![(m.clone(), "key-ada".into()), (m.clone(), "key-bob".into())],
@@ -477,12 +484,20 @@ pub async fn suppressions_message_ids_and_a_deliverys_funnel_read_back(store: &d
         (Some(NOW), None),
         "an open, not on to Checkout"
     );
-    store.count_open(&l.id, Some(&d.id), NOW.plus_seconds(20), true).await.unwrap();
+    let own_session = Visit { opened: true, checkout: true, shared_session: false };
+    store.count_visit(&l.id, Some(&d.id), NOW.plus_seconds(20), own_session).await.unwrap();
     let read = store.link_records(&l.id).await.unwrap().deliveries.remove(0);
     assert_eq!((read.opens, read.activity.opened_at), (2, Some(NOW)), "the first open is kept");
     assert_eq!(read.activity.checkout_started_at, Some(NOW.plus_seconds(20)));
-    let attributed = store.read(&Wanted { last_checkout: Some(l.id.clone()), ..Wanted::default() }).await.unwrap();
-    assert_eq!(attributed.last_checkout, Some(d.id.clone()), "whose open last went on to Checkout");
+    let last_checkout = Wanted { last_checkout: Some(l.id.clone()), ..Wanted::default() };
+    assert_eq!(store.read(&last_checkout).await.unwrap().last_checkout, None, "only a shared session's is kept");
+    // A choice posted later: the checkout start of the link's one session, not an open.
+    let shared = Visit { checkout: true, shared_session: true, ..Visit::default() };
+    store.count_visit(&l.id, Some(&d.id), NOW.plus_seconds(30), shared).await.unwrap();
+    let read = store.link_records(&l.id).await.unwrap().deliveries.remove(0);
+    assert_eq!((read.opens, read.activity.checkout_started_at), (2, Some(NOW.plus_seconds(20))), "the first is kept");
+    let attributed = store.read(&last_checkout).await.unwrap();
+    assert_eq!(attributed.last_checkout, Some(d.id.clone()), "whose checkout start came last");
 }
 
 pub async fn a_merchants_events_read_back_newest_first_page_by_page(store: &dyn Store) {
@@ -506,4 +521,25 @@ pub async fn a_merchants_events_read_back_newest_first_page_by_page(store: &dyn 
     assert!(matches!(store.commit(vec![Write::Event(stale)]).await, Err(StoreError::Conflict)));
     let elsewhere = Wanted { event: Some((other.clone(), second.id.clone())), ..Wanted::default() };
     assert!(store.read(&elsewhere).await.unwrap().event.is_none(), "another merchant's key holds nothing");
+}
+
+pub async fn a_limit_holds_in_its_window_and_a_spend_given_back_is_spent_again(store: &dyn Store) {
+    use paylinks::domain::{Limit, Spent};
+    let key = format!("client:{}", paylinks::domain::random_base62(10));
+    let limit = Limit::per_minute(2);
+    for _ in 0..2 {
+        assert_eq!(store.spend(&key, limit, NOW).await.unwrap(), Spent::Allowed);
+    }
+    assert_eq!(store.spend(&key, limit, NOW.plus_seconds(5)).await.unwrap(), Spent::Limited { retry_after: 55 });
+    store.give_back(&key, limit, NOW).await.unwrap();
+    assert_eq!(store.spend(&key, limit, NOW).await.unwrap(), Spent::Allowed, "given back, spent again");
+    assert!(matches!(store.spend(&key, limit, NOW).await.unwrap(), Spent::Limited { .. }));
+    assert_eq!(store.spend(&key, limit, NOW.plus_seconds(60)).await.unwrap(), Spent::Allowed, "the next window");
+    // Giving back what was never spent makes nothing spendable twice.
+    let other = format!("{key}:other");
+    store.give_back(&other, limit, NOW).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(store.spend(&other, limit, NOW).await.unwrap(), Spent::Allowed);
+    }
+    assert!(matches!(store.spend(&other, limit, NOW).await.unwrap(), Spent::Limited { .. }));
 }

@@ -56,6 +56,8 @@ struct State {
     fault: Option<StripeFault>,
     sessions: HashMap<String, Value>,
     created: Vec<String>,
+    /// When each session in `created` was made (the machine's clock).
+    created_at: Vec<std::time::SystemTime>,
     idempotency: HashMap<String, Replay>,
     requests: Vec<Recorded>,
     /// While set, a session creation is recorded and then waits for `release_sessions`.
@@ -130,6 +132,11 @@ impl FakeStripe {
 
     pub fn sessions_created(&self) -> usize {
         self.state.lock().unwrap().created.len()
+    }
+
+    /// When each session was made, in order: how fast Stripe was asked.
+    pub fn creation_times(&self) -> Vec<std::time::SystemTime> {
+        self.state.lock().unwrap().created_at.clone()
     }
 
     pub fn session(&self, id: &str) -> Option<Value> {
@@ -257,6 +264,15 @@ fn replayed(replay: &Replay, params: &[(String, String)]) -> Response<Full<Bytes
 
 fn route(state: &mut State, method: &Method, path: &str, params: &[(String, String)]) -> (u16, String) {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let operation = match (method, segments.as_slice()) {
+        (&Method::POST, ["v1", "checkout", "sessions"]) => Some("checkout.session.create"),
+        (&Method::POST, ["v1", "checkout", "sessions", _, "expire"]) => Some("checkout.session.expire"),
+        _ => None,
+    };
+    // Stripe refuses what its API does not take before it does anything.
+    if let Some(Err(refused)) = operation.map(|op| crate::stripe_params::check(op, params)) {
+        return refused;
+    }
     match (method, segments.as_slice()) {
         (&Method::POST, ["v1", "checkout", "sessions"]) => create_session(state, params),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => match state.sessions.get(*id) {
@@ -312,5 +328,6 @@ fn create_session(state: &mut State, params: &[(String, String)]) -> (u16, Strin
     session["livemode"] = json!(false);
     state.sessions.insert(id.clone(), session.clone());
     state.created.push(id);
+    state.created_at.push(std::time::SystemTime::now());
     (200, session.to_string())
 }

@@ -14,9 +14,11 @@ pub fn messaging_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint())
 }
 
-/// The SDK configuration the tests use, at `endpoint` (moto, or a proxy in front of it).
+/// The SDK configuration the tests use, at `endpoint` (moto, or a proxy in front of it), on the
+/// functions' own HTTP client (the SDK's default one is not built in).
 pub async fn config_for(endpoint: String) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(paylinks_aws::https_client())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
         .endpoint_url(endpoint)

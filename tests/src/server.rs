@@ -38,6 +38,18 @@ pub async fn embedded() -> TestServer {
     launch(test_options(), None).await
 }
 
+/// The embedded store paying through the fake Stripe, with `tune` applied to its options.
+pub async fn embedded_on_fake_stripe_tuned(tune: impl FnOnce(&mut Options)) -> TestServer {
+    let stripe = FakeStripe::start().await;
+    let mut options = test_options();
+    options.payments = Payments::Stripe {
+        secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
+        api_base: stripe.base_url.clone(),
+    };
+    tune(&mut options);
+    launch(options, Some(stripe)).await
+}
+
 /// The embedded server, a merchant allowed `per_minute` requests a minute.
 pub async fn embedded_with_merchant_limit(per_minute: u32) -> TestServer {
     let mut options = test_options();
@@ -68,6 +80,24 @@ pub async fn on_real_adapters_sending_as(email_from: &str) -> TestServer {
 /// A server on the real adapters over an existing moto `table`, paying through the fake Stripe
 /// at `stripe_base`: several such servers can share one table and one Stripe.
 pub async fn over_table(table: String, stripe_base: &str, email_from: &str) -> TestServer {
+    over_table_tuned(table, stripe_base, email_from, |_| {}).await
+}
+
+/// DynamoDB on moto and Stripe at the fake, with `tune` applied to the server's options.
+pub async fn on_real_adapters_tuned(tune: impl FnOnce(&mut Options)) -> TestServer {
+    let table = crate::moto::fresh_table(&crate::moto::inspector().await).await;
+    let stripe = FakeStripe::start().await;
+    let mut server = over_table_tuned(table, &stripe.base_url, crate::moto::EMAIL_FROM, tune).await;
+    server.stripe = Some(stripe);
+    server
+}
+
+async fn over_table_tuned(
+    table: String,
+    stripe_base: &str,
+    email_from: &str,
+    tune: impl FnOnce(&mut Options),
+) -> TestServer {
     let proxies = AwsProxies {
         dynamodb: AwsProxy::start(crate::moto::endpoint()).await,
         messaging: AwsProxy::start(crate::moto::messaging_endpoint()).await,
@@ -90,6 +120,7 @@ pub async fn over_table(table: String, stripe_base: &str, email_from: &str) -> T
         secret_key: SecretString::from(fake_stripe::SECRET_KEY.to_string()),
         api_base: stripe_base.to_string(),
     };
+    tune(&mut options);
     let mut server = launch(options, None).await;
     server.aws = Some(proxies);
     server

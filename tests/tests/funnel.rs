@@ -103,6 +103,41 @@ async fn a_delivery_goes_down_the_funnel_and_the_summary_counts_recipients() {
     }
 }
 
+/// Counted as it happened: a link that asks for a choice (a tip) stops at our page — an open,
+/// not a checkout start; the checkout start is the choice posted and a session handed over.
+#[tokio::test]
+async fn our_choice_page_is_an_open_and_only_the_session_handed_over_starts_checkout() {
+    for server in [embedded().await, on_real_adapters().await] {
+        let merchant = ready(&server).await;
+        let mut body = order_link(&unique("SO"));
+        body["options"] = json!({"allow_tip": true});
+        let link = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+        let id = link["id"].as_str().unwrap();
+        let ada = email("ada");
+        let sent = send(&server, &merchant, id, &[&ada]).await;
+        let url = sent[0]["url"].as_str().unwrap();
+        let page = server.open(url).await;
+        assert_eq!(page.status, StatusCode::OK, "our page: {}", page.text);
+
+        let shown = detail(&server, &merchant, id).await;
+        let funnel = &delivery_to(&shown, &ada)["funnel"];
+        assert!(funnel["opened_at"].is_string(), "{funnel}");
+        assert_eq!(funnel["checkout_started_at"], json!(null), "no session yet: {funnel}");
+        assert_eq!(shown["funnel_summary"]["checkout_started"], 0);
+
+        let token = url.split("payment_link_token=").nth(1).unwrap();
+        let posted = server
+            .raw(server.http.post(server.url("/pay")).form(&[("payment_link_token", token), ("tip", "none")]))
+            .await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
+        let shown = detail(&server, &merchant, id).await;
+        let delivery = delivery_to(&shown, &ada);
+        assert!(delivery["funnel"]["checkout_started_at"].is_string(), "{delivery}");
+        assert_eq!((delivery["opens"].as_u64(), shown["opens"].as_u64()), (Some(1), Some(1)), "the post is no open");
+        assert_eq!(shown["funnel_summary"]["checkout_started"], 1);
+    }
+}
+
 #[tokio::test]
 async fn a_hard_bounce_or_a_complaint_suppresses_the_address_for_that_merchant_only() {
     for server in [embedded().await, on_real_adapters().await] {

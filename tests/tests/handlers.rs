@@ -44,6 +44,7 @@ impl World {
     fn create_deps(&self) -> create_link::Deps {
         create_link::Deps {
             store: self.store.clone(),
+            checkout: Arc::new(SimulatedCheckout::new(&self.config.public_base_url)),
             tokens: self.tokens.clone(),
             config: self.config.clone(),
             clock: Arc::new(SystemClock),

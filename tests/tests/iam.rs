@@ -254,6 +254,11 @@ async fn manage_links_and_orders(cloud: &Cloud, merchant: &str, id: &str, second
     answered(cloud, &outstanding, StatusCode::OK, "GET /orders by status");
     let third = cloud.call(merchant, "POST", "/links", Some(order_link("SO-iam4"))).await;
     answered(cloud, &third, StatusCode::CREATED, "POST /links");
+    // A re-create at another amount: its older link follows, and its sessions are looked at.
+    let mut raised = order_link("SO-iam4");
+    raised["order"]["amount"] = json!(9900);
+    answered(cloud, &cloud.call(merchant, "POST", "/links", Some(raised)).await, StatusCode::CREATED, "re-create");
+    answered(cloud, &cloud.call(merchant, "GET", "/orders/SO-iam4", None).await, StatusCode::OK, "GET /orders/{id}");
     answered(
         cloud,
         &cloud.call(merchant, "POST", "/orders/SO-iam3/mark-paid", None).await,

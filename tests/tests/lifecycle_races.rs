@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use paylinks_tests::crowd::refresh_of;
 use paylinks_tests::server::{Reply, TestServer, on_real_adapters, order_link, unique};
 use paylinks_tests::stripe_events::{charge, event, session_object, session_of};
 use reqwest::StatusCode;
@@ -16,12 +17,20 @@ async fn ready() -> (Arc<TestServer>, String) {
     (server, merchant)
 }
 
-/// `count` customers opening `url` at once.
+/// `count` customers opening `url` at once, each following the waiting page (the Stripe
+/// account's pace spent by the others) to wherever it leads.
 fn opens(server: &Arc<TestServer>, url: &str, count: usize) -> Vec<tokio::task::JoinHandle<Reply>> {
     (0..count)
         .map(|_| {
             let (server, url) = (server.clone(), url.to_string());
-            tokio::spawn(async move { server.open(&url).await })
+            tokio::spawn(async move {
+                let mut reply = server.open(&url).await;
+                while let (StatusCode::OK, Some((seconds, next))) = (reply.status, refresh_of(&reply.text)) {
+                    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+                    reply = server.open(&next).await;
+                }
+                reply
+            })
         })
         .collect()
 }

@@ -113,6 +113,29 @@ async fn the_pages_where_a_customer_chooses_fit_a_phone_and_a_desktop() {
     look_at("completed", page(&completed));
 }
 
+/// "Preparing your checkout…": a customer held by the Stripe account's pace (one a second here),
+/// in German, under a long merchant name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_waiting_page_fits_a_phone_and_a_desktop() {
+    let server =
+        paylinks_tests::server::embedded_on_fake_stripe_tuned(|o| o.link_config.stripe_sessions_per_second = 1).await;
+    let merchant = unique("merchant");
+    server.enable_payments(&merchant, json!({"display_name": "Müller & Söhne Feinkost GmbH"})).await;
+    let body =
+        json!({"name": "Adventskalender", "products": [{"name": "Kalender", "unit_amount": 2500, "currency": "eur"}]});
+    let made = server.call(&merchant, "POST", "/links", Some(body)).await.json();
+    let url = made["url"].as_str().unwrap();
+    for _ in 0..10 {
+        server.open(url).await;
+        let second = server.raw(server.http.get(url).header("accept-language", "de")).await;
+        if second.status == StatusCode::OK {
+            look_at("waiting", page(&second));
+            return;
+        }
+    }
+    panic!("never held at a pace of one a second");
+}
+
 /// The measurement bites: a document with an unbreakable line wider than a phone fails.
 #[test]
 #[should_panic(expected = "scrolls sideways")]

@@ -54,6 +54,12 @@ async fn orders_are_listed_by_payment_status_and_can_be_marked_paid_or_rejected(
 
     let again = server.call(&merchant, "POST", "/orders/SO-o1/mark-paid", None).await;
     assert_eq!((again.status, again.error_code().as_str()), (StatusCode::CONFLICT, "order_already_paid"));
+    // Marking paid again what was marked paid is harmless (a retry whose answer was lost).
+    let retried = server.call(&merchant, "POST", "/orders/SO-o2/mark-paid", None).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.text);
+    let detail =
+        server.call(&merchant, "GET", &format!("/links/{}", links[1]["id"].as_str().unwrap()), None).await.json();
+    assert_eq!(detail["payments"].as_array().unwrap().len(), 1, "one manual payment: {detail}");
     let reject_paid = server.call(&merchant, "POST", "/orders/SO-o1/reject", None).await;
     assert_eq!(reject_paid.error_code(), "order_already_paid");
     let stranger = unique("stranger");

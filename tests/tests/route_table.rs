@@ -133,3 +133,19 @@ fn the_api_is_throttled_and_the_public_functions_have_reserved_concurrency() {
         assert!(!reserved.is_null(), "{function} has no reserved concurrency");
     }
 }
+
+/// The pace of new Checkout Sessions reaches the function that makes them, from a parameter
+/// whose default and range are the configuration's (`STRIPE_SESSIONS_PER_SECOND`, 25, 1–100):
+/// without it every stack would run on the default, whatever its operator set.
+#[test]
+fn the_stripe_pace_is_a_parameter_wired_to_the_customers_function() {
+    let template = paylinks_tests::template::template();
+    let parameter = &template["Parameters"]["StripeSessionsPerSecond"];
+    let number = |v: &serde_norway::Value| v.as_u64().unwrap_or_else(|| panic!("a number: {v:?}"));
+    let default = paylinks::config::LinkConfig::with_base_url("https://pay.example.com").stripe_sessions_per_second;
+    assert_eq!(number(&parameter["Default"]), u64::from(default), "{parameter:?}");
+    assert_eq!((number(&parameter["MinValue"]), number(&parameter["MaxValue"])), (1, 100));
+    let variables = &template["Resources"]["RedeemLinkFunction"]["Properties"]["Environment"]["Variables"];
+    let wired = format!("{:?}", variables["STRIPE_SESSIONS_PER_SECOND"]);
+    assert!(wired.contains("StripeSessionsPerSecond"), "redeem-link's STRIPE_SESSIONS_PER_SECOND: {wired}");
+}

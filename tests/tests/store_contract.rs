@@ -54,4 +54,5 @@ both_stores!(
     reminder_schedules_are_due_from_the_index_until_they_end,
     suppressions_message_ids_and_a_deliverys_funnel_read_back,
     a_merchants_events_read_back_newest_first_page_by_page,
+    a_limit_holds_in_its_window_and_a_spend_given_back_is_spent_again,
 );

@@ -7,7 +7,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use paylinks::budgets;
 use paylinks::config::LinkConfig;
-use paylinks::ports::{Clock, Store};
+use paylinks::ports::{Checkout, Clock, Store};
 use paylinks::tokens::LinkTokens;
 use paylinks::usecases::create_link::{CreateLink, CreateLinkError, Created, Creator, Outcome, Remember};
 use paylinks::usecases::idempotency;
@@ -17,6 +17,8 @@ use serde_json::json;
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    /// Closes the Checkout Sessions an order's older links made for an amount it no longer has.
+    pub checkout: Arc<dyn Checkout>,
     pub tokens: Arc<LinkTokens>,
     pub config: LinkConfig,
     pub clock: Arc<dyn Clock>,
@@ -56,8 +58,6 @@ fn respond(
 /// of the same request gets the first response, and a request that died holds nothing.
 async fn create(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let limit = deps.config.merchant_requests_per_minute;
-    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let key = http::idempotency_key(request)?;
     let command: CreateLink = http::command::<http::dto::CreateLinkBody, _>(request)?;
     let now = deps.clock.now();
@@ -68,7 +68,13 @@ async fn create(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErr
         (!response.status().is_server_error()).then(|| (response.status().as_u16(), text_of(&response)))
     };
     let remember = key.as_deref().map(|key| Remember { key, fingerprint: &fingerprint, respond: &keep });
-    let creator = Creator { store: deps.store.as_ref(), config: &deps.config };
+    let creator = Creator {
+        store: deps.store.as_ref(),
+        config: &deps.config,
+        checkout: Some(deps.checkout.as_ref()),
+        // Counted beside the create's first read.
+        merchant_limit: Some(deps.config.merchant_requests_per_minute),
+    };
     match creator.create(&merchant, &command, now, remember.as_ref()).await? {
         Outcome::Done(Ok(created)) => {
             paylinks::logging::record_link(created.link_id());

@@ -12,11 +12,10 @@ use paylinks_dynamodb::store_from_env as dynamo_store_from_env;
 async fn main() -> Result<(), lambda_http::Error> {
     paylinks::logging::init();
     paylinks::metrics::init("create-link");
-    let deps = create_link::Deps {
-        store: Arc::new(or_exit(dynamo_store_from_env().await)),
-        tokens: Arc::new(or_exit(config::link_tokens_from_env())),
-        config: or_exit(LinkConfig::from_env()),
-        clock: Arc::new(SystemClock),
-    };
+    let store = Arc::new(or_exit(dynamo_store_from_env().await));
+    let tokens = Arc::new(or_exit(config::link_tokens_from_env()));
+    let config = or_exit(LinkConfig::from_env());
+    let checkout = Arc::new(or_exit(paylinks_stripe::StripeCheckout::from_env()));
+    let deps = create_link::Deps { store, checkout, tokens, config, clock: Arc::new(SystemClock) };
     run(service_fn(|request| paylinks::metrics::flushed(create_link::handle(&deps, request)))).await
 }

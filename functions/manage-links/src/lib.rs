@@ -1,5 +1,5 @@
 //! manage-links: the dashboard's routes. `GET`/`PUT /settings`, `GET /funnel`, `GET /links`,
-//! `GET`/`PATCH`/`DELETE /links/{id}`, `GET /orders`, `POST /orders/{id}/mark-paid`,
+//! `GET`/`PATCH`/`DELETE /links/{id}`, `GET /orders`, `GET /orders/{id}`, `POST /orders/{id}/mark-paid`,
 //! `POST /orders/{id}/reject`, `POST`/`GET /webhook-endpoints`, `DELETE /webhook-endpoints/{id}`,
 //! `POST /webhook-endpoints/{id}/roll-secret`.
 
@@ -52,6 +52,7 @@ async fn route(deps: &Deps, request: &Request) -> Result<Response<Body>, ApiErro
             | ["links"]
             | ["links", _]
             | ["orders"]
+            | ["orders", _]
             | ["orders", _, "mark-paid" | "reject"]
             | ["webhook-endpoints"]
             | ["webhook-endpoints", _]
@@ -212,6 +213,10 @@ async fn orders_route(
             let filter = orders::OrderFilter::parse(|name| http::query_param(request, name))?;
             let (data, next_cursor) = orders::list_orders(store, merchant, &filter).await?;
             return Ok(http::json(StatusCode::OK, &json!({"data": data, "next_cursor": next_cursor})));
+        }
+        (Method::GET, [id]) => {
+            let order = orders::get_order(store, merchant, id).await?;
+            return Ok(http::json(StatusCode::OK, &orders::OrderView::with_entries(&order)));
         }
         (Method::POST, [id, "mark-paid"]) => orders::mark_paid(store, checkout, merchant, id, now, retention).await?,
         (Method::POST, [id, "reject"]) => orders::reject(store, checkout, merchant, id, now, retention).await?,

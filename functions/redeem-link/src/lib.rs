@@ -87,14 +87,16 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     let agent = request.headers().get("user-agent").and_then(|v| v.to_str().ok());
     let client = client_of(&request);
     let seen = Seen { accept, client: &client };
-    // One address may open links only so often (coming back from Checkout is not limited).
-    if !matches!(route, Route::Complete | Route::Cancel)
-        && let Some(address) = http::client_address(&request)
-    {
-        match deps.store.spend(&format!("client:{}", address_key(address)), PER_CLIENT, deps.clock.now()).await {
+    // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
+    let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
+    // One address may open links only so often (coming back from Checkout is not limited). An
+    // open spends it side by side with reading the link (`pay`, `choose`); the rest first.
+    let limit = ClientLimit { deps, address: http::client_address(&request) };
+    let opens = !looked_at_only && matches!(route, Route::Pay | Route::Short(_) | Route::Choose);
+    if !opens && !matches!(route, Route::Complete | Route::Cancel) {
+        match limit.spend().await {
             Ok(Spent::Allowed) => {}
             Ok(Spent::Limited { retry_after }) => {
-                paylinks::metrics::throttled("client");
                 return match route {
                     Route::Resolve => rate_limited_json(retry_after),
                     _ => throttled(seen, retry_after),
@@ -110,15 +112,27 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
         return renewal_request(deps, &request).await;
     }
     let token = http::query_param(&request, &deps.config.token_query_param).unwrap_or_default();
-    // A HEAD or a chat app's preview of the link: what it is for, never a session or an open.
-    let looked_at_only = request.method() == Method::HEAD || paylinks_http::preview_agents::is_link_preview(agent);
     let gives_cookie = !client.returning && matches!(route, Route::Pay | Route::Short(_) | Route::Choose);
     let result = match route {
         Route::Pay if looked_at_only => preview(deps, seen, Presented::Token(&token)).await,
         Route::Short(code) if looked_at_only => preview(deps, seen, Presented::ShortCode(&code)).await,
-        Route::Choose => choose(deps, seen, &request).await,
-        Route::Pay => pay(deps, seen, Presented::Token(&token)).await,
-        Route::Short(code) => pay(deps, seen, Presented::ShortCode(&code)).await,
+        Route::Choose => {
+            let (token, input) = ChoiceInput::parse(http::body_bytes(&request));
+            choose(deps, seen, limit, token, input).await
+        }
+        // A choice in the query: the waiting page coming back with what was posted.
+        Route::Pay if choice_in_query(&request) => {
+            let (_, input) = ChoiceInput::parse(request.uri().query().unwrap_or_default().as_bytes());
+            choose(deps, seen, limit, Some(token).filter(|t| !t.is_empty()), input).await
+        }
+        Route::Pay => {
+            let again = deps.redeemer().urls().pay_url_for_token(&token);
+            pay(deps, seen, limit, Presented::Token(&token), &again).await
+        }
+        Route::Short(code) => {
+            let again = format!("{}/p/{code}", deps.config.public_base_url);
+            pay(deps, seen, limit, Presented::ShortCode(&code), &again).await
+        }
         Route::Resolve => return resolve(deps, &token).await.unwrap_or_else(ApiError::into_response),
         Route::Complete => complete(deps, seen, &token).await,
         Route::Cancel => cancel(deps, seen, &token).await,
@@ -126,6 +140,8 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     };
     let response = result.unwrap_or_else(|err| match err {
         RedeemError::Throttled { retry_after } => throttled(seen, retry_after),
+        // Answered where the link is known (`pay`, `choose`); a held open never gets here.
+        RedeemError::Held { retry_after } => throttled(seen, retry_after),
         err => {
             tracing::error!(error = %err, "a customer page failed on a dependency");
             not_available_now()
@@ -134,6 +150,48 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
     match (&client.browser, gives_cookie) {
         (Some(browser), true) => with_client_cookie(response, browser, &deps.config.public_base_url),
         _ => response,
+    }
+}
+
+/// The per-client limit of the public routes (`PER_CLIENT`), for the caller's address.
+#[derive(Clone, Copy)]
+struct ClientLimit<'a> {
+    deps: &'a Deps,
+    address: Option<&'a str>,
+}
+
+impl ClientLimit<'_> {
+    /// The caller's throttle key, when its address is known (hashed: the table never holds it).
+    fn key(self) -> Option<String> {
+        self.address.map(|address| format!("client:{}", address_key(address)))
+    }
+
+    async fn spend(self) -> Result<Spent, paylinks::ports::StoreError> {
+        let Some(key) = self.key() else { return Ok(Spent::Allowed) };
+        let spent = self.deps.store.spend(&key, PER_CLIENT, self.deps.clock.now()).await?;
+        if spent != Spent::Allowed {
+            paylinks::metrics::throttled("client");
+        }
+        Ok(spent)
+    }
+
+    /// Gives back this request's spend: a customer held by the pace comes back by itself every
+    /// few seconds, and waiting must not turn into a refusal. Best effort.
+    async fn give_back(self) {
+        let Some(key) = self.key() else { return };
+        if let Err(err) = self.deps.store.give_back(&key, PER_CLIENT, self.deps.clock.now()).await {
+            tracing::warn!(error = %err, "a client's spend could not be given back");
+        }
+    }
+
+    /// The limit spent side by side with finding the link: nothing is counted or made for a
+    /// client past it.
+    async fn beside<T>(self, inspecting: impl Future<Output = Result<T, RedeemError>>) -> Result<T, RedeemError> {
+        let (spent, inspection) = tokio::join!(self.spend(), inspecting);
+        if let Spent::Limited { retry_after } = spent? {
+            return Err(RedeemError::Throttled { retry_after });
+        }
+        inspection
     }
 }
 
@@ -155,7 +213,7 @@ fn client_of(request: &Request) -> Client {
         .filter(|v| v.len() == 22 && v.bytes().all(|b| b.is_ascii_alphanumeric()));
     let returning = sent.is_some();
     let browser = sent.unwrap_or_else(|| paylinks::domain::random_base62(22));
-    Client { browser: Some(browser), returning, address: http::client_address(request).map(address_key) }
+    Client { browser: Some(browser), returning, address: http::client_address(request).map(address_key), kept: None }
 }
 
 /// Gives the browser its cookie: for as long as a session is handed back, on our paths only.
@@ -238,47 +296,84 @@ fn refusal_response(
     }
 }
 
-async fn pay(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
+async fn pay(
+    deps: &Deps,
+    seen: Seen<'_>,
+    limit: ClientLimit<'_>,
+    presented: Presented<'_>,
+    again: &str,
+) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
-    let mut inspection = redeemer.inspect(presented, now, true).await?;
-    if let Inspection::Payable { link, delivery_id, settings } = &inspection {
+    let (mut inspection, mut delivery) =
+        limit.beside(redeemer.inspect_opening(presented, Some(seen.client), now)).await?;
+    // Twice at most: a link paid, voided or expired while its session was made is answered
+    // for what it is now (an order whose balance moved gets a session for the new balance).
+    for _ in 0..2 {
+        let Inspection::Payable { link, delivery_id, settings, kept } = &inspection else { break };
         if link.asks_for_choice() {
-            // Our page first: the customer chooses a part or a tip, then posts it.
-            let token = match presented {
-                Presented::Token(token) => token.to_string(),
-                Presented::ShortCode(_) => redeemer.urls().token_for_delivery(link, delivery_id.as_ref()),
-            };
-            let page = choice::page(&seen.brand(settings, link), link, &token, &ChoiceInput::default(), None);
-            return Ok(http::html(StatusCode::OK, page));
+            break;
         }
-        match redeemer.checkout_session(link, delivery_id.as_ref(), PaymentChoice::default(), seen.client, now).await {
+        let whole = PaymentChoice::default();
+        let client = seen.client.with_kept(kept.as_deref());
+        match redeemer.checkout_session(link, delivery_id.as_ref(), whole, &client, true, now).await {
             Ok(session) => return Ok(http::redirect(&session.url)),
-            // Voided, paid or expired while the session was made: say what the link is now
-            // (the open is already counted).
-            Err(RedeemError::NoLongerPayable) => inspection = redeemer.inspect(presented, now, false).await?,
+            Err(RedeemError::Held { retry_after }) => {
+                limit.give_back().await;
+                return Ok(waiting(seen.brand(settings, link), again, retry_after));
+            }
+            Err(RedeemError::NoLongerPayable) => {
+                (inspection, delivery) = redeemer.inspect_opening(presented, Some(seen.client), now).await?;
+            }
             Err(err) => return Err(err),
         }
     }
+    if matches!(&inspection, Inspection::Payable { link, .. } if !link.asks_for_choice()) {
+        // Payable again after it stopped being so twice: not available now (and no open counted,
+        // as the retry will count it).
+        return Ok(not_available_now());
+    }
+    // An open that stops at one of our pages: counted as an open, never as a checkout start.
+    redeemer.count_open(&inspection, delivery.as_ref(), now).await?;
     Ok(match inspection {
-        Inspection::Payable { link, delivery_id, settings } if link.asks_for_choice() => {
-            let token = redeemer.urls().token_for_delivery(&link, delivery_id.as_ref());
+        Inspection::Payable { link, delivery_id, settings, .. } if link.asks_for_choice() => {
+            // Our page first: the customer chooses a part or a tip, then posts it.
+            let token = match presented {
+                Presented::Token(token) => token.to_string(),
+                Presented::ShortCode(_) => redeemer.urls().token_for_delivery(&link, delivery_id.as_ref()),
+            };
             let page = choice::page(&seen.brand(&settings, &link), &link, &token, &ChoiceInput::default(), None);
             http::html(StatusCode::OK, page)
         }
-        Inspection::Payable { link, delivery_id, .. } => {
-            let whole = PaymentChoice::default();
-            let session = redeemer.checkout_session(&link, delivery_id.as_ref(), whole, seen.client, now).await?;
-            http::redirect(&session.url)
-        }
+        Inspection::Payable { .. } => unreachable!("a payable link without a choice was answered above"),
         other => not_payable(deps, seen, other),
     })
+}
+
+/// `200` "Preparing your checkout…": the Stripe account's pace is spent this second. The page
+/// goes to `again` (the same open, or the same choice) by itself in one to three seconds —
+/// spread, so that a crowd held together does not come back together.
+fn waiting(brand: Brand, again: &str, retry_after: i64) -> Response<Body> {
+    let refresh = retry_after.max(1) + i64::from(paylinks::domain::random_below(3));
+    let mut response = http::html(StatusCode::OK, pages::waiting(&brand, again, refresh));
+    response.headers_mut().insert(lambda_http::http::header::RETRY_AFTER, refresh.into());
+    response
+        .headers_mut()
+        .insert(lambda_http::http::header::CACHE_CONTROL, "no-store".parse().expect("a header value"));
+    response
+}
+
+/// Whether a `GET /pay` carries a choice (the waiting page's way back to a posted choice).
+fn choice_in_query(request: &Request) -> bool {
+    let query = request.uri().query().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .any(|(k, _)| matches!(k.as_ref(), "amount" | "other_amount" | "tip" | "tip_amount"))
 }
 
 /// A preview fetch or a `HEAD`: a payable link shows what it is for; any other answers as `/pay`
 /// would (those make nothing). No session, no open counted.
 async fn preview(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Result<Response<Body>, RedeemError> {
-    let inspection = deps.redeemer().inspect(presented, deps.clock.now(), false).await?;
+    let inspection = deps.redeemer().inspect(presented, None, deps.clock.now()).await?;
     Ok(match inspection {
         Inspection::Payable { link, settings, .. } => {
             http::html(StatusCode::OK, pages::preview(&seen.brand(&settings, &link), &seen.summary(&link)))
@@ -288,9 +383,15 @@ async fn preview(deps: &Deps, seen: Seen<'_>, presented: Presented<'_>) -> Resul
 }
 
 /// `POST /pay`: what the customer chose on our page. A valid choice goes to Checkout (`303`);
-/// one out of range shows the page again with what was wrong (`422`).
-async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Response<Body>, RedeemError> {
-    let (token, input) = ChoiceInput::parse(http::body_bytes(request));
+/// one out of range shows the page again with what was wrong (`422`). The choice was not an
+/// open (the page's was counted): a session handed over is the checkout start.
+async fn choose(
+    deps: &Deps,
+    seen: Seen<'_>,
+    limit: ClientLimit<'_>,
+    token: Option<String>,
+    input: ChoiceInput,
+) -> Result<Response<Body>, RedeemError> {
     let Some(token) = token else {
         return Ok(http::html(
             StatusCode::BAD_REQUEST,
@@ -299,8 +400,8 @@ async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Respon
     };
     let now = deps.clock.now();
     let redeemer = deps.redeemer();
-    let inspection = redeemer.inspect(Presented::Token(&token), now, false).await?;
-    let Inspection::Payable { link, delivery_id, settings } = inspection else {
+    let inspection = limit.beside(redeemer.inspect(Presented::Token(&token), Some(seen.client), now)).await?;
+    let Inspection::Payable { link, delivery_id, settings, kept } = inspection else {
         return Ok(not_payable(deps, seen, inspection));
     };
     if !link.asks_for_choice() {
@@ -308,15 +409,22 @@ async fn choose(deps: &Deps, seen: Seen<'_>, request: &Request) -> Result<Respon
         return Ok(http::redirect(&redeemer.urls().pay_url_for_token(&token)));
     }
     let brand = seen.brand(&settings, &link);
-    let chosen = match choice::read(&link, &input) {
+    let chosen = match choice::read(&link, &input, brand.language) {
         Ok(chosen) => chosen,
         Err(problem) => {
             let page = choice::page(&brand, &link, &token, &input, Some(problem));
             return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };
-    match redeemer.checkout_session(&link, delivery_id.as_ref(), chosen, seen.client, now).await {
+    let client = seen.client.with_kept(kept.as_deref());
+    match redeemer.checkout_session(&link, delivery_id.as_ref(), chosen, &client, false, now).await {
         Ok(session) => Ok(http::redirect(&session.url)),
+        Err(RedeemError::Held { retry_after }) => {
+            limit.give_back().await;
+            // Back with the same choice, as a `GET` (a page cannot post again by itself).
+            let again = format!("{}&{}", redeemer.urls().pay_url_for_token(&token), input.query());
+            Ok(waiting(brand, &again, retry_after))
+        }
         // Paid, voided or expired meanwhile: the link's page says what it is now.
         Err(RedeemError::NoLongerPayable) => Ok(http::redirect(&redeemer.urls().pay_url_for_token(&token))),
         Err(err) => Err(err),
@@ -349,12 +457,14 @@ fn completed(seen: Seen, link: &Link, settings: &Settings) -> Response<Body> {
 /// The same checks as `/pay`, as JSON, for headless storefronts. Opens are not counted here.
 async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
     let now = deps.clock.now();
-    let inspection = deps.redeemer().inspect(Presented::Token(token), now, false).await.map_err(|e| match e {
+    let inspection = deps.redeemer().inspect(Presented::Token(token), None, now).await.map_err(|e| match e {
         RedeemError::Store(e) => ApiError::from(e),
         RedeemError::Checkout(e) => ApiError::from(e),
         RedeemError::NoLongerPayable => ApiError::from(paylinks::ports::StoreError::Conflict),
-        // Only a session is limited this way; resolving makes none.
-        RedeemError::Throttled { .. } => ApiError::from(paylinks::ports::StoreError::Conflict),
+        // Only a session is limited or held this way; resolving makes none.
+        RedeemError::Throttled { .. } | RedeemError::Held { .. } => {
+            ApiError::from(paylinks::ports::StoreError::Conflict)
+        }
     })?;
     let (link, settings, status) = match inspection {
         Inspection::Payable { link, settings, .. } => (Box::new(link.value), settings, "active"),
@@ -398,7 +508,7 @@ async fn resolve(deps: &Deps, token: &str) -> Result<Response<Body>, ApiError> {
 /// Stripe sends the customer here after paying: the link's own success page, or our thanks.
 async fn complete(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
-    Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
+    Ok(match deps.redeemer().inspect(Presented::Token(token), None, now).await? {
         Inspection::Payable { link, settings, .. } => thanks(seen, &link, &settings),
         Inspection::AlreadyPaid { link, settings }
         | Inspection::Processing { link, settings }
@@ -426,7 +536,7 @@ fn thanks(seen: Seen, link: &Link, settings: &Settings) -> Response<Body> {
 /// Stripe sends the customer here when they leave Checkout: a way back to the link.
 async fn cancel(deps: &Deps, seen: Seen<'_>, token: &str) -> Result<Response<Body>, RedeemError> {
     let now = deps.clock.now();
-    Ok(match deps.redeemer().inspect(Presented::Token(token), now, false).await? {
+    Ok(match deps.redeemer().inspect(Presented::Token(token), None, now).await? {
         Inspection::Payable { link, settings, .. } => {
             let pay_url = deps.redeemer().urls().pay_url_for_token(token);
             let (brand, summary) = (seen.brand(&settings, &link), seen.summary(&link));

@@ -59,10 +59,10 @@ async fn serve(deps: &Deps, request: Request) -> Response<Body> {
 
 async fn send(deps: &Deps, request: &Request, id: &str) -> Result<Response<Body>, ApiError> {
     let merchant = http::merchant_of(request)?;
-    let limit = deps.config.merchant_requests_per_minute;
-    http::limits::within_merchant_limit(deps.store.as_ref(), &merchant, limit, deps.clock.now()).await?;
     let recipients = http::body::<http::dto::SendBody>(request)?.recipients(Channel::Sms)?;
-    let sent = deps.sender().send_link(&merchant, id, recipients, deps.clock.now()).await?;
+    // The merchant's limit is counted beside the send's first read.
+    let limit = deps.config.merchant_requests_per_minute;
+    let sent = deps.sender().send_link(&merchant, id, recipients, limit, deps.clock.now()).await?;
     Ok(http::json(StatusCode::OK, &sent))
 }
 
@@ -74,7 +74,8 @@ async fn text_to_pay(deps: &Deps, request: &Request) -> Result<Response<Body>, A
     let asked: TextToPay = http::command::<http::dto::TextToPayBody, _>(request)?;
     let order = asked.link(text_to_pay_order_id(request, &merchant)?);
     let now = deps.clock.now();
-    let creator = Creator { store: deps.store.as_ref(), config: &deps.config };
+    // A one-off order is new: no older link of it has a session to close.
+    let creator = Creator { store: deps.store.as_ref(), config: &deps.config, checkout: None, merchant_limit: None };
     let link = match creator.create_once(&merchant, &order, now).await? {
         Created::New(link) => *link,
         Created::Reused(reused) => {

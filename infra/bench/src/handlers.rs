@@ -54,6 +54,7 @@ async fn handlers() -> Handlers {
     Handlers {
         create: create_link::Deps {
             store: store.clone(),
+            checkout: Arc::new(SimulatedCheckout::new("https://pay.example.com")),
             tokens: tokens.clone(),
             config: config.clone(),
             clock: Arc::new(SystemClock),

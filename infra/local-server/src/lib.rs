@@ -135,6 +135,7 @@ fn app(options: &Options, store: Arc<dyn Store>, config: paylinks::config::LinkC
     Ok(App {
         create: create_link::Deps {
             store: store.clone(),
+            checkout: checkout.clone(),
             tokens: tokens.clone(),
             config: config.clone(),
             clock: clock.clone(),

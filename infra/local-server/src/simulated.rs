@@ -116,17 +116,8 @@ fn event_of(
     now: i64,
 ) -> String {
     let request = &session.request;
-    let mut metadata = json!({"link_id": request.link_id, "merchant_id": request.merchant_id});
-    if let Some(delivery) = &request.delivery_id {
-        metadata["delivery_id"] = json!(delivery);
-    }
-    // As the Stripe adapter tells Stripe (strings, like all Stripe metadata).
-    if let Some(part) = request.choice.part {
-        metadata["part_amount"] = json!(part.minor().to_string());
-    }
-    if let Some(tip) = request.choice.tip {
-        metadata["tip_amount"] = json!(tip.minor().to_string());
-    }
+    // As the Stripe adapter tells Stripe.
+    let metadata = paylinks::metadata::of_session(request);
     let object = json!({
         "id": session.session.id,
         "object": "checkout.session",

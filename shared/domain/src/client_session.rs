@@ -63,6 +63,7 @@ mod tests {
             url: "https://checkout/cs_test_client".into(),
             expires_at: now.plus_seconds(3600),
             choice: PaymentChoice::default(),
+            made_for: None,
         };
         let client = ClientSession::client_key("cookie-a", None);
         assert_ne!(client, ClientSession::client_key("cookie-b", None));

@@ -5,6 +5,14 @@ use super::ValidationError;
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// `len` characters from a CSPRNG, each uniform over [0-9A-Za-z] (rejection sampling, no modulo bias).
+/// A number in `0..n` (`n` at least 1), for spreading writes over shards: the slight bias of a
+/// remainder does not matter there.
+pub fn random_below(n: u32) -> u32 {
+    let mut buf = [0u8; 4];
+    getrandom::fill(&mut buf).expect("the operating system's random source is unavailable");
+    u32::from_le_bytes(buf) % n.max(1)
+}
+
 pub fn random_base62(len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];

@@ -69,6 +69,11 @@ impl Language {
         preferred.first().map(|(_, l)| *l).unwrap_or_default()
     }
 
+    /// Whether this language writes decimals after a comma (`25,50`) rather than a point.
+    pub fn decimal_comma(self) -> bool {
+        matches!(self, Self::De | Self::Es | Self::Fr)
+    }
+
     /// `1,234.56 USD` as this language writes it: separators, and where the currency goes.
     pub fn amount(self, currency: Currency, amount: Amount) -> String {
         self.money(None, currency, amount)
@@ -82,8 +87,8 @@ impl Language {
             .and_then(|tag| tag.split(['-', '_']).skip(1).find(|s| s.len() == 2 || s.len() == 3))
             .map(str::to_ascii_uppercase);
         let region = region.as_deref();
-        let decimals = currency.decimals();
-        let unit = 10i64.pow(decimals);
+        let decimals = currency.shown_decimals();
+        let unit = 10i64.pow(currency.decimals());
         let (whole, fraction) = (amount.minor() / unit, amount.minor() % unit);
         // Regions whose numbers differ from their language's (CLDR).
         let point_regions = ["MX", "US", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE", "419"];

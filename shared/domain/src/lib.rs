@@ -6,6 +6,7 @@ mod delivery;
 mod idempotency;
 mod ids;
 mod language;
+mod ledger;
 mod link;
 mod link_lifecycle;
 mod merchant_webhooks;
@@ -30,8 +31,11 @@ pub use delivery::{
     Activity, Channel, Delivery, DeliveryActivity, DeliveryKind, DeliveryStatus, Recipient, SendWindow,
 };
 pub use idempotency::{IDEMPOTENCY_KEEP_SECONDS, IdempotencyRecord, Replay};
-pub use ids::{DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62};
+pub use ids::{
+    DeliveryId, EndpointId, EventId, LinkId, MerchantId, OrderId, SessionId, ShortCode, random_base62, random_below,
+};
 pub use language::{Language, parse_locale};
+pub use ledger::{Charged, Credit, Entry, EntryType, Figures};
 pub use link::{
     AdjustableQuantity, CollectAddress, CustomAmount, Customer, Invoice, LineItem, Link, LinkKind, LinkOptions,
     LinkStatus, OpenSession, PartialPayments, PaymentChoice, RecurringInterval, Restrictions, ShortCodeTarget,
@@ -45,7 +49,9 @@ pub use money::{Amount, Currency};
 pub use order::{CurrentLink, Order, OrderError, OrderPaymentStatus};
 pub use payment::{IntentRecord, Payment, PaymentKey, PaymentSource, PaymentState};
 pub use payment_choice::{ChoiceError, TIP_PERCENTS, Tip, typed_amount};
-pub use rate_limit::{Limit, PER_CLIENT, SESSIONS_PER_ADDRESS_AND_LINK, SESSIONS_PER_LINK, Spent, Window, address_key};
+pub use rate_limit::{
+    Limit, PER_CLIENT, Pace, SESSIONS_PER_ADDRESS_AND_LINK, Spent, Window, address_key, merchant_limit_key,
+};
 pub use reminder_schedule::ReminderSchedule;
 pub use reminders::{
     LinkReminders, MAX_REMINDERS, QuietHours, ReminderPolicy, TimeOfDay, TimeZoneName, reminder_policy,

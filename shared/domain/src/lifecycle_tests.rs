@@ -62,6 +62,7 @@ fn payment(link: &Link, state: PaymentState) -> Payment {
         purge_at: None,
         delivery_id: None,
         part_amount: None,
+        made_for: None,
         tip_amount: None,
     }
 }
@@ -77,8 +78,8 @@ fn order() -> Order {
         customer: None,
         invoice_number: None,
         invoice_url: None,
-        amount_paid: 0,
-        amount_refunded: 0,
+        entries: Vec::new(),
+        processing: Vec::new(),
         link_ids: Vec::new(),
         current_link: None,
         updated_at: NOW,
@@ -92,6 +93,7 @@ fn session(id: &str) -> OpenSession {
         url: format!("https://checkout/{id}"),
         expires_at: NOW.plus_seconds(3600),
         choice: PaymentChoice::default(),
+        made_for: None,
     }
 }
 
@@ -173,15 +175,14 @@ fn an_order_is_settled_once_and_a_rejected_order_stays_rejected_for_stripe() {
     assert_eq!(order.reusable_link(NOW.plus_seconds(60), 1800).map(|c| &c.id), Some(&l.id));
     assert!(order.reusable_link(NOW.plus_seconds(1800), 1800).is_none(), "outside the resend window");
     assert!(order.reject(NOW, 90).unwrap());
-    assert!(!order.after_payment(&payment(&l, PaymentState::Paid), 90), "a rejected order stays rejected");
+    let late = order.take_charge(&charge(&l, "cs_late", 2500, None, 0), 90);
+    assert_eq!((order.payment_status, late.overpaid), (OrderPaymentStatus::Rejected, 2500), "kept to give back");
+    assert_eq!(order.figures().refund_due, 2500);
     assert_eq!(order.add_link(&link(LinkKind::Order)), Err(OrderError::NotPayable));
-    order.mark_paid(NOW, 90).unwrap();
-    assert_eq!(order.mark_paid(NOW, 90), Err(OrderError::AlreadyPaid));
+    assert_eq!(order.mark_paid(NOW, 90), Ok(2500), "marked paid after all: what was due, outside");
+    assert_eq!(order.mark_paid(NOW, 90), Ok(0), "again: nothing more");
     assert_eq!(order.reject(NOW, 90), Err(OrderError::AlreadyPaid));
-    assert!(order.after_refund(false, NOW));
-    assert!(order.after_refund(true, NOW));
-    assert!(!order.after_refund(false, NOW), "refunded is final");
-    assert_eq!(order.payment_status, OrderPaymentStatus::Refunded);
+    assert_eq!(order.payment_status, OrderPaymentStatus::Paid);
 }
 
 #[test]
@@ -317,25 +318,6 @@ fn a_tip_is_offered_only_where_allowed_and_never_above_what_is_paid() {
 }
 
 #[test]
-fn parts_make_an_order_partially_paid_until_the_balance_is_paid() {
-    let l = partial_link();
-    let mut o = order();
-    assert!(o.after_payment(&part(&l, 1000, "cs_a"), 90));
-    assert_eq!((o.payment_status, o.amount_paid, o.amount_due()), (OrderPaymentStatus::PartiallyPaid, 1000, 1500));
-    let with_tip = Payment {
-        amount: Amount::parse(1200).unwrap(),
-        tip_amount: Some(Amount::parse(200).unwrap()),
-        ..part(&l, 1000, "cs_b")
-    };
-    assert!(o.after_payment(&with_tip, 90));
-    assert_eq!((o.amount_paid, o.amount_due()), (2000, 500), "the tip is not owed on the order");
-    assert!(o.after_payment(&part(&l, 500, "cs_c"), 90));
-    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Paid, 0));
-    assert!(o.purge_at.is_some());
-    assert!(!o.after_payment(&part(&l, 500, "cs_d"), 90), "a paid order takes no more");
-}
-
-#[test]
 fn a_link_of_parts_stays_payable_until_its_order_is_paid() {
     let mut l = partial_link();
     l.attach_session(session("cs_part"), NOW).unwrap();
@@ -344,26 +326,6 @@ fn a_link_of_parts_stays_payable_until_its_order_is_paid() {
     assert!(l.session.is_none(), "the paid session is used up");
     l.take_payment(&part(&l, 1500, "cs_rest"), true, 90);
     assert_eq!(l.status, LinkStatus::Paid);
-}
-
-#[test]
-fn a_whole_payment_pays_the_balance_whatever_a_promotion_code_took_off() {
-    let l = link(LinkKind::Order);
-    let mut o = order();
-    let discounted = Payment { amount: Amount::parse(2000).unwrap(), ..payment(&l, PaymentState::Paid) };
-    assert!(o.after_payment(&discounted, 90));
-    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Paid, 0));
-}
-
-#[test]
-fn a_failed_debit_returns_a_partly_paid_order_to_its_parts() {
-    let l = partial_link();
-    let mut o = order();
-    o.after_payment(&part(&l, 1000, "cs_a"), 90);
-    o.after_payment(&Payment { state: PaymentState::Processing, ..part(&l, 1500, "cs_b") }, 90);
-    assert_eq!(o.payment_status, OrderPaymentStatus::Processing);
-    o.after_payment(&Payment { state: PaymentState::Failed, ..part(&l, 1500, "cs_b") }, 90);
-    assert_eq!((o.payment_status, o.amount_paid), (OrderPaymentStatus::PartiallyPaid, 1000));
 }
 
 #[test]
@@ -384,30 +346,168 @@ fn a_reusable_link_with_a_limit_completes_at_it_and_flags_what_comes_later() {
     assert_eq!(l.void(NOW, 90), Err(LinkError::Completed));
 }
 
+/// What a session of `link` charged: `made_for` the order (`None`: not stated), `tip` on top.
+fn charge(link: &Link, session: &str, amount: i64, made_for: Option<i64>, tip: i64) -> Charged {
+    Charged {
+        session_id: SessionId::parse(session).unwrap(),
+        link_id: link.id.clone(),
+        payment_intent: Some(format!("pi_{session}")),
+        currency: link.currency,
+        amount,
+        made_for,
+        tip,
+        flag: None,
+        at: NOW,
+    }
+}
+
 #[test]
-fn a_part_paid_while_a_debit_clears_keeps_the_order_in_flight_and_a_settled_order_owes_nothing() {
+fn parts_make_an_order_partially_paid_until_the_balance_is_paid() {
     let l = partial_link();
     let mut o = order();
-    o.after_payment(&Payment { state: PaymentState::Processing, ..part(&l, 1500, "cs_debit") }, 90);
-    assert!(o.after_payment(&part(&l, 1000, "cs_card"), 90));
-    assert_eq!((o.payment_status, o.amount_paid), (OrderPaymentStatus::Processing, 1000));
-    let mut paid_before_parts = order();
-    paid_before_parts.payment_status = OrderPaymentStatus::Paid;
-    assert_eq!(paid_before_parts.amount_due(), 0);
+    o.take_charge(&charge(&l, "cs_a", 1000, Some(1000), 0), 90);
+    assert_eq!((o.payment_status, o.amount_paid(), o.amount_due()), (OrderPaymentStatus::PartiallyPaid, 1000, 1500));
+    o.take_charge(&charge(&l, "cs_b", 1200, Some(1000), 200), 90);
+    assert_eq!((o.amount_paid(), o.amount_due(), o.figures().tip_amount), (2000, 500, 200), "the tip is not owed");
+    o.take_charge(&charge(&l, "cs_c", 500, Some(500), 0), 90);
+    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Paid, 0));
+    assert!(o.purge_at.is_some());
+    let late = o.take_charge(&charge(&l, "cs_d", 500, Some(500), 0), 90);
+    assert_eq!((late.overpaid, o.figures().overpaid_amount, o.figures().refund_due), (500, 500, 500));
+    assert_eq!(o.take_charge(&charge(&l, "cs_d", 500, Some(500), 0), 90), Credit::default(), "credited once");
+}
+
+#[test]
+fn a_promotion_code_settles_what_its_session_was_made_for_without_counting_as_money() {
+    let l = link(LinkKind::Order);
+    let mut o = order();
+    let credit = o.take_charge(&charge(&l, "cs_promo", 2000, Some(2500), 0), 90);
+    assert_eq!((credit.paid, credit.discount), (2000, 500));
+    assert_eq!((o.payment_status, o.amount_paid(), o.amount_due()), (OrderPaymentStatus::Paid, 2000, 0));
+}
+
+#[test]
+fn a_session_is_credited_what_it_charged_never_the_balance_of_the_moment() {
+    let l = link(LinkKind::Order);
+    let mut raised = order();
+    raised.restate(Amount::parse(50_000).unwrap(), l.currency, NOW).unwrap();
+    raised.take_charge(&charge(&l, "cs_old", 2500, Some(2500), 0), 90);
+    assert_eq!((raised.payment_status, raised.amount_due()), (OrderPaymentStatus::PartiallyPaid, 47_500));
+    let mut lowered = order();
+    lowered.restate(Amount::parse(1000).unwrap(), l.currency, NOW).unwrap();
+    let credit = lowered.take_charge(&charge(&l, "cs_old", 2500, Some(2500), 0), 90);
+    assert_eq!((lowered.payment_status, credit.overpaid), (OrderPaymentStatus::Paid, 1500), "the rest flagged");
+}
+
+#[test]
+fn a_failed_debit_returns_a_partly_paid_order_to_its_parts() {
+    let l = partial_link();
+    let mut o = order();
+    o.take_charge(&charge(&l, "cs_a", 1000, Some(1000), 0), 90);
+    let debit = SessionId::parse("cs_b").unwrap();
+    o.debit_started(&debit, NOW, 90);
+    assert_eq!(o.payment_status, OrderPaymentStatus::Processing);
+    o.take_charge(&charge(&l, "cs_card", 500, Some(500), 0), 90);
+    assert_eq!((o.payment_status, o.amount_paid()), (OrderPaymentStatus::Processing, 1500), "in flight still");
+    o.debit_failed(&debit, NOW, 90);
+    assert_eq!((o.payment_status, o.amount_paid()), (OrderPaymentStatus::PartiallyPaid, 1500));
 }
 
 #[test]
 fn a_part_given_back_is_owed_again_and_a_paid_order_is_refunded_only_when_all_of_it_came_back() {
     let l = partial_link();
     let mut o = order();
-    o.after_payment(&part(&l, 1000, "cs_a"), 90);
-    assert!(o.after_part_refund(1000, 1000, NOW));
+    o.take_charge(&charge(&l, "cs_a", 1000, Some(1000), 0), 90);
+    let session = |id: &str| SessionId::parse(id).unwrap();
+    assert!(o.take_refund(&session("cs_a"), 1000, Some("ch_a"), NOW, 90));
+    assert!(!o.take_refund(&session("cs_a"), 1000, Some("ch_a"), NOW, 90), "a repeat gives nothing back");
     assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Outstanding, 2500));
-    o.after_payment(&part(&l, 1000, "cs_b"), 90);
-    o.after_payment(&part(&l, 1500, "cs_c"), 90);
+    o.take_charge(&charge(&l, "cs_b", 1100, Some(1000), 100), 90);
+    o.take_charge(&charge(&l, "cs_c", 1500, Some(1500), 0), 90);
     assert_eq!(o.payment_status, OrderPaymentStatus::Paid);
-    o.after_part_refund(1000, 1000, NOW);
+    o.take_refund(&session("cs_b"), 100, None, NOW, 90);
+    assert_eq!((o.payment_status, o.amount_paid()), (OrderPaymentStatus::Paid, 2500), "a tip given back is the tip");
+    o.take_refund(&session("cs_b"), 1100, None, NOW, 90);
     assert_eq!(o.payment_status, OrderPaymentStatus::PartiallyRefunded, "one part of two came back");
-    o.after_part_refund(1500, 1500, NOW);
+    o.take_refund(&session("cs_c"), 1500, None, NOW, 90);
     assert_eq!(o.payment_status, OrderPaymentStatus::Refunded);
+    assert_eq!(o.figures().amount_refunded, 3600);
+}
+
+#[test]
+fn a_new_amount_may_not_go_below_what_was_paid_nor_change_the_currency_of_money_recorded() {
+    let l = partial_link();
+    let mut o = order();
+    o.take_charge(&charge(&l, "cs_a", 1500, Some(1500), 0), 90);
+    assert_eq!(o.restate(Amount::parse(1000).unwrap(), l.currency, NOW), Err(OrderError::AmountBelowPaid));
+    let eur = Currency::parse("eur").unwrap();
+    assert_eq!(o.restate(Amount::parse(5000).unwrap(), eur, NOW), Err(OrderError::CurrencyMismatch));
+    assert_eq!(o.restate(Amount::parse(5000).unwrap(), l.currency, NOW), Ok(true));
+    assert!(!o.settle_if_covered(NOW, 90), "3500 still due");
+    assert_eq!(o.restate(Amount::parse(1500).unwrap(), l.currency, NOW), Ok(true));
+    assert!(o.settle_if_covered(NOW, 90), "lowered to what was paid: paid");
+    assert_eq!(o.payment_status, OrderPaymentStatus::Paid);
+}
+
+#[test]
+fn a_discount_is_owed_again_once_its_payment_came_back() {
+    let l = partial_link();
+    let mut o = order();
+    // A part of 10.00 at half price: 5.00 charged, 5.00 taken off by the merchant's code.
+    o.take_charge(&charge(&l, "cs_half", 500, Some(1000), 0), 90);
+    assert_eq!((o.amount_paid(), o.amount_due()), (500, 1500));
+    o.take_refund(&SessionId::parse("cs_half").unwrap(), 500, None, NOW, 90);
+    assert_eq!((o.amount_paid(), o.amount_due()), (0, 2500), "all of it is owed again");
+}
+
+#[test]
+fn an_order_stored_before_the_ledger_opens_with_what_its_counters_said() {
+    let l = link(LinkKind::Order);
+    let mut part_paid = order();
+    part_paid.payment_status = OrderPaymentStatus::PartiallyPaid;
+    part_paid.adopt_counters(1000, 0);
+    assert_eq!((part_paid.amount_paid(), part_paid.amount_due()), (1000, 1500));
+    part_paid.take_charge(&charge(&l, "cs_rest", 1500, Some(1500), 0), 90);
+    assert_eq!(part_paid.payment_status, OrderPaymentStatus::Paid, "its balance, not its whole amount again");
+    let mut paid = order();
+    paid.payment_status = OrderPaymentStatus::Paid;
+    paid.adopt_counters(0, 0);
+    assert_eq!((paid.amount_paid(), paid.amount_due()), (2500, 0), "paid whole before parts were counted");
+    let late = paid.take_charge(&charge(&l, "cs_late", 2500, Some(2500), 0), 90);
+    assert_eq!((paid.payment_status, late.overpaid), (OrderPaymentStatus::Paid, 2500));
+    // A refund of a payment made before the ledger comes out of the opening payment.
+    assert!(paid.take_legacy_refund(&SessionId::parse("cs_before").unwrap(), 2500, None, NOW, 90));
+    assert_eq!((paid.payment_status, paid.amount_paid()), (OrderPaymentStatus::PartiallyRefunded, 0));
+    assert!(!paid.take_legacy_refund(&SessionId::parse("cs_other").unwrap(), 100, None, NOW, 90), "none left");
+    let mut raced = order();
+    raced.payment_status = OrderPaymentStatus::Paid;
+    raced.adopt_counters(3000, 0);
+    assert_eq!((raced.amount_paid(), raced.figures().refund_due), (2500, 500), "racing parts: the rest overpaid");
+    let mut part_refunded = order();
+    part_refunded.payment_status = OrderPaymentStatus::PartiallyRefunded;
+    part_refunded.adopt_counters(0, 0);
+    part_refunded.take_charge(&charge(&l, "cs_after", 500, Some(500), 0), 90);
+    assert_eq!(part_refunded.payment_status, OrderPaymentStatus::PartiallyRefunded, "as its counters left it");
+    let mut refunded = order();
+    refunded.payment_status = OrderPaymentStatus::Refunded;
+    refunded.adopt_counters(0, 0);
+    assert_eq!(refunded.figures().amount_refunded, 2500);
+}
+
+#[test]
+fn a_charge_in_another_currency_pays_none_of_the_order_and_is_flagged() {
+    let l = link(LinkKind::Order);
+    let mut o = order();
+    let eur = Charged { currency: Currency::parse("eur").unwrap(), ..charge(&l, "cs_eur", 2500, Some(2500), 0) };
+    assert_eq!(o.take_charge(&eur, 90).overpaid, 2500);
+    assert_eq!((o.payment_status, o.amount_due()), (OrderPaymentStatus::Outstanding, 2500));
+    assert_eq!(o.entries[0].flag.as_deref(), Some("currency_mismatch"));
+}
+
+#[test]
+fn a_part_never_leaves_less_than_stripe_charges() {
+    let l = partial_link();
+    assert_eq!(l.choose(Some(2480), Tip::None), Err(ChoiceError::PartOutOfRange { minimum: 1000, balance: 2450 }));
+    assert!(l.choose(Some(2450), Tip::None).is_ok());
+    assert!(l.choose(Some(2500), Tip::None).is_ok(), "or all of it");
 }

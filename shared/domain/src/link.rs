@@ -157,6 +157,10 @@ pub struct OpenSession {
     /// (none) for a session of the whole amount.
     #[serde(default, skip_serializing_if = "PaymentChoice::is_whole")]
     pub choice: PaymentChoice,
+    /// What an order link's session charges toward its order (the part, or the balance when it
+    /// was made): a balance that moved since wants another session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_for: Option<Amount>,
 }
 
 /// What a customer chose to pay on our page before Checkout: a part of the balance (partial

@@ -24,6 +24,9 @@ pub enum EventType {
     OrderRefunded,
     #[serde(rename = "order.partially_paid")]
     OrderPartiallyPaid,
+    /// A payment charged more than its order had due: the rest is for a person to give back.
+    #[serde(rename = "order.overpaid")]
+    OrderOverpaid,
     #[serde(rename = "payment.failed")]
     PaymentFailed,
     #[serde(rename = "link.expired")]
@@ -37,12 +40,13 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::LinkPaid,
         Self::OrderPaid,
         Self::OrderProcessing,
         Self::OrderRefunded,
         Self::OrderPartiallyPaid,
+        Self::OrderOverpaid,
         Self::PaymentFailed,
         Self::LinkExpired,
         Self::LinkRenewalRequested,
@@ -57,6 +61,7 @@ impl EventType {
             Self::OrderProcessing => "order.processing",
             Self::OrderRefunded => "order.refunded",
             Self::OrderPartiallyPaid => "order.partially_paid",
+            Self::OrderOverpaid => "order.overpaid",
             Self::PaymentFailed => "payment.failed",
             Self::LinkExpired => "link.expired",
             Self::LinkRenewalRequested => "link.renewal_requested",

@@ -15,10 +15,80 @@ const CURRENCIES: &[&str] = &[
     "uzs", "vnd", "vuv", "wst", "xaf", "xcd", "xof", "xpf", "yer", "zar", "zmw",
 ];
 
-/// Currencies whose amounts have no minor unit (Stripe's "zero-decimal" list).
-const ZERO_DECIMAL: &[&str] =
-    &["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
-const THREE_DECIMAL: &[&str] = &["bhd", "jod", "kwd", "omr", "tnd"];
+/// How Stripe takes amounts in a currency (docs.stripe.com/currencies): the decimals of its API's
+/// minor unit, the step every amount moves in, and the decimals a person reads and types. One
+/// table for every amount this service computes or reads (parts, tips, percentages, balances,
+/// typed amounts). A currency not listed takes two decimals in steps of one.
+const RULES: &[(&str, CurrencyRule)] = &[
+    // Zero-decimal: the charge and the amount are the same.
+    ("bif", ZERO),
+    ("clp", ZERO),
+    ("djf", ZERO),
+    ("gnf", ZERO),
+    ("jpy", ZERO),
+    ("kmf", ZERO),
+    ("krw", ZERO),
+    ("mga", ZERO),
+    ("pyg", ZERO),
+    ("rwf", ZERO),
+    ("vnd", ZERO),
+    ("vuv", ZERO),
+    ("xaf", ZERO),
+    ("xof", ZERO),
+    ("xpf", ZERO),
+    // Three-decimal: the last digit must be 0 (5.124 KWD is charged as 5120 or 5130).
+    ("bhd", THREE),
+    ("jod", THREE),
+    ("kwd", THREE),
+    ("omr", THREE),
+    ("tnd", THREE),
+    // Special cases: ISK and UGX became zero-decimal, but the API still takes two decimals that
+    // are always 00 (5 ISK is 500); fractions cannot be charged. (HUF and TWD are whole units for
+    // payouts only: their charges take two decimals, as any currency not listed.)
+    ("isk", WHOLE_IN_HUNDREDTHS),
+    ("ugx", WHOLE_IN_HUNDREDTHS),
+];
+
+/// The least Stripe charges, in the minor unit (its currencies page lists them by the currency an
+/// account settles in; a charge in the same currency is held to it).
+const MINIMUM_CHARGES: &[(&str, i64)] = &[
+    ("usd", 50),
+    ("aud", 50),
+    ("brl", 50),
+    ("cad", 50),
+    ("chf", 50),
+    ("eur", 50),
+    ("inr", 50),
+    ("nzd", 50),
+    ("sgd", 50),
+    ("gbp", 30),
+    ("aed", 200),
+    ("myr", 200),
+    ("pln", 200),
+    ("ron", 200),
+    ("dkk", 250),
+    ("nok", 300),
+    ("sek", 300),
+    ("hkd", 400),
+    ("mxn", 1000),
+    ("thb", 1000),
+    ("czk", 1500),
+    ("huf", 17500),
+    ("jpy", 50),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CurrencyRule {
+    /// Decimals of the API's minor unit.
+    decimals: u32,
+    /// Every amount is a multiple of this, in the minor unit.
+    step: i64,
+}
+
+const ZERO: CurrencyRule = CurrencyRule { decimals: 0, step: 1 };
+const TWO: CurrencyRule = CurrencyRule { decimals: 2, step: 1 };
+const THREE: CurrencyRule = CurrencyRule { decimals: 3, step: 10 };
+const WHOLE_IN_HUNDREDTHS: CurrencyRule = CurrencyRule { decimals: 2, step: 100 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
@@ -45,22 +115,71 @@ impl Currency {
         self.0
     }
 
+    fn rule(self) -> CurrencyRule {
+        RULES.iter().find(|(code, _)| *code == self.0).map_or(TWO, |(_, rule)| *rule)
+    }
+
+    /// Decimals of the minor unit the API takes amounts in.
     pub fn decimals(self) -> u32 {
-        if ZERO_DECIMAL.contains(&self.0) {
-            0
-        } else if THREE_DECIMAL.contains(&self.0) {
-            3
-        } else {
-            2
+        self.rule().decimals
+    }
+
+    /// Every amount in this currency is a multiple of this many minor units.
+    pub fn step(self) -> i64 {
+        self.rule().step
+    }
+
+    /// The least Stripe charges in this currency, where its currencies page names one (else the
+    /// smallest step).
+    pub fn minimum_charge(self) -> i64 {
+        MINIMUM_CHARGES.iter().find(|(code, _)| *code == self.0).map_or(self.step(), |(_, least)| *least)
+    }
+
+    /// Decimals a person reads and types: none where fractions cannot be charged (ISK, UGX).
+    pub fn shown_decimals(self) -> u32 {
+        let rule = self.rule();
+        if rule.step == 10i64.pow(rule.decimals) { 0 } else { rule.decimals }
+    }
+
+    /// Whether Stripe takes `minor` in this currency (a three-decimal amount ending in 0, …).
+    pub fn takes(self, minor: i64) -> bool {
+        minor % self.step() == 0
+    }
+
+    /// `minor` rounded half up to what the currency takes.
+    pub fn round(self, minor: i64) -> i64 {
+        let step = self.step();
+        (minor + step / 2).div_euclid(step) * step
+    }
+
+    /// `minor` rounded down to what the currency takes (a most that must not be passed).
+    pub fn round_down(self, minor: i64) -> i64 {
+        minor.div_euclid(self.step()) * self.step()
+    }
+
+    /// `minor` rounded up to what the currency takes (a least that must be reached).
+    pub fn round_up(self, minor: i64) -> i64 {
+        -(-minor).div_euclid(self.step()) * self.step()
+    }
+
+    /// A `ValidationError` unless Stripe takes `minor` in this currency.
+    pub fn check(self, minor: i64) -> Result<(), ValidationError> {
+        if self.takes(minor) {
+            return Ok(());
         }
+        let message = match self.decimals() {
+            3 => format!("must end in 0 in {} (Stripe charges three-decimal currencies in steps of 10)", self.0),
+            _ => format!("must be a whole number of {} (a multiple of {} in the minor unit)", self.0, self.step()),
+        };
+        Err(ValidationError::new("", &message))
     }
 
     /// `2500` in usd reads `USD 25.00`; amounts are never floats on the way.
     pub fn display(self, amount: Amount) -> String {
         let code = self.0.to_ascii_uppercase();
         let decimals = self.decimals();
-        if decimals == 0 {
-            return format!("{code} {}", amount.minor());
+        if self.shown_decimals() == 0 {
+            return format!("{code} {}", amount.minor() / 10i64.pow(decimals));
         }
         let unit = 10i64.pow(decimals);
         let whole = amount.minor() / unit;
@@ -134,6 +253,52 @@ mod tests {
         assert!(Amount::parse(-5).is_err());
         assert!(Amount::parse(100_000_000).is_err());
         assert_eq!(Amount::parse(2500).unwrap().minor(), 2500);
+    }
+
+    /// Every currency Stripe's currencies page names apart from the two-decimal rule, with what
+    /// it says of it: (code, API decimals, the step amounts move in, decimals a person reads).
+    #[test]
+    fn each_currency_stripe_names_follows_its_rule() {
+        let named = [
+            ("bif", 0, 1, 0),
+            ("clp", 0, 1, 0),
+            ("djf", 0, 1, 0),
+            ("gnf", 0, 1, 0),
+            ("jpy", 0, 1, 0),
+            ("kmf", 0, 1, 0),
+            ("krw", 0, 1, 0),
+            ("mga", 0, 1, 0),
+            ("pyg", 0, 1, 0),
+            ("rwf", 0, 1, 0),
+            ("vnd", 0, 1, 0),
+            ("vuv", 0, 1, 0),
+            ("xaf", 0, 1, 0),
+            ("xof", 0, 1, 0),
+            ("xpf", 0, 1, 0),
+            ("bhd", 3, 10, 3),
+            ("jod", 3, 10, 3),
+            ("kwd", 3, 10, 3),
+            ("omr", 3, 10, 3),
+            ("tnd", 3, 10, 3),
+            // Whole units, sent as two decimals that are always 00.
+            ("isk", 2, 100, 0),
+            ("ugx", 2, 100, 0),
+            // Whole units for payouts only: charges take two decimals.
+            ("huf", 2, 1, 2),
+            ("twd", 2, 1, 2),
+            ("usd", 2, 1, 2),
+        ];
+        for (code, decimals, step, shown) in named {
+            let c = Currency::parse(code).unwrap();
+            assert_eq!((c.decimals(), c.step(), c.shown_decimals()), (decimals, step, shown), "{code}");
+            assert!(c.takes(step * 7) && (step == 1 || !c.takes(step * 7 + 1)), "{code}");
+            if step > 1 {
+                assert_eq!(c.round(step * 7 + step / 2), step * 8, "{code}: half up");
+            }
+        }
+        assert_eq!(Currency::parse("kwd").unwrap().round_down(1859), 1850);
+        assert_eq!(Currency::parse("isk").unwrap().display(Amount::parse(500).unwrap()), "ISK 5");
+        assert_eq!(Currency::parse("usd").unwrap().minimum_charge(), 50);
     }
 
     #[test]

@@ -58,25 +58,6 @@ impl OrderPaymentStatus {
     pub fn ends_links(self) -> bool {
         matches!(self, Self::Rejected | Self::NotTracked | Self::Deleted)
     }
-
-    /// How a session's payment moves the order; `None` leaves it as it is. A late or repeated
-    /// event never takes a settled order back, and a rejected order stays rejected (the payment
-    /// is flagged for a person to refund). `covers`: the payment leaves nothing due; `paid_before`:
-    /// parts were paid already (a failed debit goes back to them).
-    pub fn after_payment(self, payment: super::PaymentState, covers: bool, paid_before: bool) -> Option<Self> {
-        use super::PaymentState;
-        let open = if paid_before { Self::PartiallyPaid } else { Self::Outstanding };
-        match payment {
-            _ if self.is_settled() || self.ends_links() => None,
-            PaymentState::Paid if covers => Some(Self::Paid),
-            // A part landing while a debit clears: the order stays in flight (its links wait).
-            PaymentState::Paid if self == Self::Processing => Some(Self::Processing),
-            PaymentState::Paid => Some(Self::PartiallyPaid),
-            PaymentState::Processing => Some(Self::Processing),
-            PaymentState::Failed if self == Self::Processing => Some(open),
-            PaymentState::Failed => None,
-        }
-    }
 }
 
 /// Why an order cannot take a link or a change.
@@ -88,6 +69,10 @@ pub enum OrderError {
     NotPayable,
     #[error("the order has as many links as it may have")]
     TooManyLinks,
+    #[error("the new amount is below what the order was paid")]
+    AmountBelowPaid,
+    #[error("money was recorded for the order in another currency")]
+    CurrencyMismatch,
 }
 
 /// The order's newest link, as much of it as a reused create answers with.
@@ -115,12 +100,12 @@ pub struct Order {
     pub invoice_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_url: Option<String>,
-    /// What its payments through its links paid of `amount` so far (parts, or the whole).
-    #[serde(default)]
-    pub amount_paid: i64,
-    /// What was given back of its parts once it was paid (parts are refunded one by one).
-    #[serde(default)]
-    pub amount_refunded: i64,
+    /// Its money, entry by entry (`ledger`): every figure is computed from these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<super::Entry>,
+    /// Sessions whose bank debit is clearing: the order is processing while any is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processing: Vec<super::SessionId>,
     #[serde(default)]
     pub link_ids: Vec<LinkId>,
     /// The newest link made for the order: reused while it is active and inside the resend window.
@@ -189,43 +174,6 @@ impl Order {
         current
     }
 
-    /// What is still to be paid: nothing once settled (orders paid before parts were recorded
-    /// hold no `amount_paid`).
-    pub fn amount_due(&self) -> i64 {
-        if self.payment_status.is_settled() { 0 } else { (self.amount.minor() - self.amount_paid).max(0) }
-    }
-
-    /// Moves the order after a session's payment, crediting what it paid. Returns whether it moved
-    /// (a part paid on a partly paid order moves it too: its balance changed).
-    pub fn after_payment(&mut self, payment: &super::Payment, retention_days: i64) -> bool {
-        use super::PaymentState;
-        let credited = payment.credited(self.amount_due());
-        let covers = credited >= self.amount_due();
-        let Some(next) = self.payment_status.after_payment(payment.state, covers, self.amount_paid > 0) else {
-            return false;
-        };
-        if payment.state == PaymentState::Paid {
-            self.amount_paid += credited;
-        }
-        self.move_to(next, payment.recorded_at);
-        if next == OrderPaymentStatus::Paid {
-            self.purge_at = Some(payment.recorded_at.plus_days(retention_days));
-        }
-        true
-    }
-
-    /// Paid outside the platform (what was due). A rejected order may still be marked paid (the
-    /// customer paid after all); a settled one may not.
-    pub fn mark_paid(&mut self, now: Timestamp, retention_days: i64) -> Result<(), OrderError> {
-        if self.payment_status.is_settled() {
-            return Err(OrderError::AlreadyPaid);
-        }
-        self.amount_paid = self.amount.minor();
-        self.move_to(OrderPaymentStatus::Paid, now);
-        self.purge_at = Some(now.plus_days(retention_days));
-        Ok(())
-    }
-
     /// The order will not be paid. `false`: it was rejected already.
     pub fn reject(&mut self, now: Timestamp, retention_days: i64) -> Result<bool, OrderError> {
         match self.payment_status {
@@ -233,42 +181,12 @@ impl Order {
             OrderPaymentStatus::Rejected => Ok(false),
             _ => {
                 self.move_to(OrderPaymentStatus::Rejected, now);
+                // A debit that clears after all is money for a person to give back.
+                self.processing.clear();
                 self.purge_at = Some(now.plus_days(retention_days));
                 Ok(true)
             }
         }
-    }
-
-    /// A refund of one of its payments: only a settled order turns (partially) refunded.
-    pub fn after_refund(&mut self, fully: bool, at: Timestamp) -> bool {
-        let next = if fully { OrderPaymentStatus::Refunded } else { OrderPaymentStatus::PartiallyRefunded };
-        let moves = self.payment_status.is_settled()
-            && self.payment_status != OrderPaymentStatus::Refunded
-            && self.payment_status != next;
-        if moves {
-            self.move_to(next, at);
-        }
-        moves
-    }
-
-    /// A refund of a part: `credited` of what the part paid of the order, `given_back` in all
-    /// (its tip included). A partly paid order owes it again (nothing paid: outstanding); a
-    /// settled one turns refunded once all it was paid came back, else partially refunded.
-    /// Returns whether the order changed.
-    pub fn after_part_refund(&mut self, credited: i64, given_back: i64, at: Timestamp) -> bool {
-        if self.payment_status.is_settled() {
-            self.amount_refunded += given_back;
-            let fully = self.amount_refunded >= self.amount_paid;
-            self.after_refund(fully, at);
-            return true;
-        }
-        if self.payment_status.ends_links() || credited == 0 {
-            return false;
-        }
-        self.amount_paid = (self.amount_paid - credited).max(0);
-        let open = self.payment_status == OrderPaymentStatus::PartiallyPaid && self.amount_paid == 0;
-        self.move_to(if open { OrderPaymentStatus::Outstanding } else { self.payment_status }, at);
-        true
     }
 
     fn move_to(&mut self, status: OrderPaymentStatus, at: Timestamp) {

@@ -58,19 +58,16 @@ pub struct Payment {
     /// the balance left after parts); `None`: the whole order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_amount: Option<Amount>,
+    /// What its session was made for on the order (the balance then, or the part chosen), as its
+    /// metadata states; `None` for sessions made before they said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_for: Option<Amount>,
     /// The customer's tip, within `amount` and not owed on the order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tip_amount: Option<Amount>,
 }
 
 impl Payment {
-    /// What it pays of its order: the part its session was made for, or (a whole-order session)
-    /// the balance — whatever a promotion code took off, as a whole payment always did; never its
-    /// tip.
-    pub fn credited(&self, balance: i64) -> i64 {
-        self.part_amount.map_or(balance, Amount::minor)
-    }
-
     /// Oldest first; payments recorded in the same second keep a stable order.
     pub fn sort_chronologically(payments: &mut [Payment]) {
         payments.sort_by(|a, b| (a.recorded_at, a.session_id.as_str()).cmp(&(b.recorded_at, b.session_id.as_str())));
@@ -99,11 +96,6 @@ impl Payment {
             self.refunded = total;
         }
         rises
-    }
-
-    /// A refund of `refunded` from a charge of `charge_amount` gives all of this payment back.
-    pub fn is_fully_refunded_by(&self, refunded: i64, charge_amount: i64) -> bool {
-        refunded >= charge_amount.min(self.amount.minor())
     }
 }
 

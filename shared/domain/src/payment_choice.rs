@@ -2,7 +2,7 @@
 //! link takes partial payments) and a tip (when it offers one). The rules live here; the page and
 //! Checkout only carry the choice.
 
-use super::{Amount, Currency, CustomAmount, Link, LinkKind, PaymentChoice};
+use super::{Amount, Currency, CustomAmount, Link, LinkKind, OrderPaymentStatus, PaymentChoice};
 
 /// The tip a customer picked: none, a share of what they pay, or an amount of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub enum ChoiceError {
     TipTooLarge { maximum: i64 },
     #[error("nothing is left to pay")]
     NothingDue,
+    /// Not an amount Stripe charges in the currency (a three-decimal amount not ending in 0, a
+    /// fraction of ISK).
+    #[error("the amount is not one the currency is charged in")]
+    NotChargeable,
 }
 
 impl Link {
@@ -36,7 +40,8 @@ impl Link {
     /// settled (however it was: links made before parts were recorded say only that).
     pub fn paid_of_order(&self) -> i64 {
         match self.order_status {
-            Some(status) if status.is_settled() => self.owed().max(self.order_paid),
+            // Links written before they carried the order's figures know only that it was paid.
+            Some(OrderPaymentStatus::Paid) => self.owed().max(self.order_paid),
             _ => self.order_paid,
         }
     }
@@ -81,6 +86,9 @@ impl Link {
             if !(minimum..=maximum).contains(&price) {
                 return Err(ChoiceError::PartOutOfRange { minimum, balance: maximum });
             }
+            if !self.currency.takes(price) {
+                return Err(ChoiceError::NotChargeable);
+            }
             if tip != Tip::None {
                 return Err(ChoiceError::TipNotOffered);
             }
@@ -98,6 +106,14 @@ impl Link {
                 if !(minimum..=balance).contains(&part) {
                     return Err(ChoiceError::PartOutOfRange { minimum, balance });
                 }
+                // What a part leaves must be chargeable on its own: Stripe has a least charge.
+                let least = self.currency.minimum_charge();
+                if part < balance && balance - part < least {
+                    return Err(ChoiceError::PartOutOfRange { minimum, balance: balance - least });
+                }
+                if !self.currency.takes(part) {
+                    return Err(ChoiceError::NotChargeable);
+                }
                 Some(part)
             }
         };
@@ -105,12 +121,13 @@ impl Link {
         let tip = match tip {
             Tip::None => 0,
             _ if !self.offers_tip() => return Err(ChoiceError::TipNotOffered),
-            // Rounded half up, in the minor unit.
-            Tip::Percent(percent) => (paid * i64::from(percent) + 50) / 100,
+            // Rounded half up, to what the currency is charged in.
+            Tip::Percent(percent) => self.currency.round((paid * i64::from(percent) + 50) / 100),
+            Tip::Amount(amount) if !self.currency.takes(amount) => return Err(ChoiceError::NotChargeable),
             Tip::Amount(amount) => amount,
         };
         // At most what is paid, and never past what Stripe takes in one charge.
-        let maximum = paid.min(Amount::MAX - paid);
+        let maximum = self.currency.round_down(paid.min(Amount::MAX - paid));
         if !(0..=maximum).contains(&tip) {
             return Err(ChoiceError::TipTooLarge { maximum });
         }
@@ -119,26 +136,52 @@ impl Link {
     }
 }
 
-/// An amount as a customer types it in the currency's major unit ("25", "25.50", "25,50"), in
-/// the minor unit; `None` when it is not one.
-pub fn typed_amount(text: &str, currency: Currency) -> Option<i64> {
+/// An amount as a customer types it in the currency's major unit, in the minor unit; `None` when
+/// it is not one, or not one the currency is charged in. `decimal_comma`: the customer's language
+/// writes decimals after a comma (`25,50`), else after a point (`25.50`). The other mark groups
+/// thousands (`1,000.50`, `1.000,50`, `1,000`); the language's own mark before one or two digits
+/// or, in a three-decimal currency, three, starts the fraction, and the other mark before one or
+/// two digits does too (`25,50` on an English page). `1,000` in KWD is a thousand dinars on an
+/// English page and one dinar on a German one.
+pub fn typed_amount(text: &str, currency: Currency, decimal_comma: bool) -> Option<i64> {
     let text = text.trim();
-    let decimals = currency.decimals() as usize;
-    let (whole, fraction) = match text.find(['.', ',']) {
+    let decimals = currency.shown_decimals() as usize;
+    let group = if decimal_comma { '.' } else { ',' };
+    let marks: Vec<(usize, char)> = text.char_indices().filter(|(_, c)| matches!(c, '.' | ',')).collect();
+    let digits_after = |at: usize| text[at + 1..].chars().take_while(char::is_ascii_digit).count();
+    // Which mark, if any, starts the fraction: the last one, unless it groups.
+    let decimal_at = match marks.last() {
+        None => None,
+        Some(&(at, mark)) => {
+            let three_after = digits_after(at) == 3 && at + 4 == text.len();
+            let repeated = marks[..marks.len() - 1].iter().any(|&(_, m)| m == mark);
+            if mark == group && (three_after || repeated) { None } else { Some(at) }
+        }
+    };
+    let (whole, fraction) = match decimal_at {
         Some(at) => (&text[..at], &text[at + 1..]),
         None => (text, ""),
     };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 9 || !digits(whole) || !digits(fraction) || fraction.len() > decimals {
+    if decimal_at.is_some() && fraction.is_empty() {
         return None;
     }
-    if text.contains(['.', ',']) && fraction.is_empty() {
+    // Grouping marks in the whole part: each group of three digits after the first.
+    let groups: Vec<&str> = whole.split(['.', ',']).collect();
+    let grouped_right = groups.len() == 1
+        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    let whole: String = groups.concat();
+    let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 9 || !grouped_right || !is_digits(&whole) || !is_digits(fraction) {
         return None;
     }
-    let unit = 10i64.pow(decimals as u32);
-    let fraction_minor = format!("{fraction:0<decimals$}");
-    let fraction_minor: i64 = if decimals == 0 { 0 } else { fraction_minor.parse().ok()? };
-    whole.parse::<i64>().ok()?.checked_mul(unit)?.checked_add(fraction_minor)
+    if fraction.len() > decimals {
+        return None;
+    }
+    let unit = 10i64.pow(currency.decimals());
+    let fraction_minor = if decimals == 0 { 0 } else { format!("{fraction:0<decimals$}").parse::<i64>().ok()? };
+    let scale = 10i64.pow(currency.decimals() - decimals as u32);
+    let minor = whole.parse::<i64>().ok()?.checked_mul(unit)?.checked_add(fraction_minor * scale)?;
+    currency.takes(minor).then_some(minor)
 }
 
 #[cfg(test)]
@@ -148,14 +191,32 @@ mod tests {
     #[test]
     fn typed_amounts_read_in_the_major_unit() {
         let usd = Currency::parse("usd").unwrap();
-        assert_eq!(typed_amount("25", usd), Some(2500));
-        assert_eq!(typed_amount(" 25.5 ", usd), Some(2550));
-        assert_eq!(typed_amount("25,05", usd), Some(2505));
-        for bad in ["", "25.", ".5", "2.505", "1,000.00", "-5", "abc", "1e3"] {
-            assert_eq!(typed_amount(bad, usd), None, "{bad}");
+        assert_eq!(typed_amount("25", usd, false), Some(2500));
+        assert_eq!(typed_amount(" 25.5 ", usd, false), Some(2550));
+        assert_eq!(typed_amount("25,05", usd, false), Some(2505), "a comma before cents is read as decimals");
+        assert_eq!(typed_amount("1,000.00", usd, false), Some(100_000));
+        assert_eq!(typed_amount("1,000", usd, false), Some(100_000));
+        assert_eq!(typed_amount("1.000,50", usd, true), Some(100_050));
+        for bad in ["", "25.", ".5", "2.505", "-5", "abc", "1e3", "1,00,000", "1,000,00.5", "1.000.000"] {
+            assert_eq!(typed_amount(bad, usd, false), None, "{bad}");
         }
         let jpy = Currency::parse("jpy").unwrap();
-        assert_eq!(typed_amount("500", jpy), Some(500));
-        assert_eq!(typed_amount("500.5", jpy), None);
+        assert_eq!(typed_amount("500", jpy, false), Some(500));
+        assert_eq!(typed_amount("1,500", jpy, false), Some(1500));
+        assert_eq!(typed_amount("500.5", jpy, false), None);
+    }
+
+    #[test]
+    fn three_decimal_amounts_read_in_their_own_decimals_and_end_in_zero() {
+        let kwd = Currency::parse("kwd").unwrap();
+        assert_eq!(typed_amount("1,000", kwd, false), Some(1_000_000), "a thousand on an English page");
+        assert_eq!(typed_amount("1.000", kwd, false), Some(1000), "one dinar, written with its three decimals");
+        assert_eq!(typed_amount("1,000", kwd, true), Some(1000), "one dinar on a German page");
+        assert_eq!(typed_amount("1.000", kwd, true), Some(1_000_000));
+        assert_eq!(typed_amount("1.25", kwd, false), Some(1250));
+        assert_eq!(typed_amount("1.234", kwd, false), None, "Stripe charges KWD in steps of 10");
+        let isk = Currency::parse("isk").unwrap();
+        assert_eq!(typed_amount("5", isk, false), Some(500), "sent as two decimals that are always 00");
+        assert_eq!(typed_amount("5.50", isk, false), None, "no fraction of ISK");
     }
 }

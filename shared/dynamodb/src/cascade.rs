@@ -13,10 +13,10 @@ use paylinks::ports::{RemoveLinkRecords, StoreError};
 const PER_TRANSACTION: usize = 100;
 
 impl DynamoStore {
-    /// Every key under the link's partition, and the short codes and PaymentIntent records its
-    /// items point at.
+    /// Every key under the link's partition, the short codes and PaymentIntent records its
+    /// items point at, and the shards of its open count (partitions of their own).
     async fn link_keys(&self, link: &LinkId) -> Result<Vec<Key>, StoreError> {
-        let mut keys = Vec::new();
+        let mut keys: Vec<Key> = (0..super::store::OPEN_SHARDS).map(|shard| Key::open_shard(link, shard)).collect();
         for item in self.partition(link).await? {
             let text = |name: &str| match item.get(name) {
                 Some(AttributeValue::S(v)) => Some(v.clone()),

@@ -76,10 +76,11 @@ impl Key {
         Self::new(Self::link_partition(link), format!("REMINDER#{key}"))
     }
 
-    /// The opens of the link, or of one of its deliveries.
-    /// A reusable link's session kept for one client: under the link, so it goes with it.
+    /// A reusable link's session kept for one client: a partition of its own (a crowd's opens
+    /// each write one, which under the link would all be writes of the link's partition), gone
+    /// by TTL minutes after it can no longer be handed back.
     pub fn client_session(link: &LinkId, client: &str) -> Self {
-        Self::new(Self::link_partition(link), format!("CLIENT#{client}"))
+        Self::new(format!("CLIENT#{link}#{client}"), "CLIENT")
     }
 
     /// A throttle key's count in the window starting at `start`.
@@ -87,6 +88,20 @@ impl Key {
         Self::new(format!("THROTTLE#{key}"), format!("W#{start}"))
     }
 
+    /// One shard of the link's own open count: a partition of its own each, so that a crowd's
+    /// opens spread over items and partitions alike (summed when the link is read; removed with
+    /// the link by the cascade, which knows every shard's key).
+    pub fn open_shard(link: &LinkId, shard: u32) -> Self {
+        Self::new(format!("OPENS#{link}#{shard}"), "OPENS")
+    }
+
+    /// Whether an `OPENS` item under the link (what follows `OPENS#` in its sort key) counts the
+    /// link's own opens: the item of before the count was sharded has no name.
+    pub fn is_link_open_count(name: &str) -> bool {
+        name.is_empty()
+    }
+
+    /// The opens of the link (before they were sharded), or of one of its deliveries.
     pub fn opens(link: &LinkId, delivery: Option<&DeliveryId>) -> Self {
         let sk = match delivery {
             Some(delivery) => format!("OPENS#{delivery}"),
@@ -141,6 +156,22 @@ pub fn versioned<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreE
     Ok(Versioned::at(from_item(item)?, version))
 }
 
+/// An order as stored. One written before its money was a ledger has no `entries` but the two
+/// counters it kept then (`amount_paid`, `amount_refunded`): the domain turns them into its
+/// opening entries, and its next write stores those.
+pub fn order_of(item: Item) -> Result<Versioned<Order>, StoreError> {
+    let counter = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(0),
+        _ => 0,
+    };
+    let legacy = (!item.contains_key("entries")).then(|| (counter("amount_paid"), counter("amount_refunded")));
+    let mut order: Versioned<Order> = versioned(item)?;
+    if let Some((paid, refunded)) = legacy {
+        order.adopt_counters(paid, refunded);
+    }
+    Ok(order)
+}
+
 /// How an aggregate is laid out: its key and the attributes beside its fields.
 pub trait Layout: Serialize {
     fn key(&self) -> Key;
@@ -191,11 +222,17 @@ impl Layout for Order {
         Key::order(&self.merchant_id, &self.id)
     }
 
-    /// Listed by payment status through `gsi2`: one partition per merchant and status.
+    /// Listed by payment status through `gsi2`: one partition per merchant and status. Beside its
+    /// entries, the two counters code from before the ledger reads (`amount_paid`,
+    /// `amount_refunded`, derived here): during a gradual deploy both versions run, and an old
+    /// one that rewrites the order keeps its figures (the new one then opens them as counters).
     fn extra(&self) -> Vec<(&'static str, AttributeValue)> {
+        let figures = self.figures();
         let mut extra = vec![
             ("gsi2pk", s(format!("MERCHANT#{}#ORDERS#{}", self.merchant_id, self.payment_status.as_str()))),
             ("gsi2sk", s(self.status_position())),
+            ("amount_paid", n(self.covered())),
+            ("amount_refunded", n(figures.amount_refunded)),
         ];
         extra.extend(ttl(self.purge_at));
         extra

@@ -17,11 +17,21 @@ fn positioned<T: DeserializeOwned>(
     limit: usize,
     skip: impl Fn(&str) -> bool,
 ) -> Result<Vec<(T, String)>, StoreError> {
+    positioned_as(items, position_attribute, limit, skip, from_item)
+}
+
+fn positioned_as<T>(
+    items: Vec<Item>,
+    position_attribute: &str,
+    limit: usize,
+    skip: impl Fn(&str) -> bool,
+    decode: impl Fn(Item) -> Result<T, StoreError>,
+) -> Result<Vec<(T, String)>, StoreError> {
     let mut page = Vec::new();
     for item in items {
         let Some(AttributeValue::S(position)) = item.get(position_attribute).cloned() else { continue };
         if !skip(&position) {
-            page.push((from_item(item)?, position));
+            page.push((decode(item)?, position));
         }
     }
     page.truncate(limit);
@@ -60,7 +70,10 @@ impl ListOrders for DynamoStore {
         };
         let out = query.send().await.map_err(StoreError::unavailable)?;
         // The key condition is inclusive: the cursor's own order was on the page before.
-        positioned(out.items.unwrap_or_default(), position_attribute, limit, |p| after.is_some_and(|a| p <= a))
+        let skip = |p: &str| after.is_some_and(|a| p <= a);
+        positioned_as(out.items.unwrap_or_default(), position_attribute, limit, skip, |item| {
+            super::items::order_of(item).map(|o| o.value)
+        })
     }
 }
 

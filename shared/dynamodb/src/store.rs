@@ -8,10 +8,22 @@ use super::expressions::{Item, Update, n, s};
 use super::items::{Key, Layout, MerchantSettings, VERSION, from_item, to_item, versioned};
 use super::transactions;
 use paylinks::domain::{Activity, Delivery, DeliveryActivity, LinkId, Payment, Timestamp, Versioned};
-use paylinks::ports::{Commit, CountOpens, Found, LinkRecords, Read, ReadLinkRecords, StoreError, Wanted, Write};
+use paylinks::ports::{
+    Commit, CountOpens, Found, LinkRecords, Read, ReadLinkRecords, StoreError, Visit, Wanted, Write,
+};
 
 /// The attribute of a link's `OPENS` item naming the delivery whose open last went on to Checkout.
 const LAST_CHECKOUT: &str = "last_checkout_delivery";
+
+/// Shards of a link's open count: a crowd of 5,000 opens a second is about 600 writes a second on
+/// each, under DynamoDB's 1,000 a second on one item (and one partition).
+pub(crate) const OPEN_SHARDS: u32 = 8;
+
+/// A count is sent once, never retried (`budgets::DYNAMODB_COUNT`: an increment is not idempotent).
+pub(crate) fn counted_once() -> aws_sdk_dynamodb::config::Builder {
+    let (timeouts, retries) = paylinks_aws::sdk_settings(&paylinks::budgets::DYNAMODB_COUNT);
+    aws_sdk_dynamodb::config::Builder::default().timeout_config(timeouts).retry_config(retries)
+}
 
 /// Keys per `BatchGetItem` call, DynamoDB's limit.
 const BATCH_GET_LIMIT: usize = 100;
@@ -201,7 +213,12 @@ impl Read for DynamoStore {
         Ok(Found {
             link: one(wanted.link.as_ref().map(Key::link).and_then(take))?,
             settings: one(wanted.settings.as_ref().map(Key::settings).and_then(take))?,
-            order: one(wanted.order.as_ref().map(|(m, o)| Key::order(m, o)).and_then(take))?,
+            order: wanted
+                .order
+                .as_ref()
+                .and_then(|(m, o)| take(Key::order(m, o)))
+                .map(super::items::order_of)
+                .transpose()?,
             payment: one(wanted.payment.as_ref().map(|(l, session)| Key::payment(l, session)).and_then(take))?,
             intent: one(wanted.intent.as_deref().map(Key::intent).and_then(take))?,
             links: wanted.links.iter().filter_map(|id| take(Key::link(id))).map(versioned).collect::<Result<_, _>>()?,
@@ -273,58 +290,76 @@ impl Commit for DynamoStore {
 
 #[async_trait]
 impl CountOpens for DynamoStore {
-    async fn count_open(
+    async fn count_visit(
         &self,
         link: &LinkId,
         delivery: Option<&paylinks::domain::DeliveryId>,
         at: Timestamp,
-        to_checkout: bool,
+        visit: Visit,
     ) -> Result<(), StoreError> {
         // Plain `UpdateItem`s, sent side by side: DynamoDB queues increments of one item, where
-        // transactions on it would cancel each other (a crowd opening one link). A delivery's
-        // item also keeps its first open (and first checkout start), whoever comes first.
-        let count = |key: Key, moments: &'static str| {
-            let request = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key.attributes()))
-                .update_expression(format!("ADD opens :one{moments}"))
-                .expression_attribute_values(":one", n(1));
-            let request =
-                if moments.is_empty() { request } else { request.expression_attribute_values(":at", n(at.unix())) };
-            request.send()
-        };
-        let moments = if to_checkout {
-            " SET opened_at = if_not_exists(opened_at, :at), checkout_started_at = if_not_exists(checkout_started_at, :at)"
-        } else {
-            " SET opened_at = if_not_exists(opened_at, :at)"
-        };
-        // The link's own counter remembers whose open last went on to Checkout: an order link's
-        // one session is shared, so its payment is put down to that delivery.
-        let last = if to_checkout && delivery.is_some() { " SET last_checkout_delivery = :delivery" } else { "" };
+        // transactions on it would cancel each other (a crowd opening one link). The link's own
+        // count is spread over shards (`Key::open_shard`), so that a crowd's opens are not all
+        // writes of one item; a delivery's item also keeps its first open and first checkout
+        // start, whoever comes first.
+        let update = |key: Key| self.client.update_item().table_name(&self.table).set_key(Some(key.attributes()));
         let link_count = async {
-            let mut request = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(Key::opens(link, None).attributes()))
-                .update_expression(format!("ADD opens :one{last}"))
+            if !visit.opened {
+                return Ok(None);
+            }
+            let shard = paylinks::domain::random_below(OPEN_SHARDS);
+            let request = update(Key::open_shard(link, shard))
+                .update_expression("ADD opens :one")
                 .expression_attribute_values(":one", n(1));
-            if let (false, Some(delivery)) = (last.is_empty(), delivery) {
-                request = request.expression_attribute_values(":delivery", s(delivery.as_str()));
-            }
-            request.send().await
+            request.customize().config_override(counted_once()).send().await.map(Some)
         };
-        let (link_count, delivery_count) = tokio::join!(link_count, async {
+        // An order link's one session is shared by its recipients: the link remembers whose
+        // checkout start came last, so its payment is put down to that delivery.
+        let last_checkout = async {
             match delivery {
-                Some(delivery) => count(Key::opens(link, Some(delivery)), moments).await.map(Some),
-                None => Ok(None),
+                Some(delivery) if visit.checkout && visit.shared_session => update(Key::opens(link, None))
+                    .update_expression(format!("SET {LAST_CHECKOUT} = :delivery"))
+                    .expression_attribute_values(":delivery", s(delivery.as_str()))
+                    .send()
+                    .await
+                    .map(Some),
+                _ => Ok(None),
             }
-        });
+        };
+        let delivery_count = async {
+            let Some(delivery) = delivery else { return Ok(None) };
+            let mut sets = Vec::new();
+            if visit.opened {
+                sets.push("opened_at = if_not_exists(opened_at, :at)");
+            }
+            if visit.checkout {
+                sets.push("checkout_started_at = if_not_exists(checkout_started_at, :at)");
+            }
+            if sets.is_empty() {
+                return Ok(None);
+            }
+            let add = if visit.opened { "ADD opens :one " } else { "" };
+            let mut request = update(Key::opens(link, Some(delivery)))
+                .update_expression(format!("{add}SET {}", sets.join(", ")))
+                .expression_attribute_values(":at", n(at.unix()));
+            if visit.opened {
+                request = request.expression_attribute_values(":one", n(1));
+            }
+            request.customize().config_override(counted_once()).send().await.map(Some)
+        };
+        let (link_count, last_checkout, delivery_count) = tokio::join!(link_count, last_checkout, delivery_count);
         link_count.map_err(StoreError::unavailable)?;
+        last_checkout.map_err(StoreError::unavailable)?;
         delivery_count.map_err(StoreError::unavailable)?;
         Ok(())
+    }
+}
+
+/// A counter attribute's value (0 when absent).
+fn count_of(value: Option<&AttributeValue>) -> u64 {
+    match value {
+        Some(AttributeValue::N(count)) => count.parse().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -360,16 +395,15 @@ impl ReadLinkRecords for DynamoStore {
         let mut records = LinkRecords::default();
         let mut opens: HashMap<String, u64> = HashMap::new();
         let mut activity: HashMap<String, DeliveryActivity> = HashMap::new();
-        for item in self.partition(link).await? {
+        let shards = (0..OPEN_SHARDS).map(|shard| Key::open_shard(link, shard)).collect();
+        let (partition, shards) = tokio::join!(self.partition(link), self.batch_get(shards));
+        let shard_opens: u64 = shards?.values().map(|item| count_of(item.get("opens"))).sum();
+        for item in partition? {
             let Some(key) = Key::of_item(&item) else { continue };
             match key.sk.split_once('#').map_or((key.sk.as_str(), ""), |(kind, rest)| (kind, rest)) {
                 ("LINK", _) => records.link = Some(versioned(item)?),
                 ("OPENS", name) => {
-                    let count = match item.get("opens") {
-                        Some(AttributeValue::N(c)) => c.parse().unwrap_or(0),
-                        _ => 0,
-                    };
-                    opens.insert(name.to_string(), count);
+                    opens.insert(name.to_string(), count_of(item.get("opens")));
                     let moments = activity.entry(name.to_string()).or_default();
                     for step in Activity::ALL {
                         if let Some(AttributeValue::N(at)) = item.get(step.field())
@@ -385,7 +419,10 @@ impl ReadLinkRecords for DynamoStore {
             }
         }
         if let Some(link) = &mut records.link {
-            link.opens = opens.get("").copied().unwrap_or_default();
+            // Its shards, and the item under the link that counted opens before them.
+            let unsharded: u64 =
+                opens.iter().filter(|(name, _)| Key::is_link_open_count(name)).map(|(_, count)| count).sum();
+            link.opens = shard_opens + unsharded;
         }
         for delivery in &mut records.deliveries {
             delivery.opens = opens.get(delivery.id.as_str()).copied().unwrap_or_default();

@@ -61,6 +61,7 @@ impl Checkout for SimulatedCheckout {
             url: format!("{}/simulated-checkout/{id}", self.public_base_url),
             expires_at: request.expires_at,
             choice: request.choice,
+            made_for: request.made_for,
         };
         keys.insert(request.idempotency_key.clone(), id.clone());
         sessions.insert(id, SimulatedSession { session: session.clone(), request: request.clone(), expired: false });

@@ -15,7 +15,7 @@ use paylinks::domain::{
 use paylinks::domain::{EventId, MerchantEvent};
 use paylinks::ports::{
     Commit, CountOpens, DueEvents, DueExpiries, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders,
-    Read, ReadLinkRecords, RemoveLinkRecords, StoreError, Throttle, Wanted, Write,
+    Read, ReadLinkRecords, RemoveLinkRecords, StoreError, Throttle, Visit, Wanted, Write,
 };
 
 /// Items of one kind, each with its version (1 once written).
@@ -301,27 +301,41 @@ impl Throttle for EmbeddedStore {
         *spent += 1;
         Ok(Spent::Allowed)
     }
+
+    async fn give_back(&self, key: &str, limit: Limit, now: Timestamp) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(spent) = state.throttles.get_mut(&(key.to_string(), limit.window(now).start)) {
+            *spent = spent.saturating_sub(1);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl CountOpens for EmbeddedStore {
-    async fn count_open(
+    async fn count_visit(
         &self,
         link: &LinkId,
         delivery: Option<&DeliveryId>,
         at: Timestamp,
-        to_checkout: bool,
+        visit: Visit,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
-        for name in std::iter::once(link.to_string()).chain(delivery.map(ToString::to_string)) {
-            *state.opens.entry(name).or_default() += 1;
+        if visit.opened {
+            for name in std::iter::once(link.to_string()).chain(delivery.map(ToString::to_string)) {
+                *state.opens.entry(name).or_default() += 1;
+            }
         }
         if let Some(delivery) = delivery {
             let activity = state.activity.entry(delivery.to_string()).or_default();
-            activity.record(paylinks::domain::Activity::Opened, at);
-            if to_checkout {
+            if visit.opened {
+                activity.record(paylinks::domain::Activity::Opened, at);
+            }
+            if visit.checkout {
                 activity.record(paylinks::domain::Activity::CheckoutStarted, at);
-                state.last_checkout.insert(link.clone(), delivery.clone());
+                if visit.shared_session {
+                    state.last_checkout.insert(link.clone(), delivery.clone());
+                }
             }
         }
         Ok(())

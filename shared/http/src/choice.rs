@@ -40,6 +40,21 @@ impl ChoiceInput {
         }
         (token.filter(|t| !t.is_empty()), input)
     }
+
+    /// The fields as a query string (the token apart), for a `GET` that carries the same choice.
+    pub fn query(&self) -> String {
+        let fields = [
+            ("amount", &self.amount),
+            ("other_amount", &self.other_amount),
+            ("tip", &self.tip),
+            ("tip_amount", &self.tip_amount),
+        ];
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in fields.into_iter().filter(|(_, v)| !v.is_empty()) {
+            query.append_pair(name, value);
+        }
+        query.finish()
+    }
 }
 
 /// Why a posted choice is refused: it does not read as an amount, or the link's rules refuse it.
@@ -50,8 +65,9 @@ pub enum ChoiceProblem {
 }
 
 /// The customer's choice, read and checked against the link's rules.
-pub fn read(link: &Link, input: &ChoiceInput) -> Result<PaymentChoice, ChoiceProblem> {
-    let typed = |text: &str| typed_amount(text, link.currency).ok_or(ChoiceProblem::NotAnAmount);
+pub fn read(link: &Link, input: &ChoiceInput, language: Language) -> Result<PaymentChoice, ChoiceProblem> {
+    let typed =
+        |text: &str| typed_amount(text, link.currency, language.decimal_comma()).ok_or(ChoiceProblem::NotAnAmount);
     // What was typed counts, whichever radio stayed checked: a customer who wrote an amount meant it.
     let typed_part = !input.other_amount.trim().is_empty();
     let part = match input.amount.trim() {
@@ -179,7 +195,7 @@ fn message(
     let w = words(language);
     let money = |minor: i64| Amount::charged(minor).map(|a| language.money(locale, currency, a)).unwrap_or_default();
     match problem {
-        ChoiceProblem::NotAnAmount => {
+        ChoiceProblem::NotAnAmount | ChoiceProblem::Refused(ChoiceError::NotChargeable) => {
             // "25.00": the balance as the field takes it.
             let example = Amount::charged(balance).map(|a| typed_form(a, currency)).unwrap_or_default();
             w.error_amount.replace("{example}", &example)

@@ -53,6 +53,10 @@ impl From<ManageError> for ApiError {
                 "link_completed",
                 "The link took as many payments as its limit allows; make a new link to take more.",
             ),
+            ManageError::CurrencyMismatch => ApiError::conflict(
+                "currency_mismatch",
+                "The link is priced in another currency than its order now is: make a new link for the order.",
+            ),
             ManageError::Invalid(e) => ApiError::validation(e),
             ManageError::Store(e) => ApiError::from(e),
             ManageError::Checkout(e) => ApiError::from(e),
@@ -80,6 +84,7 @@ impl From<SendLinkError> for ApiError {
             SendLinkError::Invalid(e) => ApiError::validation(e),
             SendLinkError::Store(e) => ApiError::from(e),
             SendLinkError::ProviderUnavailable(e) => ApiError::unavailable(e),
+            SendLinkError::RateLimited { retry_after } => ApiError::rate_limited(retry_after),
         }
     }
 }
@@ -97,6 +102,7 @@ impl From<CreateLinkError> for ApiError {
 /// `Idempotency-Key` keeps.
 pub fn create_link_answer(err: &CreateLinkError) -> ApiError {
     match err {
+        CreateLinkError::RateLimited { retry_after } => ApiError::rate_limited(*retry_after),
         CreateLinkError::Invalid(e) => ApiError::validation(e.clone()),
         CreateLinkError::RedirectHostNotAllowed { field } => {
             let mut e = ApiError::new(
@@ -123,6 +129,14 @@ pub fn create_link_answer(err: &CreateLinkError) -> ApiError {
         CreateLinkError::TooManyLinks => ApiError::conflict(
             "order_has_too_many_links",
             "The order has 50 links already: send one of them again, or void one and make a new one.",
+        ),
+        CreateLinkError::AmountBelowPaid => ApiError::conflict(
+            "amount_below_paid",
+            "The order was paid more than the new amount: give the difference back instead of lowering it.",
+        ),
+        CreateLinkError::CurrencyMismatch => ApiError::conflict(
+            "currency_mismatch",
+            "Money was recorded for this order in another currency: keep its currency.",
         ),
         CreateLinkError::IdempotencyKeyReused => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -14,7 +14,7 @@ pub async fn within_merchant_limit(
     per_minute: u32,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    match store.spend(&format!("merchant:{merchant}"), Limit::per_minute(per_minute), now).await {
+    match store.spend(&paylinks::domain::merchant_limit_key(merchant), Limit::per_minute(per_minute), now).await {
         Ok(Spent::Allowed) => Ok(()),
         Ok(Spent::Limited { retry_after }) => {
             paylinks::metrics::throttled("merchant");

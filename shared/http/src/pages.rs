@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("choose.html", include_str!("../templates/choose.html")),
     ("preview.html", include_str!("../templates/preview.html")),
     ("simulated_checkout.html", include_str!("../templates/simulated_checkout.html")),
+    ("waiting.html", include_str!("../templates/waiting.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -171,6 +172,13 @@ pub fn not_found(brand: &Brand) -> String {
 pub fn throttled(brand: &Brand) -> String {
     let w = words(brand.language);
     unavailable(brand, w.throttled_heading, w.throttled_text, context! { completed => true })
+}
+
+/// Held by the Stripe account's pace (`200`): "Preparing your checkout…", moving on to
+/// `retry_url` by itself after `refresh_seconds` (a meta refresh: no JavaScript), or at once
+/// through its button.
+pub fn waiting(brand: &Brand, retry_url: &str, refresh_seconds: i64) -> String {
+    render("waiting.html", brand, context! { retry_url => retry_url, refresh_seconds => refresh_seconds })
 }
 
 pub fn not_available_now(brand: &Brand) -> String {

@@ -52,6 +52,7 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", "/links/{id}", "manage-links", Merchant),
     route("DELETE", "/links/{id}", "manage-links", Merchant),
     route("GET", "/orders", "manage-links", Merchant),
+    route("GET", "/orders/{id}", "manage-links", Merchant),
     route("POST", "/orders/{id}/mark-paid", "manage-links", Merchant),
     route("POST", "/orders/{id}/reject", "manage-links", Merchant),
     route("GET", "/funnel", "manage-links", Merchant),

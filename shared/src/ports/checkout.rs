@@ -36,6 +36,9 @@ pub struct NewCheckoutSession {
     pub invoice: Option<String>,
     /// Checkout's language: the customer's (`customer.locale`), else `auto` (the browser's).
     pub locale: &'static str,
+    /// What the session charges toward its order, tip excluded (the balance then, or the part
+    /// chosen); `None` for a reusable link's. Stated in the metadata: the webhook credits it.
+    pub made_for: Option<Amount>,
     /// What the customer chose on our page (a part, a tip): told to the webhook in the metadata.
     pub choice: PaymentChoice,
     /// The same key for the same link and attempt: concurrent opens get one session from Stripe.
@@ -47,6 +50,10 @@ pub enum CheckoutError {
     /// Stripe saw this idempotency key with other parameters; another open is making the session.
     #[error("the idempotency key was used with other parameters")]
     IdempotencyConflict,
+    /// Stripe refused the call for its rate limit on the account (`429`): nothing was made, and
+    /// a moment later it will be.
+    #[error("the payment provider is past its rate limit for now")]
+    RateLimited,
     #[error("the payment provider is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -15,5 +15,5 @@ pub use network::{PostEvent, Posted, ResolveError, ResolveHost};
 pub use queue::{QueueDeliveries, QueueError, QueuedDelivery};
 pub use store::{
     Commit, CountOpens, DueEvents, DueExpiries, DueReminders, Found, LinkRecords, ListEvents, ListLinks, ListOrders,
-    Read, ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Throttle, Wanted, Write,
+    Read, ReadLinkRecords, RemoveLinkRecords, Store, StoreError, Throttle, Visit, Wanted, Write,
 };

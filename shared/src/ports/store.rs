@@ -128,6 +128,21 @@ pub enum Write {
     ClientSession(ClientSession),
 }
 
+impl Write {
+    /// One of `order`'s links takes its status and balance; an order that ended ends the link's
+    /// retention clock too.
+    pub fn link_follows(order: &Order, link: &LinkId, now: Timestamp, retention_days: i64) -> Self {
+        let ended = order.payment_status.is_settled() || order.payment_status.ends_links();
+        Self::LinkFollowsOrder {
+            link: link.clone(),
+            status: order.payment_status,
+            amount_paid: order.covered(),
+            order_amount: order.amount,
+            purge_at: ended.then(|| now.plus_days(retention_days)),
+        }
+    }
+}
+
 #[async_trait]
 pub trait Read: Send + Sync {
     async fn read(&self, wanted: &Wanted) -> Result<Found, StoreError>;
@@ -139,18 +154,31 @@ pub trait Commit: Send + Sync {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }
 
+/// What one customer's request came to, as the funnel counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Visit {
+    /// The link was opened (a choice posted from our page is not another open: the page's was
+    /// counted when it was shown).
+    pub opened: bool,
+    /// A Checkout Session was handed to this customer: the funnel's checkout start.
+    pub checkout: bool,
+    /// That session is the link's one, shared by every recipient (an order link): its payment is
+    /// put down to the delivery whose checkout start came last.
+    pub shared_session: bool,
+}
+
 /// Opens are counters, apart from the versioned state: many customers open at once.
 #[async_trait]
 pub trait CountOpens: Send + Sync {
-    /// Counts an open of the link (through `delivery`'s own URL, when it was), keeping the
-    /// delivery's first open and, when the open goes on to Checkout (`to_checkout`), its first
-    /// checkout start: the funnel's moments, kept apart from its versioned state.
-    async fn count_open(
+    /// Counts a visit of the link (through `delivery`'s own URL, when it was), keeping the
+    /// delivery's first open and first checkout start: the funnel's moments, kept apart from its
+    /// versioned state. A visit that is neither an open nor a checkout start writes nothing.
+    async fn count_visit(
         &self,
         link: &LinkId,
         delivery: Option<&DeliveryId>,
         at: Timestamp,
-        to_checkout: bool,
+        visit: Visit,
     ) -> Result<(), StoreError>;
 }
 
@@ -251,6 +279,10 @@ pub trait Throttle: Send + Sync {
         limit: crate::domain::Limit,
         now: Timestamp,
     ) -> Result<crate::domain::Spent, StoreError>;
+
+    /// Gives back one spent for `key` in the window `now` falls in: a request held for another
+    /// reason (the pace) is not held against its client too.
+    async fn give_back(&self, key: &str, limit: crate::domain::Limit, now: Timestamp) -> Result<(), StoreError>;
 }
 
 /// Everything a function may ask of one store; each use case names only the parts it uses.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::domain::{
     Delivery, EventType, Link, MerchantEvent, MerchantId, MessageTarget, Order, OrderPaymentStatus, Payment,
-    PaymentState, Timestamp, WebhookEndpoint,
+    PaymentSource, PaymentState, Timestamp, WebhookEndpoint,
 };
 
 fn event(
@@ -31,6 +31,7 @@ fn payment_json(payment: &Payment) -> serde_json::Value {
         "recorded_at": payment.recorded_at,
         "part_amount": payment.part_amount.map(|p| p.minor()),
         "tip_amount": payment.tip_amount.map(|t| t.minor()),
+        "made_for": payment.made_for.map(|m| m.minor()),
         "flag": payment.flag,
     })
 }
@@ -51,9 +52,15 @@ pub fn of_payment(
     Some(event(endpoints, &link.merchant_id, kind, data, now))
 }
 
-/// What an order's new status tells: `order.paid`, `order.processing`, `order.refunded` (wholly or
-/// partly; the status says which).
-pub fn of_order(endpoints: &[WebhookEndpoint], order: &Order, now: Timestamp) -> Option<MerchantEvent> {
+/// What an order's new status tells: `order.paid`, `order.partially_paid`, `order.processing`,
+/// `order.refunded` (wholly or partly; the status says which). `source`: how it was paid
+/// (`stripe`, or `manual` for a mark-paid).
+pub fn of_order(
+    endpoints: &[WebhookEndpoint],
+    order: &Order,
+    source: PaymentSource,
+    now: Timestamp,
+) -> Option<MerchantEvent> {
     let kind = match order.payment_status {
         OrderPaymentStatus::Paid => EventType::OrderPaid,
         OrderPaymentStatus::PartiallyPaid => EventType::OrderPartiallyPaid,
@@ -61,17 +68,40 @@ pub fn of_order(endpoints: &[WebhookEndpoint], order: &Order, now: Timestamp) ->
         OrderPaymentStatus::Refunded | OrderPaymentStatus::PartiallyRefunded => EventType::OrderRefunded,
         _ => return None,
     };
-    let order_json = json!({
+    let data = json!({"order": order_json(order), "source": source});
+    Some(event(endpoints, &order.merchant_id, kind, data, now))
+}
+
+/// `order.overpaid`: a payment charged more than was due when it landed; the rest is recorded as
+/// an overpayment for the merchant to give back.
+pub fn order_overpaid(
+    endpoints: &[WebhookEndpoint],
+    order: &Order,
+    payment_intent: Option<&str>,
+    overpaid: i64,
+    now: Timestamp,
+) -> MerchantEvent {
+    let data = json!({"order": order_json(order), "payment_intent": payment_intent, "overpaid": overpaid});
+    event(endpoints, &order.merchant_id, EventType::OrderOverpaid, data, now)
+}
+
+/// The order as its events show it: its figures, all from its ledger.
+pub fn order_json(order: &Order) -> serde_json::Value {
+    let figures = order.figures();
+    json!({
         "id": order.id.to_string(),
         "payment_status": order.payment_status.as_str(),
         "amount": order.amount.minor(),
-        "amount_paid": order.amount_paid,
-        "amount_due": order.amount_due(),
         "currency": order.currency.code(),
+        "amount_paid": figures.amount_paid,
+        "amount_due": figures.amount_due,
+        "amount_refunded": figures.amount_refunded,
+        "tip_amount": figures.tip_amount,
+        "overpaid_amount": figures.overpaid_amount,
+        "refund_due": figures.refund_due,
         "link_ids": order.link_ids.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
         "updated_at": order.updated_at,
-    });
-    Some(event(endpoints, &order.merchant_id, kind, json!({"order": order_json}), now))
+    })
 }
 
 /// `delivery.failed`: a message the provider refused for good. The recipient's address is not in it.

@@ -19,6 +19,9 @@ pub enum ManageError {
     AlreadyPaid,
     #[error("the link took as many payments as it may")]
     Completed,
+    /// A link voided when its order moved to another currency: it is priced in the old one.
+    #[error("the link's currency is no longer its order's")]
+    CurrencyMismatch,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -262,6 +265,9 @@ async fn apply<S: ManageStore + ?Sized>(
 ) -> Result<(), ManageError> {
     for _ in attempts() {
         let mut link = owned_link(store, merchant, id, now).await?;
+        if to == Some(Move::Reactivate) && link.status == LinkStatus::Void {
+            still_priced_as_its_order(store, &link).await?;
+        }
         let before = link.value.clone();
         if let Some(to) = to {
             change_status(checkout, &mut link, to, now, config.retention_days).await?;
@@ -319,6 +325,16 @@ async fn change_status(
         Move::Delete => _ = link.delete(now, retention_days),
     }
     Ok(())
+}
+
+/// A void link may come back only in its order's currency (a currency change voided the others).
+async fn still_priced_as_its_order<S: ManageStore + ?Sized>(store: &S, link: &Link) -> Result<(), ManageError> {
+    let Some(order_id) = &link.order_id else { return Ok(()) };
+    let wanted = Wanted { order: Some((link.merchant_id.clone(), order_id.clone())), ..Wanted::default() };
+    match store.read(&wanted).await?.order {
+        Some(order) if order.currency != link.currency => Err(ManageError::CurrencyMismatch),
+        _ => Ok(()),
+    }
 }
 
 /// The link's order, when the link is its current one: it no longer is once the link ends.

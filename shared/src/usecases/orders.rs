@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::QueryError;
 use super::attempts;
 use crate::domain::{
-    Link, MerchantId, Order, OrderError as Refused, OrderId, OrderPaymentStatus, Payment, PaymentSource, PaymentState,
-    SessionId, Timestamp, Versioned, random_base62,
+    Entry, EntryType, Figures, Link, MerchantId, Order, OrderError as Refused, OrderId, OrderPaymentStatus, Payment,
+    PaymentSource, PaymentState, SessionId, Timestamp, Versioned, random_base62,
 };
 use crate::ports::{Checkout, Commit, ListOrders, Read, StoreError, Wanted, Write};
 
@@ -26,7 +26,11 @@ pub enum OrderError {
 impl From<Refused> for OrderError {
     fn from(err: Refused) -> Self {
         match err {
-            Refused::AlreadyPaid | Refused::NotPayable | Refused::TooManyLinks => Self::AlreadyPaid,
+            Refused::AlreadyPaid
+            | Refused::NotPayable
+            | Refused::TooManyLinks
+            | Refused::AmountBelowPaid
+            | Refused::CurrencyMismatch => Self::AlreadyPaid,
         }
     }
 }
@@ -42,13 +46,51 @@ pub struct OrderView {
     pub id: String,
     pub payment_status: &'static str,
     pub amount: i64,
-    /// Paid so far through its links (parts, or the whole) and still due.
-    pub amount_paid: i64,
-    pub amount_due: i64,
     pub currency: String,
+    /// Its money, all computed from its ledger.
+    #[serde(flatten)]
+    pub figures: Figures,
     pub customer: CustomerView,
     pub link_ids: Vec<String>,
     pub updated_at: Timestamp,
+    /// The ledger itself, oldest first (`GET /orders/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<EntryView>>,
+}
+
+/// One ledger entry as the API shows it: every key present, null when it does not apply.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub amount: i64,
+    pub currency: &'static str,
+    pub at: Timestamp,
+    pub link_id: Option<String>,
+    pub session_id: Option<String>,
+    pub payment_intent: Option<String>,
+    pub charge: Option<String>,
+    pub flag: Option<String>,
+    pub refunds: Option<&'static str>,
+    pub discount: i64,
+}
+
+impl EntryView {
+    fn of(entry: &Entry) -> Self {
+        Self {
+            kind: entry.kind.as_str(),
+            amount: entry.amount,
+            currency: entry.currency.code(),
+            at: entry.at,
+            link_id: entry.link_id.as_ref().map(ToString::to_string),
+            session_id: entry.session_id.as_ref().map(|s| s.as_str().to_string()),
+            payment_intent: entry.payment_intent.clone(),
+            charge: entry.charge.clone(),
+            flag: entry.flag.clone(),
+            refunds: entry.refunds.map(EntryType::as_str),
+            discount: entry.discount,
+        }
+    }
 }
 
 impl OrderView {
@@ -57,17 +99,29 @@ impl OrderView {
             id: order.id.to_string(),
             payment_status: order.payment_status.as_str(),
             amount: order.amount.minor(),
-            amount_paid: order.amount.minor() - order.amount_due(),
-            amount_due: order.amount_due(),
             currency: order.currency.code().to_string(),
+            figures: order.figures(),
             customer: CustomerView {
                 name: order.customer.as_ref().and_then(|c| c.name.clone()),
                 email: order.customer.as_ref().and_then(|c| c.email.as_ref()).map(|e| e.as_str().to_string()),
             },
             link_ids: order.link_ids.iter().map(ToString::to_string).collect(),
             updated_at: order.updated_at,
+            entries: None,
         }
     }
+
+    /// With its ledger.
+    pub fn with_entries(order: &Order) -> Self {
+        Self { entries: Some(order.entries.iter().map(EntryView::of).collect()), ..Self::of(order) }
+    }
+}
+
+/// `GET /orders/{id}`: the order with its ledger; another merchant's (or an unknown) is not found.
+pub async fn get_order<S: Read + ?Sized>(store: &S, merchant: &MerchantId, id: &str) -> Result<Order, OrderError> {
+    let id = OrderId::parse(id).map_err(|_| OrderError::NotFound)?;
+    let wanted = Wanted { order: Some((merchant.clone(), id)), ..Wanted::default() };
+    Ok(store.read(&wanted).await?.order.ok_or(OrderError::NotFound)?.value)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -195,21 +249,35 @@ async fn settle<S: OrderStore + ?Sized>(
 ) -> Result<Order, OrderError> {
     let id = OrderId::parse(id).map_err(|_| OrderError::NotFound)?;
     for _ in attempts() {
-        let wanted = Wanted { order: Some((merchant.clone(), id.clone())), ..Wanted::default() };
-        let mut order = store.read(&wanted).await?.order.ok_or(OrderError::NotFound)?;
-        // What the merchant marks as paid outside: what was still due (parts paid stay theirs).
-        let due = order.amount_due();
-        match how {
-            Settle::MarkPaid => order.mark_paid(now, retention_days)?,
+        let wanted = Wanted {
+            order: Some((merchant.clone(), id.clone())),
+            endpoints: Some(merchant.clone()),
+            ..Wanted::default()
+        };
+        let found = store.read(&wanted).await?;
+        let mut order = found.order.ok_or(OrderError::NotFound)?;
+        let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
+        let status_before = order.payment_status;
+        let settled = match how {
+            Settle::MarkPaid => order.mark_paid(now, retention_days).map(Some),
             // Rejected before: its links are looked at again, for sessions a fault left open.
-            Settle::Reject => _ = order.reject(now, retention_days)?,
-        }
+            Settle::Reject => order.reject(now, retention_days).map(|_| None),
+        };
         let wanted = Wanted { links: order.link_ids.clone(), ..Wanted::default() };
         let mut links = store.read(&wanted).await?.links;
-        let manual = (how == Settle::MarkPaid).then(|| manual_payment(&order, due, now, retention_days)).flatten();
+        let due = match settled {
+            Ok(due) => due,
+            Err(err) => {
+                // A retry after Stripe failed to close a session: close it now, then answer as
+                // before (the order was settled by the first call).
+                close_sessions(store, checkout, links).await;
+                return Err(err.into());
+            }
+        };
+        let manual = due.and_then(|due| manual_payment(&order, due, now, retention_days));
         for link in &mut links {
             link.follow_order(order.payment_status, now, retention_days);
-            link.order_paid = order.amount_paid;
+            link.order_paid = order.covered();
             link.order_amount = Some(order.amount);
             if let Some(payment) = manual.as_ref().filter(|p| p.link_id == link.id) {
                 link.collected_manual += payment.amount.minor();
@@ -217,6 +285,11 @@ async fn settle<S: OrderStore + ?Sized>(
         }
         let mut writes: Vec<Write> = links.iter().cloned().map(Write::Link).collect();
         writes.extend(manual.map(|p| Write::Payment(Versioned::new(p))));
+        if order.payment_status != status_before {
+            // A mark-paid tells the merchant's other systems as any other way of paying does.
+            let told = crate::usecases::events::of_order(&endpoints, &order, PaymentSource::Manual, now);
+            writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
+        }
         writes.push(Write::Order(order.clone()));
         match store.commit(writes).await {
             Ok(()) => {}
@@ -229,7 +302,7 @@ async fn settle<S: OrderStore + ?Sized>(
     Err(StoreError::Conflict.into())
 }
 
-/// The manual payment of `due` on the order's current link, if it has one.
+/// The manual payment of `due` on the order's current link, if it has one and anything was due.
 fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) -> Option<Payment> {
     let link_id = order.current_link.as_ref().map(|c| c.id.clone()).or_else(|| order.link_ids.last().cloned())?;
     Some(Payment {
@@ -239,7 +312,7 @@ fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) 
         order_id: Some(order.id.clone()),
         state: PaymentState::Paid,
         source: PaymentSource::Manual,
-        amount: crate::domain::Amount::charged(due).unwrap_or(order.amount),
+        amount: crate::domain::Amount::parse(due).ok()?,
         currency: order.currency,
         customer_email: None,
         customer_name: order.customer.as_ref().and_then(|c| c.name.clone()),
@@ -251,6 +324,7 @@ fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) 
         purge_at: Some(now.plus_days(retention_days)),
         delivery_id: None,
         part_amount: None,
+        made_for: None,
         tip_amount: None,
     })
 }
@@ -258,7 +332,11 @@ fn manual_payment(order: &Order, due: i64, now: Timestamp, retention_days: i64) 
 /// Closes the open Checkout Sessions of an order's ended links, then forgets them. Best effort:
 /// the order's change stands; a payment through a session that could not be closed is recorded
 /// and flagged, and a repeated reject tries again.
-async fn close_sessions<S: OrderStore + ?Sized>(store: &S, checkout: &dyn Checkout, links: Vec<Versioned<Link>>) {
+pub(crate) async fn close_sessions<S: Read + Commit + ?Sized>(
+    store: &S,
+    checkout: &dyn Checkout,
+    links: Vec<Versioned<Link>>,
+) {
     let mut closed = Vec::new();
     for mut link in links {
         let Some(session) = link.session.take() else { continue };

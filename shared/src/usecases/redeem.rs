@@ -1,18 +1,19 @@
 //! A customer opens a link (`/pay`, `/p/{code}`, `/pay/resolve`): the same checks everywhere, then
 //! Checkout — through the link's open session when it has one, so concurrent opens make one.
-//! An open reads the link and its merchant's settings together, counts itself, and (the first
-//! time) attaches a session: three round trips at most.
+//! A new session waits on its client's limit and its Stripe account's pace (`domain::Pace`),
+//! both spent side by side; only then is the visit counted, beside keeping the session for the
+//! browser: a product link's open waits on three DynamoDB round trips (four through a short
+//! code), the client's limit beside the first read.
 
 use super::{attempts, retained};
 use crate::config::LinkConfig;
 use crate::domain::{
-    Amount, ClientSession, DeliveryId, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, PaymentChoice,
-    RecurringInterval, SESSIONS_PER_ADDRESS_AND_LINK, SESSIONS_PER_LINK, Settings, ShortCode, Spent, Timestamp,
-    Versioned,
+    Amount, ClientSession, DeliveryId, Limit, Link, LinkId, LinkKind, MerchantId, OpenSession, Openable, Pace,
+    PaymentChoice, RecurringInterval, SESSIONS_PER_ADDRESS_AND_LINK, Settings, ShortCode, Spent, Timestamp, Versioned,
 };
 use crate::ports::{
-    Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Throttle, Wanted,
-    Write,
+    Checkout, CheckoutError, CheckoutLine, Commit, CountOpens, NewCheckoutSession, Read, StoreError, Throttle, Visit,
+    Wanted, Write,
 };
 use crate::tokens::{LinkTokens, TokenError};
 use crate::usecases::link_view::LinkUrls;
@@ -26,6 +27,8 @@ pub enum Inspection {
         link: Box<Versioned<Link>>,
         settings: Settings,
         delivery_id: Option<DeliveryId>,
+        /// The session kept for the opening browser on this reusable link, read with the link.
+        kept: Option<Box<ClientSession>>,
     },
     AlreadyPaid {
         link: Box<Link>,
@@ -58,9 +61,13 @@ pub enum RedeemError {
     /// is answered for what the link is now, not with a fault.
     #[error("the link stopped taking payments while its session was made")]
     NoLongerPayable,
-    /// Past a limit (`domain::rate_limit`): nothing was asked of Stripe.
+    /// This client is past one of its limits (`domain::rate_limit`): nothing was asked of Stripe.
     #[error("too many tries; again in {retry_after} s")]
     Throttled { retry_after: i64 },
+    /// The Stripe account's pace of new sessions is spent for this second: the customer waits on
+    /// our page, which tries again by itself. Nothing was asked of Stripe, nothing counted.
+    #[error("the account's pace of new sessions is spent; again in {retry_after} s")]
+    Held { retry_after: i64 },
 }
 
 /// What an open may ask of the store.
@@ -85,6 +92,15 @@ pub struct Client {
     pub returning: bool,
     /// Their address behind API Gateway, hashed (`domain::address_key`).
     pub address: Option<String>,
+    /// The session kept for this browser on the link being opened (`Inspection::Payable`'s).
+    pub kept: Option<ClientSession>,
+}
+
+impl Client {
+    /// The same client, with the session kept for its browser on the link it opens.
+    pub fn with_kept(&self, kept: Option<&ClientSession>) -> Self {
+        Self { kept: kept.cloned(), ..self.clone() }
+    }
 }
 
 /// How a customer names a link.
@@ -144,15 +160,26 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         })
     }
 
-    /// The link and its merchant's settings, read together when the token names the merchant.
+    /// The link and its merchant's settings, read together when the token names the merchant,
+    /// with the session kept for a returning browser (`client`) if the link is reusable.
     async fn link_and_settings(
         &self,
         named: &Named,
+        client: Option<&Client>,
         now: Timestamp,
-    ) -> Result<Option<(Versioned<Link>, Settings)>, StoreError> {
-        let wanted =
-            Wanted { link: Some(named.link_id.clone()), settings: named.merchant_id.clone(), ..Wanted::default() };
+    ) -> Result<Option<(Versioned<Link>, Settings, Option<ClientSession>)>, StoreError> {
+        let kept_as = client
+            .filter(|c| c.returning)
+            .and_then(|c| c.browser.as_deref())
+            .map(|cookie| (named.link_id.clone(), ClientSession::client_key(cookie, named.delivery_id.as_ref())));
+        let wanted = Wanted {
+            link: Some(named.link_id.clone()),
+            settings: named.merchant_id.clone(),
+            client_session: kept_as,
+            ..Wanted::default()
+        };
         let found = self.store.read(&wanted).await?;
+        let kept = found.client_session;
         let Some(link) = retained(found.link, now) else { return Ok(None) };
         let settings = match found.settings {
             Some(settings) if named.merchant_id.as_ref() == Some(&link.merchant_id) => settings.value,
@@ -161,33 +188,41 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             None if named.merchant_id.is_none() => super::settings::get_settings(self.store, &link.merchant_id).await?,
             None => Settings::default(),
         };
-        Ok(Some((link, settings)))
+        Ok(Some((link, settings, kept)))
     }
 
-    /// Finds the link and judges it, counting the open when asked.
+    /// Finds the link and judges it, for `client` when it is opening (its kept session read
+    /// with the link). Nothing is counted here: what the visit came to is known only once it is
+    /// answered (`count_open`, `checkout_session`).
     pub async fn inspect(
         &self,
         presented: Presented<'_>,
+        client: Option<&Client>,
         now: Timestamp,
-        count_open: bool,
     ) -> Result<Inspection, RedeemError> {
-        let refused = |refusal| Inspection::Refused { refusal, link: None, settings: None };
+        Ok(self.inspect_opening(presented, client, now).await?.0)
+    }
+
+    /// As `inspect`, with the delivery whose URL the customer came through (whatever the link
+    /// is now: its open is that recipient's, payable or not).
+    pub async fn inspect_opening(
+        &self,
+        presented: Presented<'_>,
+        client: Option<&Client>,
+        now: Timestamp,
+    ) -> Result<(Inspection, Option<DeliveryId>), RedeemError> {
+        let refused = |refusal| (Inspection::Refused { refusal, link: None, settings: None }, None);
         let named = match self.named(presented, now).await? {
             Ok(named) => named,
             Err(refusal) => return Ok(refused(refusal)),
         };
         crate::logging::record_link(&named.link_id);
-        let Some((link, settings)) = self.link_and_settings(&named, now).await? else {
+        let Some((link, settings, kept)) = self.link_and_settings(&named, client, now).await? else {
             return Ok(refused(if named.token_expired { Refusal::Expired } else { Refusal::Invalid }));
         };
-        let openable = link.openable(now);
-        if count_open && openable != Openable::Refused(Refusal::Invalid) {
-            let to_checkout = openable == Openable::Payable && !named.token_expired;
-            self.store.count_open(&link.id, named.delivery_id.as_ref(), now, to_checkout).await?;
-            crate::metrics::link_opened();
-        }
         let shown = Box::new(link.value.clone());
-        Ok(match openable {
+        let delivery = named.delivery_id.clone();
+        let inspection = match link.openable(now) {
             Openable::AlreadyPaid => Inspection::AlreadyPaid { link: shown, settings },
             Openable::Processing => Inspection::Processing { link: shown, settings },
             Openable::Completed => Inspection::Completed { link: shown, settings },
@@ -195,8 +230,89 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             Openable::Payable if named.token_expired => {
                 Inspection::Refused { refusal: Refusal::Expired, link: Some(shown), settings: Some(settings) }
             }
-            Openable::Payable => Inspection::Payable { link: Box::new(link), settings, delivery_id: named.delivery_id },
-        })
+            Openable::Payable => Inspection::Payable {
+                link: Box::new(link),
+                settings,
+                delivery_id: named.delivery_id,
+                kept: kept.map(Box::new),
+            },
+        };
+        Ok((inspection, delivery))
+    }
+
+    /// Counts an open that stopped at one of our pages: a choice to make, or a link that is not
+    /// payable now (an unknown link is no open of anything), through `delivery`'s URL.
+    pub async fn count_open(
+        &self,
+        inspection: &Inspection,
+        delivery: Option<&DeliveryId>,
+        now: Timestamp,
+    ) -> Result<(), RedeemError> {
+        let (link, delivery) = match inspection {
+            Inspection::Payable { link, delivery_id, .. } => (&link.value, delivery_id.as_ref()),
+            Inspection::AlreadyPaid { link, .. }
+            | Inspection::Processing { link, .. }
+            | Inspection::Completed { link, .. }
+            | Inspection::Refused { link: Some(link), refusal: Refusal::Expired | Refusal::Void, .. } => {
+                (link.as_ref(), delivery)
+            }
+            Inspection::Refused { .. } => return Ok(()),
+        };
+        let visit = Visit { opened: true, ..Visit::default() };
+        self.store.count_visit(&link.id, delivery, now, visit).await?;
+        crate::metrics::link_opened();
+        Ok(())
+    }
+
+    /// Counts a customer handed a session: a checkout start, and an open too unless the open was
+    /// counted with our page before (`opened`). A fault answers a retryable 5xx like any other
+    /// (the retry hands back the same session: the link's, or the one kept for the browser).
+    async fn count_checkout(
+        &self,
+        link: &Link,
+        delivery: Option<&DeliveryId>,
+        opened: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let visit = Visit { opened, checkout: true, shared_session: link.kind == LinkKind::Order };
+        self.store.count_visit(&link.id, delivery, now, visit).await?;
+        if opened {
+            crate::metrics::link_opened();
+        }
+        Ok(())
+    }
+
+    /// Gives back one spent of `spend` (a key and its limit). Best effort: a spend not given back
+    /// holds its client or the crowd back a little, for the rest of its window at most.
+    async fn give_back(&self, spend: Option<(&str, Limit)>, now: Timestamp) {
+        let Some((key, limit)) = spend else { return };
+        if let Err(err) = self.store.give_back(key, limit, now).await {
+            tracing::warn!(error = %err, "a limit's spend could not be given back");
+        }
+    }
+
+    /// Spends one of the link's Stripe account's pace, on one of its shards (another when the
+    /// first is spent, see `Pace`); with the shard's key and limit, to give it back.
+    async fn pace(&self, link: &Link, now: Timestamp) -> Result<(Spent, String, Limit), StoreError> {
+        let pace = Pace { per_second: self.config.stripe_sessions_per_second };
+        let account = link.stripe_account.as_ref().map(|a| a.as_str());
+        let first = crate::domain::random_below(pace.shards());
+        let spent = self.spend_shard(pace, account, first, now).await?;
+        match (&spent.0, pace.another_shard(first, crate::domain::random_below(u32::MAX))) {
+            (Spent::Limited { .. }, Some(second)) => self.spend_shard(pace, account, second, now).await,
+            _ => Ok(spent),
+        }
+    }
+
+    async fn spend_shard(
+        &self,
+        pace: Pace,
+        account: Option<&str>,
+        shard: u32,
+        now: Timestamp,
+    ) -> Result<(Spent, String, Limit), StoreError> {
+        let (key, limit) = (Pace::key(account, shard), pace.shard_limit(shard));
+        Ok((self.store.spend(&key, limit, now).await?, key, limit))
     }
 
     /// The Checkout Session the customer should be sent to, for what they chose on our page
@@ -204,72 +320,149 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
     /// `delivery`: whose URL the customer came through, named on a product link's session (its
     /// own customer's); an order link's session is shared by every recipient. `client`: who is
     /// opening (a product link hands a returning browser the session it had minutes ago, and
-    /// limits how many one address may have made).
+    /// limits how many one address may have made). `opened`: this request is the link's open
+    /// (not a choice posted from our page), counted with the checkout start once a session is
+    /// handed over.
     pub async fn checkout_session(
         &self,
         link: &Versioned<Link>,
         delivery: Option<&DeliveryId>,
         choice: PaymentChoice,
         client: &Client,
+        opened: bool,
         now: Timestamp,
     ) -> Result<OpenSession, RedeemError> {
         if link.kind == LinkKind::Product {
-            let kept_as = client.browser.as_deref().map(|cookie| ClientSession::client_key(cookie, delivery));
-            if let (Some(kept_as), true) = (&kept_as, client.returning) {
-                let wanted = Wanted { client_session: Some((link.id.clone(), kept_as.clone())), ..Wanted::default() };
-                if let Some(kept) = self.store.read(&wanted).await?.client_session
-                    && let Some(session) = kept.reusable(choice, link.version, now)
-                {
-                    return Ok(session.clone());
-                }
-            }
-            if let Some(address) = &client.address {
-                let key = format!("sessions:{}:{address}", link.id);
-                if let Spent::Limited { retry_after } =
-                    self.store.spend(&key, SESSIONS_PER_ADDRESS_AND_LINK, now).await?
-                {
-                    crate::metrics::throttled("link");
-                    return Err(RedeemError::Throttled { retry_after });
-                }
-            }
-            // Reusable links: every customer gets a session of their own, each a Stripe call on
-            // the platform's key: a link may have only so many made a minute.
-            let spent = self.store.spend(&format!("sessions:{}", link.id), SESSIONS_PER_LINK, now).await?;
-            if let Spent::Limited { retry_after } = spent {
-                crate::metrics::throttled("link");
-                return Err(RedeemError::Throttled { retry_after });
-            }
-            let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
-            let request =
-                NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
-            let session = self.checkout.create_session(&request).await?;
-            crate::metrics::session_created();
-            if let Some(kept_as) = kept_as {
-                let kept = ClientSession::new(link.id.clone(), kept_as, session.clone(), link.version, now);
-                // Best effort: without it the next open makes another session, as before.
-                if let Err(err) = self.store.commit(vec![Write::ClientSession(kept)]).await {
-                    tracing::warn!(error = %err, "a client's session could not be kept for reuse");
-                }
-            }
+            return self.product_session(link, delivery, choice, client, opened, now).await;
+        }
+        self.order_session(link, delivery, choice, opened, now).await
+    }
+
+    /// A reusable link: every customer gets a session of their own (each a Stripe call on the
+    /// account's key), or the one their browser had minutes ago.
+    async fn product_session(
+        &self,
+        link: &Versioned<Link>,
+        delivery: Option<&DeliveryId>,
+        choice: PaymentChoice,
+        client: &Client,
+        opened: bool,
+        now: Timestamp,
+    ) -> Result<OpenSession, RedeemError> {
+        let kept_as = client.browser.as_deref().map(|cookie| ClientSession::client_key(cookie, delivery));
+        if let Some(session) = client.kept.as_ref().and_then(|kept| kept.reusable(choice, link.version, now)) {
+            let session = session.clone();
+            self.count_checkout(link, delivery, opened, now).await?;
             return Ok(session);
         }
+        // The client's own limit and the account's pace, side by side; what one spent is given
+        // back when the other says no. A client past its limit is refused and takes nothing from
+        // the crowd's pace; a client held by the pace gets its spend back, so waiting never turns
+        // into a refusal.
+        let address_key = client.address.as_ref().map(|address| format!("sessions:{}:{address}", link.id));
+        let theirs = async {
+            match &address_key {
+                Some(key) => self.store.spend(key, SESSIONS_PER_ADDRESS_AND_LINK, now).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (theirs, pace) = futures_util::join!(theirs, self.pace(link, now));
+        let address_spend = address_key.as_ref().map(|key| (key.as_str(), SESSIONS_PER_ADDRESS_AND_LINK));
+        let theirs = match theirs {
+            Ok(theirs) => theirs,
+            Err(err) => {
+                if let Ok((Spent::Allowed, key, limit)) = &pace {
+                    self.give_back(Some((key.as_str(), *limit)), now).await;
+                }
+                return Err(err.into());
+            }
+        };
+        let (pace, pace_key, pace_limit) = match pace {
+            Ok(pace) => pace,
+            Err(err) => {
+                if theirs == Some(Spent::Allowed) {
+                    self.give_back(address_spend, now).await;
+                }
+                return Err(err.into());
+            }
+        };
+        match (theirs, pace) {
+            (Some(Spent::Limited { retry_after }), pace) => {
+                crate::metrics::throttled("link");
+                if pace == Spent::Allowed {
+                    self.give_back(Some((pace_key.as_str(), pace_limit)), now).await;
+                }
+                return Err(RedeemError::Throttled { retry_after });
+            }
+            (theirs, Spent::Limited { retry_after }) => {
+                crate::metrics::throttled("pace");
+                if theirs == Some(Spent::Allowed) {
+                    self.give_back(address_spend, now).await;
+                }
+                return Err(RedeemError::Held { retry_after });
+            }
+            _ => {}
+        }
+        let key = format!("{}-{}", link.id, crate::domain::random_base62(16));
+        let request =
+            NewCheckoutSession { delivery_id: delivery.cloned(), ..self.session_request(link, choice, now, key) };
+        let session = match self.checkout.create_session(&request).await {
+            Ok(session) => session,
+            // Stripe's own limit on the account, past our pace (other callers of the same key):
+            // the customer waits as for the pace, their spend on the link given back.
+            Err(CheckoutError::RateLimited) => {
+                crate::metrics::throttled("pace");
+                self.give_back(address_spend, now).await;
+                return Err(RedeemError::Held { retry_after: 1 });
+            }
+            Err(err) => return Err(err.into()),
+        };
+        crate::metrics::session_created();
+        let keep = async {
+            let Some(kept_as) = kept_as else { return };
+            let kept = ClientSession::new(link.id.clone(), kept_as, session.clone(), link.version, now);
+            // Best effort: without it the next open makes another session, as before.
+            if let Err(err) = self.store.commit(vec![Write::ClientSession(kept)]).await {
+                tracing::warn!(error = %err, "a client's session could not be kept for reuse");
+            }
+        };
+        let ((), counted) = futures_util::join!(keep, self.count_checkout(link, delivery, opened, now));
+        counted?;
+        Ok(session)
+    }
+
+    /// An order link: one session at a time, shared by every open that chose the same. The
+    /// visit is counted once a session is handed over: after it is attached (never beside: an
+    /// attach that loses may end in a held or refused answer, which is not counted).
+    async fn order_session(
+        &self,
+        link: &Versioned<Link>,
+        delivery: Option<&DeliveryId>,
+        choice: PaymentChoice,
+        opened: bool,
+        now: Timestamp,
+    ) -> Result<OpenSession, RedeemError> {
+        let origin = link;
         let mut link = link.clone();
         for _ in attempts() {
-            // Once parts were paid, a whole-amount session is one for the balance: named as a
-            // part, so a session made for the whole before is not handed back, and the webhook
-            // credits (and flags beyond) what it was made for.
-            let choice = match choice.part {
-                None if link.order_paid > 0 => PaymentChoice { part: Amount::parse(link.balance()).ok(), ..choice },
-                _ => choice,
-            };
-            // A part chosen against a balance that shrank since (a part paid meanwhile) is
+            // Every order session is made for a stated amount: the part chosen, or the balance
+            // now. A part chosen against a balance that shrank since (a part paid meanwhile) is
             // not charged: the customer chooses again.
-            if choice.part.is_some_and(|p| p.minor() > link.balance()) {
-                return Err(RedeemError::NoLongerPayable);
-            }
+            let balance = link.balance();
+            let made_for = match choice.part {
+                Some(part) if part.minor() > balance => return Err(RedeemError::NoLongerPayable),
+                Some(part) => part,
+                None => Amount::parse(balance).map_err(|_| RedeemError::NoLongerPayable)?,
+            };
             let open = link.usable_session(now);
-            if let Some(session) = open.filter(|s| s.choice == choice) {
-                return Ok(session.clone());
+            if let Some(session) = open.filter(|s| s.choice == choice && s.made_for == Some(made_for)) {
+                let session = session.clone();
+                self.count_checkout(origin, delivery, opened, now).await?;
+                return Ok(session);
+            }
+            if let (Spent::Limited { retry_after }, ..) = self.pace(&link, now).await? {
+                crate::metrics::throttled("pace");
+                return Err(RedeemError::Held { retry_after });
             }
             // Another choice's session (a customer who changed their mind) is replaced, then closed.
             let replaced = open.map(|s| s.id.clone());
@@ -277,17 +470,29 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             // Stripe answers them all with one session. A link written since (a session attached
             // or abandoned, a void, a reactivation) gets a new key, so an abandoned session is
             // never handed back.
-            let key = format!("{}-s{}-v{}{}", link.id, link.session_seq, link.version, choice_key(choice));
+            let key = format!(
+                "{}-s{}-v{}-a{}{}",
+                link.id,
+                link.session_seq,
+                link.version,
+                made_for.minor(),
+                choice_key(choice)
+            );
             let request = self.session_request(&link, choice, now, key);
             let created = match self.checkout.create_session(&request).await {
                 Ok(session) => Some(session),
                 // Another open is making the same session: read again to find it.
                 Err(CheckoutError::IdempotencyConflict) => None,
+                // Stripe's own limit on the account: the customer waits, as for the pace.
+                Err(CheckoutError::RateLimited) => {
+                    crate::metrics::throttled("pace");
+                    return Err(RedeemError::Held { retry_after: 1 });
+                }
                 Err(err) => return Err(err.into()),
             };
             if let Some(session) = &created {
                 let mut next = link.clone();
-                let session = OpenSession { choice, ..session.clone() };
+                let session = OpenSession { choice, made_for: Some(made_for), ..session.clone() };
                 if next.attach_session(session.clone(), now).is_ok() {
                     match self.store.commit(vec![Write::Link(next)]).await {
                         Ok(()) => {
@@ -297,6 +502,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                                 // flagged if it pays more than was due).
                                 let _ = self.checkout.expire_session(link.stripe_account.as_ref(), &replaced).await;
                             }
+                            self.count_checkout(origin, delivery, opened, now).await?;
                             return Ok(session);
                         }
                         Err(StoreError::Conflict) => {}
@@ -307,8 +513,10 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
             let wanted = Wanted { link: Some(link.id.clone()), ..Wanted::default() };
             let fresh = retained(self.store.read(&wanted).await?.link, now);
             let payable = fresh.as_ref().filter(|f| f.openable(now) == Openable::Payable);
-            let theirs =
-                payable.and_then(|f| f.usable_session(now)).filter(|s| s.choice == choice).map(|s| s.id.clone());
+            let theirs = payable
+                .and_then(|f| f.usable_session(now))
+                .filter(|s| s.choice == choice && s.made_for == Some(made_for))
+                .map(|s| s.id.clone());
             if let Some(ours) = &created
                 && theirs.as_ref() != Some(&ours.id)
             {
@@ -333,20 +541,22 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
         let param = &self.config.token_query_param;
         let idempotency_key = format!("{key}-{}", expires_at.unix());
         let language = language_of(link);
-        let mut lines = if link.kind == LinkKind::Order
-            && (order_total_differs(link) || choice.part.is_some() || link.order_paid > 0)
-        {
+        // What an order session charges toward its order: the part chosen, or the balance now.
+        let made_for = (link.kind == LinkKind::Order)
+            .then(|| choice.part.or_else(|| Amount::parse(link.balance()).ok()).unwrap_or(link.amount));
+        let mut lines = match made_for {
             // A custom amount (after shipping or discounts), a part or what is left of the
             // balance is charged as one line of the link's name.
-            let due = choice.part.or_else(|| Amount::parse(link.balance()).ok()).unwrap_or(link.amount);
-            let name = if due == link.amount {
-                link.name.clone()
-            } else {
-                format!("{} · {}", link.name, crate::words::words(language).part_payment)
-            };
-            vec![CheckoutLine { name, unit_amount: due, quantity: 1, adjustable_quantity: None, recurring: None }]
-        } else {
-            link.line_items
+            Some(due) if due.minor() != line_total(link) || choice.part.is_some() => {
+                let name = if due == link.amount {
+                    link.name.clone()
+                } else {
+                    format!("{} · {}", link.name, crate::words::words(language).part_payment)
+                };
+                vec![CheckoutLine { name, unit_amount: due, quantity: 1, adjustable_quantity: None, recurring: None }]
+            }
+            _ => link
+                .line_items
                 .iter()
                 .map(|item| CheckoutLine {
                     name: item.name.clone(),
@@ -356,7 +566,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                     adjustable_quantity: item.adjustable_quantity.map(|a| (a.minimum, a.maximum)),
                     recurring: item.recurring.map(RecurringInterval::as_str),
                 })
-                .collect()
+                .collect(),
         };
         if let Some(tip) = choice.tip {
             // A line of its own: the customer sees it, and the payment records it apart.
@@ -393,6 +603,7 @@ impl<S: OpenStore + ?Sized> Redeemer<'_, S> {
                 .map_or("auto", crate::domain::Language::code),
             require_phone: link.options.require_phone,
             collect_address: link.options.collect_address,
+            made_for,
             choice,
             idempotency_key,
         }
@@ -419,9 +630,9 @@ fn language_of(link: &Link) -> crate::domain::Language {
     crate::domain::Language::negotiate(link.customer.as_ref().and_then(|c| c.locale.as_deref()), None)
 }
 
-fn order_total_differs(link: &Link) -> bool {
-    let sum: i64 = link.line_items.iter().map(|i| i.unit_amount.minor() * i64::from(i.quantity)).sum();
-    sum != link.amount.minor()
+/// What the link's line items add up to.
+fn line_total(link: &Link) -> i64 {
+    link.line_items.iter().map(|i| i.unit_amount.minor() * i64::from(i.quantity)).sum()
 }
 
 fn ceil_to(t: i64, step: i64) -> i64 {

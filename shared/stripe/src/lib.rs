@@ -53,6 +53,9 @@ fn unavailable(err: StripeCallError) -> CheckoutError {
     {
         return CheckoutError::IdempotencyConflict;
     }
+    if let StripeCallError::Answered { status: 429, .. } = &err {
+        return CheckoutError::RateLimited;
+    }
     // The error says what kind of failure it was and nothing the customer typed.
     CheckoutError::Unavailable(err.to_string().into())
 }
@@ -79,6 +82,7 @@ impl Checkout for StripeCheckout {
             url,
             expires_at: Timestamp::from_unix(session.expires_at),
             choice: request.choice,
+            made_for: request.made_for,
         })
     }
 

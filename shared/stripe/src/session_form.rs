@@ -107,20 +107,7 @@ struct ShippingAddressCollection {
 
 impl<'a> SessionForm<'a> {
     pub fn new(request: &'a NewCheckoutSession) -> Self {
-        let mut metadata = BTreeMap::from([
-            ("link_id", request.link_id.as_str().to_string()),
-            ("merchant_id", request.merchant_id.as_str().to_string()),
-        ]);
-        if let Some(delivery) = &request.delivery_id {
-            metadata.insert("delivery_id", delivery.as_str().to_string());
-        }
-        // What the customer chose on our page: the webhook credits the part, not the tip.
-        if let Some(part) = request.choice.part {
-            metadata.insert("part_amount", part.minor().to_string());
-        }
-        if let Some(tip) = request.choice.tip {
-            metadata.insert("tip_amount", tip.minor().to_string());
-        }
+        let metadata = paylinks::metadata::of_session(request);
         Self {
             mode: if request.subscription { "subscription" } else { "payment" },
             line_items: request.lines.iter().map(|line| LineItem::new(request.currency.code(), line)).collect(),

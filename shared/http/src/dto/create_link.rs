@@ -101,7 +101,7 @@ impl TryFrom<CreateLinkBody> for CreateLink {
         let (options, success_url) = options(body.options.map(|Object(o)| o))?;
         let partial_payments = match (body.partial_payments, &subject) {
             (None, _) => None,
-            (Some(Object(p)), LinkSubject::Order(order)) => Some(partial_payments(p, order.amount)?),
+            (Some(Object(p)), LinkSubject::Order(order)) => Some(partial_payments(p, order.amount, order.currency)?),
             (Some(_), LinkSubject::Products { .. }) => {
                 return Err(ValidationError::new("partial_payments", "is for order links"));
             }
@@ -135,10 +135,12 @@ fn order_request(order: OrderBody) -> Result<OrderRequest, ValidationError> {
         }
         lines.push(item);
     }
+    in_steps(&lines, currency, "order.line_items")?;
     let amount = match order.amount {
         Some(minor) => Amount::parse(minor).map_err(|e| ValidationError::new("order.amount", e.message))?,
         None => total(&lines, "order.line_items")?,
     };
+    currency.check(amount.minor()).map_err(|e| e.under("order.amount"))?;
     let payment_status = match text(order.payment_status, "order.payment_status", 40)? {
         None => OrderPaymentStatus::Outstanding,
         Some(text) => OrderPaymentStatus::parse(&text).ok_or_else(|| {
@@ -181,13 +183,27 @@ fn products_subject(
         return Err(ValidationError::new("products", "may hold at most one recurring product"));
     }
     let amount = total(&items, "products")?;
+    let currency = currency.expect("at least one product");
+    in_steps(&items, currency, "products")?;
     Ok(LinkSubject::Products {
-        currency: currency.expect("at least one product"),
+        currency,
         items,
         amount,
         restrictions: restricted.map(|Object(r)| restrictions(r)).transpose()?.unwrap_or_default(),
         inactive_message: inactive_message(message)?,
     })
+}
+
+/// Every price in what Stripe takes in the currency (three-decimal ones end in 0, ISK and UGX are
+/// whole units).
+fn in_steps(items: &[LineItem], currency: Currency, path: &str) -> Result<(), ValidationError> {
+    for (i, item) in items.iter().enumerate() {
+        let custom = item.custom_amount.iter().flat_map(|c| [Some(c.minimum), Some(c.maximum), c.preset]).flatten();
+        for amount in std::iter::once(item.unit_amount).chain(custom) {
+            currency.check(amount.minor()).map_err(|e| e.under(&format!("{path}.{i}.unit_amount")))?;
+        }
+    }
+    Ok(())
 }
 
 fn customer(

@@ -31,10 +31,12 @@ impl TryFrom<TextToPayBody> for TextToPay {
     fn try_from(body: TextToPayBody) -> Result<Self, ValidationError> {
         let phone = required(parsed(body.phone, "phone", PhoneE164::parse)?, "phone")?;
         let amount = required(body.amount, "amount")?;
+        let currency = required(parsed(body.currency, "currency", Currency::parse)?, "currency")?;
+        currency.check(amount).map_err(|e| e.under("amount"))?;
         Ok(Self {
             phone,
             amount: Amount::parse(amount).map_err(|e| ValidationError::new("amount", e.message))?,
-            currency: required(parsed(body.currency, "currency", Currency::parse)?, "currency")?,
+            currency,
             description: required(text(body.description, "description", 200)?, "description")?,
         })
     }

@@ -1,7 +1,7 @@
 //! How a link may be paid beyond "the whole amount, once": parts of an order
 //! (`partial_payments`) and the limits of a reusable link (`restrictions`, `inactive_message`).
 
-use paylinks::domain::{Amount, PartialPayments, Restrictions, ValidationError};
+use paylinks::domain::{Amount, Currency, PartialPayments, Restrictions, ValidationError};
 use serde::Deserialize;
 
 use super::fields::{required, text};
@@ -25,10 +25,16 @@ const MAX_INACTIVE_MESSAGE_CHARS: usize = 500;
 pub(super) fn partial_payments(
     body: PartialPaymentsBody,
     order_amount: Amount,
+    currency: Currency,
 ) -> Result<PartialPayments, ValidationError> {
     let path = "partial_payments.minimum_amount";
     let minimum =
         Amount::parse(required(body.minimum_amount, path)?).map_err(|e| ValidationError::new(path, e.message))?;
+    currency.check(minimum.minor()).map_err(|e| e.under(path))?;
+    if minimum.minor() < currency.minimum_charge() {
+        let least = currency.display(Amount::parse(currency.minimum_charge()).expect("a positive least charge"));
+        return Err(ValidationError::new(path, format!("must be at least {least}, the least Stripe charges")));
+    }
     if minimum > order_amount {
         return Err(ValidationError::new(path, "must not be more than the order's amount"));
     }

@@ -1,8 +1,9 @@
 //! `POST /links/{id}/email`, `POST /links/{id}/sms`: one message per recipient, each with a URL of
 //! its own (so opens can be told apart), and no second message to the same recipient on the same
 //! channel inside the re-send window — decided by a versioned write of the window, not a read.
-//! One read for the link, its merchant's settings and every recipient's window; one claim per
-//! recipient; one commit for how the sends ended.
+//! One read for the link, its merchant's settings and every recipient's window; one transaction
+//! claiming every recipient (per hundred items); the messages sent side by side at the
+//! provider's rate; one commit for how the sends ended.
 
 use serde::Serialize;
 
@@ -14,7 +15,9 @@ use crate::domain::{
     ValidationError, Versioned, reminder_policy,
 };
 use crate::messages::{self, Wording};
-use crate::ports::{Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Wanted, Write};
+use crate::ports::{
+    Commit, EmailMessage, Mailer, Read, SendError, SmsMessage, SmsSender, StoreError, Throttle, Wanted, Write,
+};
 use crate::tokens::LinkToken;
 
 mod recipients;
@@ -31,6 +34,19 @@ pub const SEND_LEASE_SECONDS: i64 = {
     let (email, sms) = (crate::budgets::SEND_EMAIL.timeout_seconds, crate::budgets::SEND_SMS.timeout_seconds);
     (if email > sms { email } else { sms }) as i64
 };
+
+/// DynamoDB's items per transaction, and what claiming one recipient writes (its window, its
+/// pending delivery, its short code).
+const TRANSACTION_ITEMS: usize = 100;
+const ITEMS_PER_CLAIM: usize = 3;
+
+/// Messages started a second, at most: SES's sending rate for a new production account (14;
+/// SNS's default for texts is 20). A send to 10 sends them all at once; one to 50, in four waves
+/// a second apart.
+const MESSAGES_PER_SECOND: u64 = 14;
+
+/// A recipient's window claimed with a new pending delivery, or the delivery that holds it.
+type Claim = Result<(Versioned<SendWindow>, Versioned<Delivery>), Delivery>;
 
 /// Recipients whose outcomes go in one commit: up to four items each (the delivery, its window,
 /// its message id and the reminder schedule it starts when sent, or its `delivery.failed` event),
@@ -51,6 +67,9 @@ pub enum SendLinkError {
     /// that recipient, so the caller's retry sends it (and deduplicates those already sent).
     #[error("the message provider is unavailable: {0}")]
     ProviderUnavailable(SendError),
+    /// The merchant is past its requests a minute: nothing was read or sent.
+    #[error("too many requests; again in {retry_after} s")]
+    RateLimited { retry_after: i64 },
 }
 
 /// What the merchant hears about each recipient.
@@ -92,9 +111,9 @@ impl Transport<'_> {
 }
 
 /// What a send may ask of the store.
-pub trait SendStore: Read + Commit {}
+pub trait SendStore: Read + Commit + Throttle {}
 
-impl<T: Read + Commit + ?Sized> SendStore for T {}
+impl<T: Read + Commit + Throttle + ?Sized> SendStore for T {}
 
 pub struct Sender<'a, S: SendStore + ?Sized> {
     pub store: &'a S,
@@ -166,12 +185,14 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
     }
 
     /// `POST /links/{id}/email` and `/sms`: the merchant's link, its recipients (or its
-    /// customer), one message each. The answer is the route's whole response body.
+    /// customer), one message each. The answer is the route's whole response body. The
+    /// merchant's requests a minute (`per_minute`) are counted beside the first read.
     pub async fn send_link(
         &self,
         merchant: &MerchantId,
         link_id: &str,
         named: Option<Vec<Recipient>>,
+        per_minute: u32,
         now: Timestamp,
     ) -> Result<SentLink, SendLinkError> {
         let named = named.map(recipients::distinct);
@@ -182,7 +203,13 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         wanted.reminders = wanted.windows.clone();
         wanted.suppressions = named.iter().flatten().map(|r| (merchant.clone(), r.window_key())).collect();
         wanted.endpoints = Some(merchant.clone());
-        let found = self.store.read(&wanted).await?;
+        let (limit, key) = (crate::domain::Limit::per_minute(per_minute), crate::domain::merchant_limit_key(merchant));
+        let (spent, found) = futures_util::join!(self.store.spend(&key, limit, now), self.store.read(&wanted));
+        if let crate::domain::Spent::Limited { retry_after } = spent? {
+            crate::metrics::throttled("merchant");
+            return Err(SendLinkError::RateLimited { retry_after });
+        }
+        let found = found?;
         let link = retained(found.link, now)
             .filter(|l| &l.merchant_id == merchant && l.status != LinkStatus::Deleted)
             .ok_or(SendLinkError::NotFound)?;
@@ -222,57 +249,60 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         // Reminders ask an order's customer to pay; a product link has no one order to chase.
         let policy = reminder_policy(link.reminders.as_ref(), settings.reminders.as_ref())
             .filter(|_| link.kind == crate::domain::LinkKind::Order);
-        let mut results = Vec::with_capacity(recipients.len());
-        let mut finished = Vec::new();
+        // Suppressed recipients are recorded as such; the others are claimed together (one
+        // transaction per hundred items), then sent side by side.
         let mut suppressed = Vec::new();
-        let mut failure = None;
-        for recipient in recipients {
+        let mut to_claim = Vec::new();
+        for (index, recipient) in recipients.iter().enumerate() {
             let key = recipient.window_key();
             if suppressions.iter().any(|s| s.key == key) {
-                let delivery = self.suppressed(link, recipient, now);
-                results.push(DeliveryResult {
-                    url: self.urls.pay_url(link),
-                    ..self.result(link, &delivery, "suppressed", None)
-                });
-                suppressed.push(Write::Delivery(Versioned::new(delivery)));
-                continue;
+                suppressed.push((index, self.suppressed(link, recipient, now)));
+            } else {
+                to_claim.push((index, recipient, windows.iter().find(|w| w.key == key).cloned()));
             }
-            let window = windows.iter().find(|w| w.key == key).cloned();
-            let claimed = match self.claim(link, recipient, window, now).await {
-                Ok(Ok(claimed)) => claimed,
-                Ok(Err(existing)) => {
-                    results.push(self.result(link, &existing, "deduplicated", None));
-                    continue;
-                }
-                Err(err) => {
-                    failure = Some(err);
-                    break;
-                }
-            };
-            let (mut sent, result) = self.deliver_one(link, settings, recipient, claimed).await;
+        }
+        let recorded: Vec<Write> = suppressed.iter().map(|(_, d)| Write::Delivery(Versioned::new(d.clone()))).collect();
+        let (claims, unclaimed) = self.claim_all(link, &to_claim, recorded, now).await;
+        let mut results: Vec<Option<DeliveryResult>> = vec![None; recipients.len()];
+        for (index, delivery) in &suppressed {
+            let result = self.result(link, delivery, "suppressed", None);
+            results[*index] = Some(DeliveryResult { url: self.urls.pay_url(link), ..result });
+        }
+        let mut claimed = Vec::new();
+        for ((index, recipient, _), claim) in to_claim.iter().zip(claims) {
+            match claim {
+                Ok(claim) => claimed.push((*index, *recipient, claim)),
+                Err(existing) => results[*index] = Some(self.result(link, &existing, "deduplicated", None)),
+            }
+        }
+        let sends = claimed.into_iter().enumerate().map(|(nth, (index, recipient, claim))| async move {
+            // Within the provider's rate: each second's worth at once, the next a second later.
+            let wave = nth as u64 / MESSAGES_PER_SECOND;
+            if wave > 0 {
+                tokio::time::sleep(std::time::Duration::from_secs(wave)).await;
+            }
+            (index, recipient, self.deliver_one(link, settings, recipient, claim).await)
+        });
+        let mut finished = Vec::new();
+        let mut failure = unclaimed;
+        for (index, recipient, (mut sent, result)) in futures_util::future::join_all(sends).await {
+            let key = recipient.window_key();
             let first_delivery = !reminders.iter().any(|r| r.key == key);
             if sent.keep && sent.delivery.status == DeliveryStatus::Sent && first_delivery {
                 sent.starts = policy.and_then(|p| {
                     ReminderSchedule::start(link.id.clone(), link.merchant_id.clone(), recipient, p, now, link.purge_at)
                 });
             }
-            let keep = sent.keep;
             finished.push(sent);
             match result {
-                Ok(result) => results.push(result),
+                Ok(result) => results[index] = Some(result),
                 Err(err) => failure = Some(err),
             }
-            if !keep {
-                break;
-            }
-        }
-        if !suppressed.is_empty() {
-            self.store.commit(suppressed).await?;
         }
         self.finish(finished, &endpoints, now).await?;
         match failure {
             Some(err) => Err(err),
-            None => Ok(results),
+            None => Ok(results.into_iter().flatten().collect()),
         }
     }
 
@@ -282,29 +312,68 @@ impl<S: SendStore + ?Sized> Sender<'_, S> {
         Delivery { status: DeliveryStatus::Suppressed, error: Some("suppressed".into()), ..delivery.value }
     }
 
-    /// Claims the recipient's window with a new pending delivery, or returns the delivery that
-    /// holds it.
-    async fn claim(
+    /// Claims each recipient's window with a new pending delivery, or finds the delivery that
+    /// holds it: in one transaction per hundred items (`recorded`, the suppressed recipients'
+    /// deliveries, go in the first). A transaction lost to another send re-reads its recipients'
+    /// windows and claims again those still free.
+    async fn claim_all(
         &self,
         link: &Link,
-        recipient: &Recipient,
-        mut window: Option<Versioned<SendWindow>>,
+        to_claim: &[(usize, &Recipient, Option<Versioned<SendWindow>>)],
+        mut recorded: Vec<Write>,
         now: Timestamp,
-    ) -> Result<Result<(Versioned<SendWindow>, Versioned<Delivery>), Delivery>, SendLinkError> {
-        let key = recipient.window_key();
-        let cutoff = now.plus_seconds(-self.resend_window_seconds);
-        for _ in attempts() {
-            if let Some(held) = window.as_ref().filter(|w| w.holds(now, cutoff)) {
-                return Ok(Err(held.delivery.clone()));
+    ) -> (Vec<Claim>, Option<SendLinkError>) {
+        let mut claims = Vec::with_capacity(to_claim.len());
+        let per_commit =
+            (TRANSACTION_ITEMS - recorded.len().min(TRANSACTION_ITEMS - ITEMS_PER_CLAIM)) / ITEMS_PER_CLAIM;
+        let mut chunks = to_claim.chunks(per_commit.max(1)).peekable();
+        if chunks.peek().is_none() && !recorded.is_empty() {
+            return (claims, self.store.commit(recorded).await.err().map(Into::into));
+        }
+        for chunk in chunks {
+            match self.claim_chunk(link, chunk, std::mem::take(&mut recorded), now).await {
+                Ok(claimed) => claims.extend(claimed),
+                // The recipients claimed so far are still sent and recorded; the caller's retry
+                // finds them sent and claims the rest.
+                Err(err) => return (claims, Some(err)),
             }
-            let (claim, delivery, writes) = self.new_claim(link, recipient, &window, now, DeliveryKind::Send, None);
+        }
+        (claims, None)
+    }
+
+    async fn claim_chunk(
+        &self,
+        link: &Link,
+        chunk: &[(usize, &Recipient, Option<Versioned<SendWindow>>)],
+        recorded: Vec<Write>,
+        now: Timestamp,
+    ) -> Result<Vec<Claim>, SendLinkError> {
+        let cutoff = now.plus_seconds(-self.resend_window_seconds);
+        let mut windows: Vec<Option<Versioned<SendWindow>>> = chunk.iter().map(|(_, _, w)| w.clone()).collect();
+        for _ in attempts() {
+            let mut claims = Vec::with_capacity(chunk.len());
+            let mut writes = recorded.clone();
+            for ((_, recipient, _), window) in chunk.iter().zip(&windows) {
+                if let Some(held) = window.as_ref().filter(|w| w.holds(now, cutoff)) {
+                    claims.push(Err(held.delivery.clone()));
+                    continue;
+                }
+                let (claim, delivery, claiming) =
+                    self.new_claim(link, recipient, window, now, DeliveryKind::Send, None);
+                writes.extend(claiming);
+                claims.push(Ok((claim.committed(), delivery.committed())));
+            }
+            if writes.is_empty() {
+                return Ok(claims);
+            }
             match self.store.commit(writes).await {
-                Ok(()) => return Ok(Ok((claim.committed(), delivery.committed()))),
+                Ok(()) => return Ok(claims),
                 Err(StoreError::Conflict) => {}
                 Err(err) => return Err(err.into()),
             }
-            let wanted = Wanted { windows: vec![(link.id.clone(), key.clone())], ..Wanted::default() };
-            window = self.store.read(&wanted).await?.windows.pop();
+            let keys = chunk.iter().map(|(_, r, _)| (link.id.clone(), r.window_key())).collect();
+            let found = self.store.read(&Wanted { windows: keys, ..Wanted::default() }).await?.windows;
+            windows = chunk.iter().map(|(_, r, _)| found.iter().find(|w| w.key == r.window_key()).cloned()).collect();
         }
         Err(StoreError::Conflict.into())
     }

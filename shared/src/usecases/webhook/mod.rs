@@ -54,6 +54,8 @@ pub(crate) struct SessionObject {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ChargeObject {
+    #[serde(default)]
+    pub(crate) id: Option<String>,
     pub(crate) amount: i64,
     pub(crate) amount_refunded: i64,
     #[serde(default)]
@@ -97,7 +99,7 @@ pub async fn handle_event<S: WebhookStore + ?Sized>(
         "checkout.session.async_payment_succeeded" => Some(PaymentState::Paid),
         "checkout.session.async_payment_failed" => Some(PaymentState::Failed),
         "checkout.session.expired" => return forget(store, event).await,
-        "charge.refunded" => return refund::record(store, event, &parse(event)?, now).await,
+        "charge.refunded" => return refund::record(store, event, &parse(event)?, now, retention_days).await,
         _ => return Ok(Handled::Ignored),
     };
     let session: SessionObject = parse(event)?;
@@ -113,7 +115,11 @@ fn parse<T: serde::de::DeserializeOwned>(event: &Event) -> Result<T, WebhookErro
 }
 
 fn link_of(session: &SessionObject) -> Option<LinkId> {
-    session.metadata.get("link_id").or(session.client_reference_id.as_ref()).and_then(|id| LinkId::parse(id))
+    session
+        .metadata
+        .get(crate::metadata::LINK_ID)
+        .or(session.client_reference_id.as_ref())
+        .and_then(|id| LinkId::parse(id))
 }
 
 /// Stripe Connect: an event counts for a link only when it comes from the account the link's

@@ -3,9 +3,10 @@
 
 use super::{Event, Handled, SessionObject, WebhookError, WebhookStore, from_links_account, link_of};
 use crate::domain::{
-    Amount, Currency, IntentRecord, Link, Order, Payment, PaymentKey, PaymentSource, PaymentState, SessionId,
-    Timestamp, Versioned,
+    Amount, Charged, Credit, Currency, IntentRecord, Link, Order, Payment, PaymentKey, PaymentSource, PaymentState,
+    SessionId, Timestamp, Versioned,
 };
+use crate::metadata;
 use crate::ports::{Found, StoreError, Wanted, Write};
 use crate::usecases::attempts;
 
@@ -35,7 +36,7 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
             tracing::warn!(event = %event.id, "payment for a link this system does not hold; ignored");
             return Ok(Handled::Ignored);
         };
-        if session.metadata.get("merchant_id").is_some_and(|m| m != link.merchant_id.as_str()) {
+        if session.metadata.get(metadata::MERCHANT_ID).is_some_and(|m| m != link.merchant_id.as_str()) {
             tracing::warn!(event = %event.id, "session names another merchant than its link; ignored");
             return Ok(Handled::Ignored);
         }
@@ -82,7 +83,7 @@ fn delivery_of(
     link: &Link,
     last_checkout: Option<&crate::domain::DeliveryId>,
 ) -> Option<crate::domain::DeliveryId> {
-    let named = session.metadata.get("delivery_id").and_then(|d| crate::domain::DeliveryId::parse(d));
+    let named = session.metadata.get(metadata::DELIVERY_ID).and_then(|d| crate::domain::DeliveryId::parse(d));
     named.or_else(|| last_checkout.filter(|_| link.kind == crate::domain::LinkKind::Order).cloned())
 }
 
@@ -115,17 +116,21 @@ fn payment_of(
         refunded: 0,
         purge_at: None,
         delivery_id: None,
-        part_amount: session
-            .metadata
-            .get("part_amount")
-            .and_then(|p| p.parse().ok())
-            .and_then(|p| Amount::parse(p).ok()),
-        tip_amount: session.metadata.get("tip_amount").and_then(|t| t.parse().ok()).and_then(|t| Amount::parse(t).ok()),
+        part_amount: stated(session, metadata::PART_AMOUNT),
+        // What the session was made for on the order; a part's own amount for sessions made
+        // before sessions stated it.
+        made_for: stated(session, metadata::AMOUNT).or_else(|| stated(session, metadata::PART_AMOUNT)),
+        tip_amount: stated(session, metadata::TIP_AMOUNT),
     }
 }
 
-/// What the payment changes: itself, its link, its order (and through the order every other link
-/// of it), and its PaymentIntent's record, with a refund that came first applied.
+/// An amount the session's metadata states (we made the session, so it is ours to read).
+fn stated(session: &SessionObject, key: &str) -> Option<Amount> {
+    session.metadata.get(key).and_then(|v| v.parse().ok()).and_then(|v| Amount::parse(v).ok())
+}
+
+/// What the payment changes: itself, its link, its order's ledger (and through the order every
+/// other link of it), and its PaymentIntent's record, with a refund that came first applied.
 #[allow(clippy::too_many_arguments)]
 fn decide(
     found: Found,
@@ -143,16 +148,14 @@ fn decide(
     let stored = found.payment;
     payment.refunded = stored.as_ref().map_or(0, |p| p.refunded);
     let mut writes = Vec::new();
-    let mut early_refund_fully = None;
     if let Some(intent) = payment.payment_intent.clone() {
         let mut record = found.intent.unwrap_or_else(|| {
             Versioned::new(IntentRecord { intent, payment: None, early_refund: None, account: None, purge_at: None })
         });
-        if let Some((refunded, charge_amount)) = record.early_refund.take()
+        if let Some((refunded, _)) = record.early_refund.take()
             && record.account == event.account
         {
             payment.raise_refunded(refunded);
-            early_refund_fully = Some(payment.is_fully_refunded_by(refunded, charge_amount));
         }
         record.payment = Some(PaymentKey::of(&payment));
         record.account = event.account.clone();
@@ -164,34 +167,69 @@ fn decide(
         link.take_payment(&payment, true, retention_days);
         return finish(writes, link, endpoints, payment, stored, now);
     };
-    let due_before = order.amount_due();
-    let moved = order.after_payment(&payment, retention_days);
-    let refunded = early_refund_fully.is_some_and(|fully| order.after_refund(fully, now));
+    let before = order.value.clone();
+    let credit = match payment.state {
+        PaymentState::Processing => {
+            order.debit_started(&payment.session_id, now, retention_days);
+            Credit::default()
+        }
+        PaymentState::Failed => {
+            order.debit_failed(&payment.session_id, now, retention_days);
+            Credit::default()
+        }
+        PaymentState::Paid => {
+            let credit = order.take_charge(&charged(&payment, now), retention_days);
+            // A refund that came before its payment is applied to what the payment was credited.
+            if payment.refunded > 0 {
+                order.take_refund(&payment.session_id, payment.refunded, None, now, retention_days);
+            }
+            credit
+        }
+    };
+    if credit.overpaid > 0 {
+        // More than was due when it landed (parts racing for the balance, a session made for an
+        // older amount, an order paid or rejected meanwhile): kept, for a person to give back.
+        tracing::warn!(event = %event.id, link = %link.id, "a payment charged more than its order had due; recorded and flagged");
+        payment.flag.get_or_insert_with(|| "overpaid".to_string());
+    }
     link.take_payment(&payment, order.payment_status.is_settled(), retention_days);
     link.follow_order(order.payment_status, now, retention_days);
-    link.order_paid = order.amount_paid;
+    link.order_paid = order.covered();
     link.order_amount = Some(order.amount);
-    if payment.state == PaymentState::Paid && payment.flag.is_none() && payment.credited(due_before) > due_before {
-        // Two parts raced for the last of the balance: the money is kept, for a person to refund.
-        tracing::warn!(event = %event.id, link = %link.id, "a part paid more than was due; recorded and flagged");
-        payment.flag = Some("overpaid".to_string());
-    }
-    if moved || refunded {
-        let ended = order.payment_status.is_settled() || order.payment_status.ends_links();
-        for sibling in order.link_ids.iter().filter(|id| **id != link.id) {
-            writes.push(Write::LinkFollowsOrder {
-                link: sibling.clone(),
-                status: order.payment_status,
-                amount_paid: order.amount_paid,
-                order_amount: order.amount,
-                purge_at: ended.then(|| now.plus_days(retention_days)),
-            });
+    if order.value != before {
+        let status_moved = order.payment_status != before.payment_status;
+        let balance_moved = order.covered() != before.covered();
+        if status_moved || balance_moved {
+            for sibling in order.link_ids.iter().filter(|id| **id != link.id) {
+                writes.push(Write::link_follows(&order, sibling, now, retention_days));
+            }
+            // A part on a partly paid order tells too: its balance changed.
+            let told = crate::usecases::events::of_order(endpoints, &order, PaymentSource::Stripe, now);
+            writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
         }
-        writes
-            .extend(crate::usecases::events::of_order(endpoints, &order, now).map(|e| Write::Event(Versioned::new(e))));
+        if credit.overpaid > 0 {
+            let intent = payment.payment_intent.as_deref();
+            let told = crate::usecases::events::order_overpaid(endpoints, &order, intent, credit.overpaid, now);
+            writes.push(Write::Event(Versioned::new(told)));
+        }
         writes.push(Write::Order(order));
     }
     finish(writes, link, endpoints, payment, stored, now)
+}
+
+/// What the payment charged, as the order's ledger takes it.
+fn charged(payment: &Payment, now: Timestamp) -> Charged {
+    Charged {
+        session_id: payment.session_id.clone(),
+        link_id: payment.link_id.clone(),
+        payment_intent: payment.payment_intent.clone(),
+        currency: payment.currency,
+        amount: payment.amount.minor(),
+        made_for: payment.made_for.map(Amount::minor),
+        tip: payment.tip_amount.map_or(0, Amount::minor),
+        flag: payment.flag.clone(),
+        at: now,
+    }
 }
 
 /// The payment, its link, the funnel's last step and the payment's event.

@@ -3,7 +3,7 @@
 //! applied when the payment lands.
 
 use super::{ChargeObject, Event, Handled, WebhookError, WebhookStore, from_links_account};
-use crate::domain::{IntentRecord, PaymentKey, Timestamp, Versioned};
+use crate::domain::{IntentRecord, Order, PaymentKey, PaymentSource, Timestamp, Versioned};
 use crate::ports::{StoreError, Wanted, Write};
 use crate::usecases::attempts;
 
@@ -12,13 +12,14 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
     event: &Event,
     charge: &ChargeObject,
     now: Timestamp,
+    retention_days: i64,
 ) -> Result<Handled, WebhookError> {
     let Some(intent) = charge.payment_intent.clone() else { return Ok(Handled::Ignored) };
     for _ in attempts() {
         let wanted = Wanted { intent: Some(intent.clone()), ..Wanted::default() };
         let record = store.read(&wanted).await?.intent;
         let (written, handled) = match record.as_ref().and_then(|r| r.payment.clone()) {
-            Some(key) => match refund_payment(store, event, charge, &key, now).await? {
+            Some(key) => match refund_payment(store, event, charge, &key, now, retention_days).await? {
                 Some(writes) => (store.commit(writes).await, Handled::Recorded),
                 None => return Ok(Handled::Duplicate),
             },
@@ -37,13 +38,16 @@ pub(super) async fn record<S: WebhookStore + ?Sized>(
 }
 
 /// The refund's writes for a known payment, or `None` when it changes nothing (a repeat, or an
-/// event from another account than the payment's link).
+/// event from another account than the payment's link). Its order's ledger takes what came back
+/// of that session's entries; the order's links follow its balance (a part given back before the
+/// order was paid is owed again).
 async fn refund_payment<S: WebhookStore + ?Sized>(
     store: &S,
     event: &Event,
     charge: &ChargeObject,
     key: &PaymentKey,
     now: Timestamp,
+    retention_days: i64,
 ) -> Result<Option<Vec<Write>>, StoreError> {
     let wanted = Wanted {
         link: Some(key.link_id.clone()),
@@ -54,33 +58,32 @@ async fn refund_payment<S: WebhookStore + ?Sized>(
     };
     let found = store.read(&wanted).await?;
     let (Some(link), Some(mut payment)) = (found.link, found.payment) else { return Ok(None) };
-    let before = payment.refunded;
+    let known = payment.refunded;
     if !from_links_account(event, &link) || !payment.raise_refunded(charge.amount_refunded) {
         return Ok(None);
     }
-    let fully = payment.is_fully_refunded_by(charge.amount_refunded, charge.amount);
-    // A flagged payment (a second one for a settled order, one after a void) being given back
-    // says nothing about the order's own payment.
-    let counts_for_order = payment.flag.is_none();
-    let (part, refunded) = (payment.part_amount, payment.refunded);
+    let (session, refunded) = (payment.session_id.clone(), payment.refunded);
+    // A payment made before the ledger: what came back since its last event comes out of the
+    // order's opening payment, unless it was flagged (never counted for the order then).
+    let before_ledger = |order: &Order| !order.holds_session(&session);
+    let flagged = payment.flag.is_some();
     let mut writes = vec![Write::Payment(payment)];
-    if let Some(mut order) = found.order
-        && counts_for_order
-    {
-        let status_before = order.payment_status;
-        let moved = match part {
-            None => order.after_refund(fully, now),
-            // A part is given back before its tip: what it paid of the order comes back first.
-            Some(part) => {
-                let credited = part.minor().min(refunded) - part.minor().min(before);
-                order.after_part_refund(credited, refunded - before, now)
-            }
+    if let Some(mut order) = found.order {
+        let before = order.value.clone();
+        let charge_id = charge.id.as_deref();
+        let taken = match before_ledger(&order) {
+            false => order.take_refund(&session, refunded, charge_id, now, retention_days),
+            true if flagged => false,
+            true => order.take_legacy_refund(&session, refunded - known, charge_id, now, retention_days),
         };
-        if moved {
-            if order.payment_status != status_before {
+        if taken {
+            if order.payment_status != before.payment_status {
                 let endpoints = found.endpoints.map(|e| e.value.endpoints).unwrap_or_default();
-                let told = crate::usecases::events::of_order(&endpoints, &order, now);
+                let told = crate::usecases::events::of_order(&endpoints, &order, PaymentSource::Stripe, now);
                 writes.extend(told.map(|e| Write::Event(Versioned::new(e))));
+            }
+            if order.payment_status != before.payment_status || order.covered() != before.covered() {
+                writes.extend(order.link_ids.iter().map(|id| Write::link_follows(&order, id, now, retention_days)));
             }
             writes.push(Write::Order(order));
         }
