@@ -111,13 +111,31 @@ if [ -z "$token" ] || [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorizat
   echo "schemathesis: the local server gave no merchant token that GET /links accepts; see target/local-server.log" >&2
   exit 1
 fi
+# Test data first (infra/schemathesis_seed.py): links, orders, an endpoint, an event and a session
+# whose ids infra/schemathesis.toml hands the id routes, so they reach their logic, not a 404; the
+# config fails the run on an operation that only ever answered 404 or 401.
+eval "$("$venv/bin/python" infra/schemathesis_seed.py "http://127.0.0.1:$st_port" "$token")"
+
+echo "== a client generated from openapi.yaml: a merchant's journey through it"
+# openapi-python-client drops what it cannot model and says so; a dropped schema fails the run.
+rm -rf target/generated-client
+"$venv/bin/openapi-python-client" generate --path openapi.yaml --meta none \
+  --output-path target/generated-client/paylinks_client > target/generated-client.log 2>&1
+if grep -q "Unable to process schema\|Endpoint will not be generated" target/generated-client.log; then
+  cat target/generated-client.log >&2
+  echo "openapi-python-client could not model part of openapi.yaml (above)" >&2
+  exit 1
+fi
+"$venv/bin/python" tests/client/journey.py target/generated-client "http://127.0.0.1:$st_port" "$token"
+
+echo "== schemathesis"
 # infra/schemathesis_hooks.py swaps half of the drawn POST /links bodies for valid ones, so the
 # stateful phase has ids to follow openapi.yaml's links with; a run that followed none fails.
 # One worker: CPython 3.11's AST validator keeps its recursion depth per interpreter, and
 # Hypothesis parsing lambdas on two threads at once failed a run with "AST constructor recursion
 # depth mismatch": a CPython 3.11 bug, the tool's flake, not the API's.
 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=infra \
-  "$venv/bin/st" run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
+  "$venv/bin/st" --config-file infra/schemathesis.toml run openapi.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 1 \
   | tee target/schemathesis.log
 if grep -Eq "API Links: +0 covered" target/schemathesis.log; then

@@ -149,3 +149,16 @@ fn the_stripe_pace_is_a_parameter_wired_to_the_customers_function() {
     let wired = format!("{:?}", variables["STRIPE_SESSIONS_PER_SECOND"]);
     assert!(wired.contains("StripeSessionsPerSecond"), "redeem-link's STRIPE_SESSIONS_PER_SECOND: {wired}");
 }
+
+#[test]
+fn the_openapi_currencies_are_the_ones_the_api_accepts() {
+    let spec = openapi();
+    let listed: BTreeSet<String> = spec["components"]["schemas"]["Currency"]["enum"]
+        .as_sequence()
+        .expect("Currency is an enum")
+        .iter()
+        .map(|c| c.as_str().expect("a code").to_string())
+        .collect();
+    let accepted: BTreeSet<String> = paylinks::domain::Currency::all().map(|c| c.code().to_string()).collect();
+    assert_eq!(listed, accepted, "openapi.yaml's Currency enum and the domain's list");
+}

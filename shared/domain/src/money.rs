@@ -102,6 +102,11 @@ impl<'de> Deserialize<'de> for Currency {
 }
 
 impl Currency {
+    /// Every currency Stripe Checkout accepts (`openapi.yaml`'s `Currency` enum lists the same).
+    pub fn all() -> impl Iterator<Item = Currency> {
+        CURRENCIES.iter().map(|c| Self(c))
+    }
+
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
         let lower = text.to_ascii_lowercase();
         CURRENCIES

@@ -1,0 +1,116 @@
+"""Test data for schemathesis (run by infra/test.sh before it): makes, on the local server, what
+the id routes need to reach their logic instead of answering 404 — links of both kinds, orders,
+a webhook endpoint, an event, a Checkout Session — and prints them as `export NAME=value` lines
+that infra/schemathesis.toml reads (`${NAME}`).
+
+Operations that end what they are given (DELETE an endpoint, reject an order, pay a session) get
+an id of their own, so the first of their drawn calls finds it and no other operation loses its
+data to them.
+
+Usage: schemathesis_seed.py BASE_URL MERCHANT_TOKEN
+"""
+
+import json
+import shlex
+import sys
+import urllib.parse
+import urllib.request
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+opener = urllib.request.build_opener(NoRedirect)
+
+
+def call(base, token, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with opener.open(request, timeout=10) as reply:
+        return json.loads(reply.read() or b"null")
+
+
+def order_link(order_id, choices=True):
+    """An order link; with `choices`, the customer chooses a part and a tip on our page first."""
+    body = {
+        "order": {
+            "id": order_id,
+            "currency": "usd",
+            "line_items": [{"name": "Widget", "unit_amount": 1250, "quantity": 2}],
+        },
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+14155550123", "card_payments": True},
+    }
+    if choices:
+        body.update({"partial_payments": {"minimum_amount": 500}, "options": {"allow_tip": True}})
+    return body
+
+
+def token_of(link):
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(link["url"]).query)["payment_link_token"][0]
+
+
+def session_of(base, url):
+    """Opens a link as a customer would; the local server sends them to its stand-in for Checkout."""
+    request = urllib.request.Request(url, method="GET")
+    try:
+        opener.open(request, timeout=10)
+    except urllib.error.HTTPError as redirect:
+        location = redirect.headers.get("Location", "")
+        if "/simulated-checkout/" in location:
+            return location.rsplit("/simulated-checkout/", 1)[1].split("?")[0]
+    raise SystemExit(f"opening {url} gave no Checkout Session")
+
+
+def main():
+    base, token = sys.argv[1].rstrip("/"), sys.argv[2]
+    seeded = {}
+
+    def link(name, body):
+        made = call(base, token, "POST", "/links", body)
+        seeded[f"ST_{name}_LINK"] = made["id"]
+        return made
+
+    # Links the reading and sending routes look at; a product link for /p/{code}.
+    viewed = link("VIEW", order_link("ST-SEED-VIEW"))
+    link("PATCH", order_link("ST-SEED-PATCH"))
+    product = link(
+        "PRODUCT",
+        {"name": "Tote bag", "products": [{"name": "Tote", "unit_amount": 2000, "currency": "usd"}]},
+    )
+    seeded["ST_CODE"] = product["short_url"].rsplit("/p/", 1)[1]
+    # The customer's routes: a token of a link that stays payable, and one whose session is paid.
+    seeded["ST_TOKEN"] = token_of(viewed)
+    paid = link("PAY", order_link("ST-SEED-PAY", choices=False))
+    seeded["ST_PAY_TOKEN"] = token_of(paid)
+    seeded["ST_SESSION"] = session_of(base, paid["url"])
+    # The stand-in Checkout's outcome (POST) ends its session: a session of its own.
+    seeded["ST_OUTCOME_SESSION"] = session_of(base, link("OUTCOME", order_link("ST-SEED-OUTCOME", choices=False))["url"])
+
+    # Orders: one each for mark-paid and reject (both end what they are given), one to read.
+    for name in ("MARK_PAID", "REJECT"):
+        link(name, order_link(f"ST-SEED-{name.replace('_', '-')}"))
+        seeded[f"ST_{name}_ORDER"] = f"ST-SEED-{name.replace('_', '-')}"
+    seeded["ST_ORDER"] = "ST-SEED-VIEW"
+
+    # Webhook endpoints (one for DELETE) and an event to redeliver: an endpoint hears an order paid.
+    for name in ("ENDPOINT", "DELETE_ENDPOINT"):
+        endpoint = call(base, token, "POST", "/webhook-endpoints", {"url": "http://127.0.0.1:9/st-seed", "events": ["order.paid"]})
+        seeded[f"ST_{name}"] = endpoint["id"]
+    link("EVENT", order_link("ST-SEED-EVENT"))
+    call(base, token, "POST", "/orders/ST-SEED-EVENT/mark-paid")
+    events = call(base, token, "GET", "/events")["data"]
+    if not events:
+        raise SystemExit("no event after an order was marked paid with an endpoint listening")
+    seeded["ST_EVENT"] = events[0]["id"]
+
+    for name, value in seeded.items():
+        print(f"export {name}={shlex.quote(value)}")
+
+
+if __name__ == "__main__":
+    main()
