@@ -7,7 +7,12 @@ Operations that end what they are given (DELETE an endpoint, reject an order, pa
 an id of their own, so the first of their drawn calls finds it and no other operation loses its
 data to them.
 
-Usage: schemathesis_seed.py BASE_URL MERCHANT_TOKEN
+Schemathesis's coverage and examples phases build their cases from the schema alone (the config's
+body parameters and the hooks reach the fuzzing and stateful phases only), so it also writes a copy
+of openapi.yaml whose examples name the seeded data where a body carries it: the customer's forms
+get the seeded link's token, a webhook endpoint a URL on loopback that the local server allows.
+
+Usage: schemathesis_seed.py BASE_URL MERCHANT_TOKEN SPEC_COPY
 """
 
 import json
@@ -15,6 +20,8 @@ import shlex
 import sys
 import urllib.parse
 import urllib.request
+
+import yaml
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -108,8 +115,33 @@ def main():
         raise SystemExit("no event after an order was marked paid with an endpoint listening")
     seeded["ST_EVENT"] = events[0]["id"]
 
+    write_spec_copy(sys.argv[3], seeded)
     for name, value in seeded.items():
         print(f"export {name}={shlex.quote(value)}")
+
+
+def write_spec_copy(path, seeded):
+    with open("openapi.yaml", encoding="utf-8") as source:
+        spec = yaml.safe_load(source)
+    paths = spec["paths"]
+    for form in ("/pay", "/pay/renewal-request"):
+        body = paths[form]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+        body["properties"]["payment_link_token"]["examples"] = [seeded["ST_TOKEN"]]
+    # The coverage phase sends one Idempotency-Key value with every body it draws, which the API
+    # rightly refuses as a key reused for a different request: the header is left out of the copy
+    # (tests/tests/*.rs and the client journey cover idempotent retries).
+    for route in ("/links", "/text-to-pay"):
+        operation = paths[route]["post"]
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p.get("name") != "Idempotency-Key"]
+    # The coverage phase puts the settings as the schema allows, hooks unseen: payments turned off
+    # would make every later create a 409. The fuzzer's merchant keeps payments on (the Rust tests
+    # cover a merchant without them).
+    settings = spec["components"]["schemas"]["Settings"]["properties"]
+    settings["payments_enabled"] = {"type": "boolean", "const": True}
+    endpoint = paths["/webhook-endpoints"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    endpoint["properties"]["url"]["examples"] = ["http://127.0.0.1:9/st-example"]
+    with open(path, "w", encoding="utf-8") as copy:
+        yaml.safe_dump(spec, copy, sort_keys=False, allow_unicode=True)
 
 
 if __name__ == "__main__":

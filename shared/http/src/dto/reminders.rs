@@ -30,11 +30,38 @@ pub struct QuietHoursBody {
 }
 
 /// On a link: a policy of its own, or `false` for none whatever the merchant's settings say.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// Read by what the value is (a boolean or an object), not as an untagged enum: a policy with one
+/// wrong field is refused naming that field (`reminders.time_zone`), not as "data did not match
+/// any variant".
+#[derive(Debug)]
 pub enum LinkRemindersBody {
     Flag(bool),
     Policy(Object<ReminderPolicyBody>),
+}
+
+impl<'de> Deserialize<'de> for LinkRemindersBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LinkRemindersVisitor)
+    }
+}
+
+struct LinkRemindersVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LinkRemindersVisitor {
+    type Value = LinkRemindersBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a reminder policy, or false for none")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, flag: bool) -> Result<Self::Value, E> {
+        Ok(LinkRemindersBody::Flag(flag))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        ReminderPolicyBody::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(|policy| LinkRemindersBody::Policy(Object(policy)))
+    }
 }
 
 pub(super) fn link_reminders(body: LinkRemindersBody, path: &str) -> Result<LinkReminders, ValidationError> {
@@ -117,6 +144,20 @@ mod tests {
             panic!("a policy")
         };
         assert_eq!(p.time_zone.as_str(), "UTC", "the time zone defaults to UTC");
+    }
+
+    #[test]
+    fn a_wrong_value_inside_a_policy_names_its_field_and_a_wrong_kind_says_what_is_asked() {
+        let err = read(r#"{"reminders": {"after_days": [1], "channels": ["sms"], "time_zone": 0}}"#).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.message.as_str()),
+            ("reminders.time_zone", "reminders.time_zone must be a string")
+        );
+        let err = read(r#"{"reminders": 5}"#).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.message.as_str()),
+            ("reminders", "reminders must be a reminder policy, or false for none")
+        );
     }
 
     #[test]
