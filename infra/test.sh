@@ -95,8 +95,10 @@ echo "== schemathesis against the local server (embedded defaults)"
 cargo build --locked -p local-server
 st_port=$(free_port)
 # The fuzzer is one merchant calling far faster than a dashboard: lift its per-merchant limit.
+# Its Stripe webhook secret is named so infra/schemathesis_hooks.py can sign the events it draws.
+export ST_WEBHOOK_SECRET="whsec_schemathesis$(date +%s%N)"
 PORT="$st_port" MERCHANT_AUTH_SECRET="schemathesis-$(date +%s%N)-merchant-auth-secret" OUTBOX_DIR=target/st-outbox \
-  MERCHANT_REQUESTS_PER_MINUTE=1000000 \
+  MERCHANT_REQUESTS_PER_MINUTE=1000000 STRIPE_WEBHOOK_SECRET="$ST_WEBHOOK_SECRET" \
   target/debug/local-server > target/local-server.log 2>&1 &
 started="$started $!"
 for _ in $(seq 1 120); do
