@@ -13,7 +13,8 @@ import hmac
 import itertools
 import json
 import os
-import time
+import urllib.request
+from datetime import datetime
 
 import schemathesis
 
@@ -42,9 +43,13 @@ def map_body(ctx, body):
 def map_body(ctx, body):  # noqa: F811
     """A drawn settings body may turn the dev merchant's payments off, after which no link can be
     made and the stateful phase that follows has no id to follow (it happened once the schema grew).
-    Payments stay on; every other field is drawn as the schema says."""
+    Payments stay on, and shop.example.com (the schema's example redirect host) stays allowed;
+    every other field is drawn as the schema says."""
     if isinstance(body, dict):
         body["payments_enabled"] = True
+        hosts = body.get("allowed_redirect_hosts")
+        if isinstance(hosts, list) and "shop.example.com" not in hosts:
+            body["allowed_redirect_hosts"] = ["shop.example.com", *hosts][:50]
     return body
 
 
@@ -78,10 +83,18 @@ def before_call(ctx, case, **kwargs):
     """Stripe signs each event over its exact bytes (`Stripe-Signature: t=…,v1=…`), which no schema
     can say: an event drawn for POST /stripe/webhook is signed here, in every phase, with the
     secret the test command gave the local server, over the bytes the transport will send (the
-    standard library's `json.dumps`, as requests writes a `json=` body)."""
+    standard library's `json.dumps`, as requests writes a `json=` body), at the server's time
+    (the run moves the local server's clock through POST /local/clock)."""
     if ctx.operation is None or ctx.operation.path != "/stripe/webhook" or not isinstance(case.body, dict):
         return
-    stamp = int(time.time())
+    stamp = server_time()
     signed = f"{stamp}.{json.dumps(case.body)}".encode()
     signature = hmac.new(os.environ["ST_WEBHOOK_SECRET"].encode(), signed, hashlib.sha256).hexdigest()
     case.headers = {**(case.headers or {}), "Stripe-Signature": f"t={stamp},v1={signature}"}
+
+
+def server_time():
+    """The local server's clock (GET /local/clock), as a Unix time."""
+    with urllib.request.urlopen(os.environ["ST_BASE_URL"] + "/local/clock", timeout=5) as reply:
+        now = json.load(reply)["now"]
+    return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp())

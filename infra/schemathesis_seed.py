@@ -76,6 +76,8 @@ def session_of(base, url):
 def main():
     base, token = sys.argv[1].rstrip("/"), sys.argv[2]
     seeded = {}
+    # The host the schema's example redirect URLs name (success_url, landing_page_url).
+    call(base, token, "PUT", "/settings", {"allowed_redirect_hosts": ["shop.example.com"]})
 
     def link(name, body):
         made = call(base, token, "POST", "/links", body)
@@ -85,6 +87,7 @@ def main():
     # Links the reading and sending routes look at; a product link for /p/{code}.
     viewed = link("VIEW", order_link("ST-SEED-VIEW"))
     link("PATCH", order_link("ST-SEED-PATCH"))
+    link("DELETE", order_link("ST-SEED-DELETE"))
     product = link(
         "PRODUCT",
         {"name": "Tote bag", "products": [{"name": "Tote", "unit_amount": 2000, "currency": "usd"}]},
@@ -138,6 +141,13 @@ def write_spec_copy(path, seeded):
     # cover a merchant without them).
     settings = spec["components"]["schemas"]["Settings"]["properties"]
     settings["payments_enabled"] = {"type": "boolean", "const": True}
+    # Redirect URLs are checked against the merchant's hosts: the schema's examples name
+    # shop.example.com, which the seed allowed and every drawn settings body keeps.
+    settings["allowed_redirect_hosts"]["contains"] = {"const": "shop.example.com"}
+    # Moving the local clock by years ends every seeded link's life (the store forgets what is past
+    # its TTL), so the phases after would meet 404s: the fuzzer moves it by a minute at most.
+    clock = paths["/local/clock"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    clock["properties"]["advance_seconds"]["maximum"] = 60
     endpoint = paths["/webhook-endpoints"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     endpoint["properties"]["url"]["examples"] = ["http://127.0.0.1:9/st-example"]
     with open(path, "w", encoding="utf-8") as copy:

@@ -33,6 +33,14 @@ def main():
     )
     from paylinks_client.models import (
         CreatedLink,
+        CreateOrderLinkRequest,
+        CreateOrderLinkRequestOrder,
+        CreateProductLinkRequest,
+        Currency,
+        Customer,
+        LineItem,
+        Options,
+        Product,
         CreateWebhookEndpointBody,
         EventType,
         LinkDetail,
@@ -76,14 +84,18 @@ def main():
 
     # Both kinds of link.
     order_id = f"JOURNEY-{run}"
-    order_body = {
-        "order": {"id": order_id, "currency": "usd", "line_items": [{"name": "Widget", "unit_amount": 1250, "quantity": 2}]},
-        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+14155550123"},
-        "options": {"success_url": "https://shop.example.com/thanks"},
-    }
+    order_body = CreateOrderLinkRequest(
+        order=CreateOrderLinkRequestOrder(
+            id=order_id, currency=Currency.USD, line_items=[LineItem(name="Widget", unit_amount=1250, quantity=2)]
+        ),
+        customer=Customer(name="Ada Lovelace", email="ada@example.com", phone="+14155550123"),
+        options=Options(success_url="https://shop.example.com/thanks"),
+    )
     order_link = answer(create_link.sync_detailed(client=client, body=order_body), 201, CreatedLink)
     assert order_link.amount == 2500 and order_link.order_id == order_id
-    product_body = {"name": f"Tote {run}", "products": [{"name": "Tote", "unit_amount": 2000, "currency": "usd"}]}
+    product_body = CreateProductLinkRequest(
+        name=f"Tote {run}", products=[Product(name="Tote", unit_amount=2000, currency=Currency.USD)]
+    )
     product_link = answer(create_link.sync_detailed(client=client, body=product_body), 201, CreatedLink)
 
     # Sent by email and by text.

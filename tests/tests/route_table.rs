@@ -162,3 +162,20 @@ fn the_openapi_currencies_are_the_ones_the_api_accepts() {
     let accepted: BTreeSet<String> = paylinks::domain::Currency::all().map(|c| c.code().to_string()).collect();
     assert_eq!(listed, accepted, "openapi.yaml's Currency enum and the domain's list");
 }
+
+#[test]
+fn the_openapi_phone_pattern_allows_only_numbers_the_api_accepts() {
+    let spec = openapi();
+    let pattern = spec["components"]["schemas"]["Phone"]["pattern"].as_str().expect("Phone has a pattern").to_string();
+    assert_eq!(pattern, paylinks::domain::e164_pattern(), "openapi.yaml's Phone pattern, from the phone plan's tables");
+    // Every number the pattern allows (drawn from it), the API takes.
+    let unanchored = pattern.trim_start_matches('^').trim_end_matches('$');
+    let numbers = proptest::string::string_regex(unanchored).expect("a pattern proptest can draw from");
+    let mut runner = proptest::test_runner::TestRunner::default();
+    runner
+        .run(&numbers, |number| {
+            proptest::prop_assert!(paylinks::domain::PhoneE164::parse(&number).is_ok(), "{number} is refused");
+            Ok(())
+        })
+        .expect("the API accepts what openapi.yaml allows");
+}

@@ -15,6 +15,7 @@ mod order;
 mod payment;
 mod payment_choice;
 mod phone_plan;
+pub use phone_plan::e164_pattern;
 mod rate_limit;
 mod reminder_schedule;
 mod reminders;

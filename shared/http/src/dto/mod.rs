@@ -38,13 +38,12 @@ pub fn parse_body<D: DeserializeOwned>(bytes: &[u8]) -> Result<D, ApiError> {
     let text: &[u8] = if text.is_empty() { b"{}" } else { text };
     // Syntax first, over the whole body: a body that is not JSON is a 400 even when a value
     // near its start has the wrong type (the DTO's reader stops at the first error).
-    let read = if let Some(value) = whole_numbers::read_as_integers(text) {
-        serde_path_to_error::deserialize(value.map_err(ApiError::invalid_json)?)
-    } else {
-        serde_json::from_slice::<IgnoredAny>(text).map_err(ApiError::invalid_json)?;
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text))
-    };
-    read.map(|Object(value)| value).map_err(|err| serde_errors::validation_error(&err).into())
+    let rewritten = whole_numbers::as_integers(text);
+    let text = rewritten.as_deref().unwrap_or(text);
+    serde_json::from_slice::<IgnoredAny>(text).map_err(ApiError::invalid_json)?;
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text))
+        .map(|Object(value)| value)
+        .map_err(|err| serde_errors::validation_error(&err).into())
 }
 
 /// The request's body as its DTO `D`.
