@@ -13,6 +13,8 @@ import hmac
 import itertools
 import json
 import os
+import time
+import urllib.error
 import urllib.request
 from datetime import datetime
 
@@ -80,11 +82,24 @@ def map_body(ctx, body):  # noqa: F811
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
-    """Stripe signs each event over its exact bytes (`Stripe-Signature: t=…,v1=…`), which no schema
+    """A simulated Checkout Session takes one outcome (the next is 410, as Stripe's page for a
+    finished session): each outcome drawn is posted to a session of its own, made just before.
+
+    An SNS notification carries its SES event as JSON inside the `Message` string, which a schema
+    cannot describe: a drawn string that is no SES event becomes one (see `ses_event_in_message`).
+
+    Stripe signs each event over its exact bytes (`Stripe-Signature: t=…,v1=…`), which no schema
     can say: an event drawn for POST /stripe/webhook is signed here, in every phase, with the
     secret the test command gave the local server, over the bytes the transport will send (the
     standard library's `json.dumps`, as requests writes a `json=` body), at the server's time
     (the run moves the local server's clock through POST /local/clock)."""
+    if ctx.operation is not None and ctx.operation.path == "/simulated-checkout/{session}":
+        if ctx.operation.method.upper() == "POST":
+            case.path_parameters = {**(case.path_parameters or {}), "session": fresh_session()}
+        return
+    if ctx.operation is not None and ctx.operation.path == "/ses/events":
+        ses_event_in_message(case)
+        return
     if ctx.operation is None or ctx.operation.path != "/stripe/webhook" or not isinstance(case.body, dict):
         return
     stamp = server_time()
@@ -98,3 +113,58 @@ def server_time():
     with urllib.request.urlopen(os.environ["ST_BASE_URL"] + "/local/clock", timeout=5) as reply:
         now = json.load(reply)["now"]
     return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp())
+
+
+_sessions = itertools.count()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fresh_session():
+    """A new order link opened as a customer would: the local server's stand-in session it made."""
+    base, token = os.environ["ST_BASE_URL"], os.environ["ST_MERCHANT_TOKEN"]
+    # Never expiring: the fuzzer may have set the merchant's default to a minute.
+    body = {
+        "order": {"id": f"ST-OUTCOME-{os.getpid()}-{next(_sessions)}", "currency": "usd",
+                  "line_items": [{"name": "Widget", "unit_amount": 1250}]},
+        "expires_in_minutes": None,
+    }
+    request = urllib.request.Request(base + "/links", data=json.dumps(body).encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        url = json.load(reply)["url"]
+    # A customer held while the account's pace is spent gets a waiting page (200): come back.
+    for _ in range(20):
+        try:
+            urllib.request.build_opener(_NoRedirect).open(url, timeout=10)
+        except urllib.error.HTTPError as answer:
+            location = answer.headers.get("Location") or ""
+            if answer.code == 303 and "/simulated-checkout/" in location:
+                return location.rsplit("/simulated-checkout/", 1)[1].split("?")[0]
+            raise RuntimeError(f"opening {url} answered {answer.code}") from answer
+        time.sleep(0.5)
+    raise RuntimeError(f"opening {url} made no Checkout Session")
+
+
+def ses_event_in_message(case):
+    """A drawn `Message` string that is not an SES event is put inside one: the drawn text as its
+    message id (unknown to the server, so nothing is recorded), its event type picked by the
+    text. A `Message` drawn of another type, or a body that is not an object, is left to be refused."""
+    if not isinstance(case.body, dict) or not isinstance(case.body.get("Message"), str):
+        return
+    drawn = case.body["Message"]
+    try:
+        event = json.loads(drawn)
+        if isinstance(event, dict) and isinstance(event.get("mail"), dict) and "messageId" in event["mail"]:
+            return
+    except ValueError:
+        pass
+    kind = ["Delivery", "Send", "Open"][len(drawn) % 3]
+    event = {"eventType": kind, "mail": {"messageId": drawn or "st-unknown"}}
+    if kind == "Delivery":
+        event["delivery"] = {"recipients": ["ada@example.com"]}
+    case.body = {**case.body, "Message": json.dumps(event)}

@@ -119,7 +119,7 @@ fi
 # (Captured first: `eval "$(…)"` would carry on past a seed that failed.)
 seeded=$("$venv/bin/python" infra/schemathesis_seed.py "http://127.0.0.1:$st_port" "$token" target/openapi.schemathesis.yaml)
 eval "$seeded"
-export ST_BASE_URL="http://127.0.0.1:$st_port"
+export ST_BASE_URL="http://127.0.0.1:$st_port" ST_MERCHANT_TOKEN="$token"
 
 echo "== a client generated from openapi.yaml: a merchant's journey through it"
 # openapi-python-client drops what it cannot model and says so; a dropped schema fails the run.
@@ -143,19 +143,6 @@ SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=infra \
   "$venv/bin/st" --config-file infra/schemathesis.toml run target/openapi.schemathesis.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 1 \
   | tee target/schemathesis.log
-# An operation all of whose schema-valid cases in a phase were refused (400/422 among them) fails
-# the run, save two whose bodies no schema can make valid: an SNS notification carries the SES
-# event as JSON inside a string, and a simulated Checkout Session takes one outcome (the next is
-# 410, as Stripe's page for a finished session). Stripe's events are signed by a hook.
-"$venv/bin/python" - target/schemathesis.log <<'PY'
-import re, sys
-log = open(sys.argv[1], encoding="utf-8").read()
-section = re.search(r"Schema validation mismatch:.*?\n\n((?:  - .*\n)+)", log)
-flagged = set(re.findall(r"  - (.*)", section.group(1))) if section else set()
-signed_or_one_shot = {"POST /ses/events", "POST /simulated-checkout/{session}"}
-if flagged - signed_or_one_shot:
-    sys.exit(f"schemathesis: the API refused data the schema allows for {sorted(flagged - signed_or_one_shot)}")
-PY
 if grep -Eq "API Links: +0 covered" target/schemathesis.log; then
   echo "schemathesis: the stateful phase followed no OpenAPI link; see target/schemathesis.log" >&2
   exit 1
