@@ -141,7 +141,7 @@ echo "== schemathesis"
 # depth mismatch": a CPython 3.11 bug, the tool's flake, not the API's.
 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=infra \
   "$venv/bin/st" --config-file infra/schemathesis.toml run target/openapi.schemathesis.yaml --url "http://127.0.0.1:$st_port" -H "Authorization: Bearer $token" \
-  --checks not_a_server_error,response_schema_conformance --max-examples 25 --seed 20261124 --workers 1 \
+  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance --max-examples 25 --seed 20261124 --workers 1 \
   | tee target/schemathesis.log
 if grep -Eq "API Links: +0 covered" target/schemathesis.log; then
   echo "schemathesis: the stateful phase followed no OpenAPI link; see target/schemathesis.log" >&2
