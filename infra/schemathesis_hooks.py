@@ -13,12 +13,12 @@ import hmac
 import itertools
 import json
 import os
-import time
-import urllib.error
 import urllib.request
 from datetime import datetime
 
 import schemathesis
+
+import schemathesis_seed as seed
 
 _drawn = itertools.count()
 
@@ -118,36 +118,12 @@ def server_time():
 _sessions = itertools.count()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 def fresh_session():
-    """A new order link opened as a customer would: the local server's stand-in session it made."""
+    """A new order link opened as a customer would: the stand-in session the local server made."""
     base, token = os.environ["ST_BASE_URL"], os.environ["ST_MERCHANT_TOKEN"]
-    # Never expiring: the fuzzer may have set the merchant's default to a minute.
-    body = {
-        "order": {"id": f"ST-OUTCOME-{os.getpid()}-{next(_sessions)}", "currency": "usd",
-                  "line_items": [{"name": "Widget", "unit_amount": 1250}]},
-        "expires_in_minutes": None,
-    }
-    request = urllib.request.Request(base + "/links", data=json.dumps(body).encode(), method="POST")
-    request.add_header("Authorization", f"Bearer {token}")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        url = json.load(reply)["url"]
-    # A customer held while the account's pace is spent gets a waiting page (200): come back.
-    for _ in range(20):
-        try:
-            urllib.request.build_opener(_NoRedirect).open(url, timeout=10)
-        except urllib.error.HTTPError as answer:
-            location = answer.headers.get("Location") or ""
-            if answer.code == 303 and "/simulated-checkout/" in location:
-                return location.rsplit("/simulated-checkout/", 1)[1].split("?")[0]
-            raise RuntimeError(f"opening {url} answered {answer.code}") from answer
-        time.sleep(0.5)
-    raise RuntimeError(f"opening {url} made no Checkout Session")
+    body = seed.order_link(f"ST-OUTCOME-{os.getpid()}-{next(_sessions)}", choices=False)
+    made = seed.call(base, token, "POST", "/links", body)
+    return seed.session_of(made["url"])
 
 
 def ses_event_in_message(case):

@@ -18,6 +18,7 @@ Usage: schemathesis_seed.py BASE_URL MERCHANT_TOKEN SPEC_COPY
 import json
 import shlex
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -43,8 +44,10 @@ def call(base, token, method, path, body=None):
 
 
 def order_link(order_id, choices=True):
-    """An order link; with `choices`, the customer chooses a part and a tip on our page first."""
+    """An order link that never expires (the fuzzer may have set the merchant's default to a
+    minute); with `choices`, the customer chooses a part and a tip on our page first."""
     body = {
+        "expires_in_minutes": None,
         "order": {
             "id": order_id,
             "currency": "usd",
@@ -61,16 +64,19 @@ def token_of(link):
     return urllib.parse.parse_qs(urllib.parse.urlsplit(link["url"]).query)["payment_link_token"][0]
 
 
-def session_of(base, url):
-    """Opens a link as a customer would; the local server sends them to its stand-in for Checkout."""
-    request = urllib.request.Request(url, method="GET")
-    try:
-        opener.open(request, timeout=10)
-    except urllib.error.HTTPError as redirect:
-        location = redirect.headers.get("Location", "")
-        if "/simulated-checkout/" in location:
-            return location.rsplit("/simulated-checkout/", 1)[1].split("?")[0]
-    raise SystemExit(f"opening {url} gave no Checkout Session")
+def session_of(url):
+    """Opens a link as a customer would; the local server sends them to its stand-in for Checkout.
+    A customer held while the account's pace is spent gets a waiting page (200) and comes back."""
+    for _ in range(20):
+        try:
+            opener.open(urllib.request.Request(url, method="GET"), timeout=10)
+        except urllib.error.HTTPError as answer:
+            location = answer.headers.get("Location") or ""
+            if answer.code == 303 and "/simulated-checkout/" in location:
+                return location.rsplit("/simulated-checkout/", 1)[1].split("?")[0]
+            raise RuntimeError(f"opening {url} answered {answer.code}") from answer
+        time.sleep(0.5)
+    raise RuntimeError(f"opening {url} made no Checkout Session")
 
 
 def main():
@@ -97,9 +103,9 @@ def main():
     seeded["ST_TOKEN"] = token_of(viewed)
     paid = link("PAY", order_link("ST-SEED-PAY", choices=False))
     seeded["ST_PAY_TOKEN"] = token_of(paid)
-    seeded["ST_SESSION"] = session_of(base, paid["url"])
+    seeded["ST_SESSION"] = session_of(paid["url"])
     # The stand-in Checkout's outcome (POST) ends its session: a session of its own.
-    seeded["ST_OUTCOME_SESSION"] = session_of(base, link("OUTCOME", order_link("ST-SEED-OUTCOME", choices=False))["url"])
+    seeded["ST_OUTCOME_SESSION"] = session_of(link("OUTCOME", order_link("ST-SEED-OUTCOME", choices=False))["url"])
 
     # Orders: one each for mark-paid and reject (both end what they are given), one to read.
     for name in ("MARK_PAID", "REJECT"):
